@@ -1,0 +1,4 @@
+#!/usr/bin/env node
+// The `guildhall` command. npm runs bin scripts with node_modules/.bin first on PATH,
+// so `node` here is the pinned Node 24, which runs the TypeScript sources directly.
+await import('../src/cli.ts');
