@@ -1,0 +1,42 @@
+import { demoCouncil, DEMO_PASSWORD, demoUsers } from '../src/councils/demo.ts';
+import { systemAuditContext } from '../src/platform/audit/audit.ts';
+import type { Executor } from '../src/platform/db/database.ts';
+import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
+
+export interface DemoSeedResult {
+  seeded: boolean;
+  councilName: string;
+  users: { email: string; role: string }[];
+}
+
+/**
+ * Seeds Demo Borough Council (sites, teams, one account per role) when the database holds no council,
+ * so a database first created by a CLI command still gets the demo on `npm start`.
+ */
+export async function seedDemoCouncil(db: Executor, governance: GovernanceService): Promise<DemoSeedResult> {
+  const users = demoUsers.filter((u) => u.role !== 'integration').map((u) => ({ email: u.email, role: u.role }));
+  if (await governance.hasCouncil()) {
+    const council = await governance.defaultCouncil();
+    return { seeded: false, councilName: council.name, users };
+  }
+  const context = systemAuditContext(null, 'demo seed');
+  const { council, sites, teams } = await setUpCouncil(db, demoCouncil, context);
+  for (const user of demoUsers) {
+    await governance.createUser(
+      {
+        councilId: council.id,
+        email: user.email,
+        displayName: user.displayName,
+        role: user.role,
+        password: DEMO_PASSWORD,
+        teamId: teams.find((t) => t.name === user.team)?.id ?? null,
+        siteId: sites.find((s) => s.name === user.site)?.id ?? null,
+        isDemo: true,
+      },
+      { ...context, councilId: council.id },
+    );
+  }
+  return { seeded: true, councilName: council.name, users };
+}
+
+export { DEMO_PASSWORD };

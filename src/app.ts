@@ -1,0 +1,145 @@
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import fastifyHelmet from '@fastify/helmet';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyInstance } from 'fastify';
+import type { Config } from './config.ts';
+import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
+import type { Database } from './platform/db/database.ts';
+import { healthRoutes } from './platform/health/health.routes.ts';
+import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
+import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { loggerOptions } from './platform/logging/logging.ts';
+import type { NavItem, SearchProvider } from './platform/search/search.ts';
+import { registerViews } from './platform/views/views.ts';
+import type { Services } from './services.ts';
+
+export interface AppDeps {
+  config: Config;
+  database: Database;
+  services: Services;
+}
+
+/**
+ * The one wiring point: platform plugins first, then each module's routes, registered explicitly.
+ * Routes receive the services they use; nothing is looked up globally.
+ */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const { config, database, services } = deps;
+  const secureCookies = config.nodeEnv === 'production' || config.secureCookies;
+
+  const app = Fastify({
+    ...loggerOptions(config.logLevel),
+    trustProxy: config.trustProxy,
+    bodyLimit: 1_048_576,
+    routerOptions: { ignoreTrailingSlash: true },
+    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
+  });
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+
+  await app.register(fastifyHelmet, {
+    enableCSPNonces: true,
+    contentSecurityPolicy: {
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        upgradeInsecureRequests: config.nodeEnv === 'production' ? [] : null,
+      },
+    },
+    // HSTS only makes sense behind HTTPS, which production always is.
+    hsts: config.nodeEnv === 'production',
+  });
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  await registerViews(app, { cache: config.nodeEnv === 'production' });
+
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: 'Guildhall REST API',
+        version: '1',
+        description:
+          'The REST API of Guildhall, the council CRM. Authenticate with `Authorization: Bearer <token>`; create tokens with `guildhall token create`. Errors are application/problem+json (RFC 9457) and name the offending field.',
+      },
+      components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer' } } },
+      security: [{ bearerAuth: [] }],
+    },
+    // Only /api/v1 belongs in the API description; pages and operations endpoints do not.
+    transform: ({ schema, url }) => ({
+      schema: url.startsWith('/api/v1') ? schema : { ...(schema ?? {}), hide: true },
+      url,
+    }),
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
+
+  const navigation: NavItem[] = [...governanceNavigation];
+  const searchProviders: SearchProvider[] = [staffSearchProvider(services.governance)];
+
+  let councilName: { value: string | undefined; at: number } = { value: undefined, at: 0 };
+  const currentCouncilName = (): string | undefined => {
+    // One council per deployment today; refresh the cached name now and then.
+    if (Date.now() - councilName.at > 60_000) {
+      councilName = { value: councilName.value, at: Date.now() };
+      services.governance
+        .defaultCouncil()
+        .then((c) => {
+          councilName = { value: c.name, at: Date.now() };
+        })
+        .catch(() => {});
+    }
+    return councilName.value;
+  };
+  currentCouncilName();
+
+  registerAccessControl(app, {
+    resolver: services.governance.resolver,
+    secureCookies,
+    pageLocals: (request, reply) => {
+      const principal = request.principal?.kind === 'staff' ? request.principal : null;
+      const path = request.url.split('?')[0] ?? '/';
+      return {
+        principal,
+        roleLabel: principal ? ROLE_LABELS[principal.role] : undefined,
+        nav: principal
+          ? navigation
+              .filter((item) => can(principal.role, item.permission))
+              .map((item) => ({
+                ...item,
+                active: item.href === '/staff' ? path === '/staff' : path.startsWith(item.href),
+              }))
+          : [],
+        csrfToken: csrfTokenFor(request, reply, secureCookies),
+        cspNonce: reply.cspNonce?.script,
+        councilName: currentCouncilName(),
+      };
+    },
+  });
+  registerErrorHandling(app);
+
+  await app.register(healthRoutes, { database });
+  app.get('/api/openapi.json', { config: { public: true } }, async () => app.swagger());
+  app.get('/', { config: { public: true } }, async (_request, reply) => reply.redirect('/staff', 302));
+
+  await app.register(governanceRoutes, {
+    service: services.governance,
+    secureCookies,
+    sessionAbsoluteHours: config.sessionAbsoluteHours,
+    searchProviders: () => searchProviders,
+  });
+
+  return app;
+}

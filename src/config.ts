@@ -1,0 +1,128 @@
+import path from 'node:path';
+
+export type NodeEnv = 'development' | 'production' | 'test';
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+export interface Config {
+  readonly nodeEnv: NodeEnv;
+  readonly host: string;
+  readonly port: number;
+  /** Where the embedded PGlite database and its socket live. */
+  readonly dataDir: string;
+  /** A Postgres server; when absent, the embedded database is used. */
+  readonly databaseUrl: string | undefined;
+  readonly allowEmbeddedInProduction: boolean;
+  readonly sessionSecret: string | undefined;
+  readonly sessionIdleMinutes: number;
+  readonly sessionAbsoluteHours: number;
+  readonly signInMaxAttempts: number;
+  readonly signInLockMinutes: number;
+  readonly logLevel: LogLevel;
+  /** Run the job worker inside the web process (the embedded default). */
+  readonly inProcessWorker: boolean;
+  readonly databasePoolMax: number;
+  /** Mark cookies Secure outside production too (always on in production). */
+  readonly secureCookies: boolean;
+  /** Trust X-Forwarded-* from a reverse proxy (set when Guildhall runs behind one). */
+  readonly trustProxy: boolean;
+}
+
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Guildhall cannot start. Fix these settings:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/**
+ * Reads and validates every setting at once, so that start-up lists every problem rather than the first.
+ * Settings that only make sense in production are checked in `assertProductionReady` once the database is open.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const problems: string[] = [];
+
+  const integer = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = env[name];
+    if (raw === undefined || raw.trim() === '') return fallback;
+    const value = Number(raw);
+    if (!Number.isInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, but is "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const flag = (name: string): boolean => {
+    const raw = env[name];
+    if (raw === undefined || raw === '') return false;
+    if (['1', 'true', 'yes'].includes(raw.toLowerCase())) return true;
+    if (['0', 'false', 'no'].includes(raw.toLowerCase())) return false;
+    problems.push(`${name} must be 1 or 0, but is "${raw}"`);
+    return false;
+  };
+
+  const rawEnv = env.NODE_ENV ?? 'development';
+  let nodeEnv: NodeEnv = 'development';
+  if (rawEnv === 'development' || rawEnv === 'production' || rawEnv === 'test') nodeEnv = rawEnv;
+  else problems.push(`NODE_ENV must be development, production or test, but is "${rawEnv}"`);
+
+  const databaseUrl = env.DATABASE_URL?.trim() || undefined;
+  if (databaseUrl !== undefined) {
+    try {
+      const url = new URL(databaseUrl);
+      if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') {
+        problems.push('DATABASE_URL must start with postgres:// or postgresql://');
+      }
+    } catch {
+      problems.push('DATABASE_URL is not a valid URL (expected postgresql://user:password@host:5432/database)');
+    }
+  }
+
+  const sessionSecret = env.SESSION_SECRET?.trim() || undefined;
+  if (sessionSecret !== undefined && sessionSecret.length < 32) {
+    problems.push('SESSION_SECRET must be at least 32 characters long (try: openssl rand -hex 32)');
+  }
+
+  const rawLevel = (env.LOG_LEVEL ?? (nodeEnv === 'test' ? 'silent' : 'info')).toLowerCase();
+  let logLevel: LogLevel = 'info';
+  if ((LOG_LEVELS as readonly string[]).includes(rawLevel)) logLevel = rawLevel as LogLevel;
+  else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, but is "${rawLevel}"`);
+
+  const allowEmbeddedInProduction = flag('GUILDHALL_ALLOW_EMBEDDED');
+  const config: Config = {
+    nodeEnv,
+    host: env.HOST?.trim() || '0.0.0.0',
+    port: integer('PORT', 3000, 0, 65535),
+    dataDir: path.resolve(cwd, env.GUILDHALL_DATA_DIR?.trim() || '.guildhall'),
+    databaseUrl,
+    allowEmbeddedInProduction,
+    sessionSecret,
+    sessionIdleMinutes: integer('SESSION_IDLE_MINUTES', 30, 1, 24 * 60),
+    sessionAbsoluteHours: integer('SESSION_ABSOLUTE_HOURS', 10, 1, 24 * 7),
+    signInMaxAttempts: integer('SIGN_IN_MAX_ATTEMPTS', 5, 1, 100),
+    signInLockMinutes: integer('SIGN_IN_LOCK_MINUTES', 15, 1, 24 * 60),
+    logLevel,
+    inProcessWorker: env.GUILDHALL_WORKER === undefined ? databaseUrl === undefined : flag('GUILDHALL_WORKER'),
+    databasePoolMax: integer('DATABASE_POOL_MAX', 10, 1, 200),
+    // Browsers accept Secure cookies from http://localhost, so the demo works with them on.
+    secureCookies: env.COOKIE_SECURE === undefined ? true : flag('COOKIE_SECURE'),
+    trustProxy: flag('TRUST_PROXY'),
+  };
+
+  if (nodeEnv === 'production') {
+    if (sessionSecret === undefined) problems.push('SESSION_SECRET must be set in production');
+    if (databaseUrl === undefined && !allowEmbeddedInProduction) {
+      problems.push(
+        'DATABASE_URL must point at a Postgres server in production (or set GUILDHALL_ALLOW_EMBEDDED=1 to accept the embedded database)',
+      );
+    }
+  }
+
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}

@@ -1,0 +1,65 @@
+import type { Principal } from '../auth/principal.ts';
+import type { Executor } from '../db/database.ts';
+import { insertAuditEvent } from './audit.repository.ts';
+
+export type ActorType = 'staff' | 'api' | 'citizen' | 'system' | 'anonymous';
+
+/** Who acted, and on which request; built once per request and passed to services. */
+export interface AuditContext {
+  readonly councilId: string | null;
+  readonly actorType: ActorType;
+  readonly actorId: string | null;
+  readonly actorLabel: string | null;
+  readonly correlationId: string | null;
+  readonly ip: string | null;
+}
+
+export interface AuditEvent {
+  /** What happened, as `area.verb`: `auth.sign_in`, `party.viewed`, `case.status_changed`. */
+  readonly action: string;
+  readonly subjectType?: string;
+  readonly subjectId?: string;
+  /** Why personal data was read or changed (e.g. "caller enquiry", "subject access request"). */
+  readonly purpose?: string;
+  /** Ids and codes only: never names, addresses or other personal data. */
+  readonly details?: Record<string, unknown>;
+}
+
+export function auditContextFor(
+  principal: Principal | null,
+  request: { id: string; ip: string },
+  councilId: string | null = principal?.councilId ?? null,
+): AuditContext {
+  return {
+    councilId,
+    actorType: principal ? (principal.kind === 'api' ? 'api' : 'staff') : 'anonymous',
+    actorId: principal?.id ?? null,
+    actorLabel: principal?.label ?? null,
+    correlationId: request.id,
+    ip: request.ip,
+  };
+}
+
+export function systemAuditContext(councilId: string | null, label = 'system'): AuditContext {
+  return { councilId, actorType: 'system', actorId: null, actorLabel: label, correlationId: null, ip: null };
+}
+
+/**
+ * The one way to write the audit trail. Call it with the same transaction as the action it records,
+ * so that the action and its audit event commit or roll back together.
+ */
+export async function recordAudit(tx: Executor, context: AuditContext, event: AuditEvent): Promise<void> {
+  await insertAuditEvent(tx, {
+    councilId: context.councilId,
+    actorType: context.actorType,
+    actorId: context.actorId,
+    actorLabel: context.actorLabel,
+    action: event.action,
+    subjectType: event.subjectType ?? null,
+    subjectId: event.subjectId ?? null,
+    purpose: event.purpose ?? null,
+    correlationId: context.correlationId,
+    ip: context.ip,
+    details: event.details ?? {},
+  });
+}

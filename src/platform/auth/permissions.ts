@@ -1,0 +1,42 @@
+/**
+ * Roles and what each may do. Routes name a permission; this map is the only place that says which
+ * roles hold it. Later modules add their permissions here.
+ */
+export const ROLES = ['agent', 'officer', 'supervisor', 'admin', 'auditor', 'integration'] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  agent: 'Contact centre agent',
+  officer: 'Back-office officer',
+  supervisor: 'Supervisor',
+  admin: 'Administrator',
+  auditor: 'Auditor',
+  integration: 'Integration (API)',
+};
+
+const STAFF: readonly Role[] = ['agent', 'officer', 'supervisor', 'admin', 'auditor'];
+
+export const PERMISSIONS = {
+  /** Use the staff web interface at all. */
+  'staff.access': STAFF,
+  /** Read the council's own settings (name, area, sites, teams). */
+  'council.read': [...STAFF, 'integration'],
+  /** List and manage staff accounts and API tokens. */
+  'users.manage': ['admin'],
+  /** Read the audit trail. */
+  'audit.read': ['auditor'],
+} as const satisfies Record<string, readonly Role[]>;
+
+export type Permission = keyof typeof PERMISSIONS;
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function can(role: Role, permission: Permission): boolean {
+  return (PERMISSIONS[permission] as readonly Role[]).includes(role);
+}
+
+export function allPermissions(): Permission[] {
+  return Object.keys(PERMISSIONS) as Permission[];
+}

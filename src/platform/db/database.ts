@@ -1,0 +1,75 @@
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
+import pg from 'pg';
+import { type EmbeddedDatabase, type EmbeddedRole, openEmbedded, openEphemeral } from './embedded.ts';
+
+// bigint counts and ids fit in a JS number for our purposes; dates stay as 'YYYY-MM-DD' strings so
+// that a date of birth never shifts by a time zone.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value: string) => Number(value));
+pg.types.setTypeParser(pg.types.builtins.DATE, (value: string) => value);
+
+/**
+ * Kysely over any set of tables. Each module declares its own table types and narrows with
+ * `executor.withTables<ModuleTables>()`, so modules never share table definitions.
+ */
+// biome-ignore lint/complexity/noBannedTypes: Kysely's empty database type, narrowed per module with withTables
+export type Executor = Kysely<{}>;
+// biome-ignore lint/complexity/noBannedTypes: see Executor
+export type Tx = Transaction<{}>;
+
+export type DatabaseKind = 'embedded' | 'server';
+
+export interface Database {
+  readonly kind: DatabaseKind;
+  readonly pool: pg.Pool;
+  readonly db: Executor;
+  /** Where a client can reach this database (a socket directory or the server URL without secrets). */
+  readonly location: string;
+  close(): Promise<void>;
+}
+
+export interface OpenDatabaseOptions {
+  databaseUrl?: string | undefined;
+  dataDir: string;
+  role: EmbeddedRole;
+  poolMax?: number;
+  /** Use a throwaway in-memory embedded database (tests). */
+  ephemeral?: boolean;
+}
+
+function wrap(kind: DatabaseKind, pool: pg.Pool, location: string, embedded?: EmbeddedDatabase): Database {
+  // An idle client that loses its connection must not crash the process.
+  pool.on('error', () => {});
+  // biome-ignore lint/complexity/noBannedTypes: see Executor
+  const db = new Kysely<{}>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind,
+    pool,
+    db,
+    location,
+    close: async () => {
+      await db.destroy();
+      await embedded?.close();
+    },
+  };
+}
+
+export async function openDatabase(options: OpenDatabaseOptions): Promise<Database> {
+  const max = options.poolMax ?? 10;
+  if (options.databaseUrl) {
+    const pool = new pg.Pool({ connectionString: options.databaseUrl, max });
+    const url = new URL(options.databaseUrl);
+    return wrap('server', pool, `${url.hostname}:${url.port || 5432}${url.pathname}`);
+  }
+  const embedded = options.ephemeral
+    ? await openEphemeral(options.dataDir)
+    : await openEmbedded(options.dataDir, options.role);
+  const pool = new pg.Pool({
+    host: embedded.socketDir,
+    user: 'postgres',
+    database: 'postgres',
+    max,
+    // PGlite serialises queries; a longer wait is queueing, not a fault.
+    connectionTimeoutMillis: 60_000,
+  });
+  return wrap('embedded', pool, embedded.socketDir, embedded);
+}
