@@ -1,7 +1,7 @@
 import type {} from '@fastify/cookie';
 import type {} from '@fastify/view';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { can } from '../auth/permissions.ts';
+import { can, type Permission } from '../auth/permissions.ts';
 import type { PrincipalResolver } from '../auth/principal.ts';
 import { randomToken, safeEqual } from '../auth/tokens.ts';
 import { isApiRequest, sendProblem } from './problem.ts';
@@ -12,6 +12,20 @@ const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 // Routes that plugins register for themselves (static files, API docs) are public by nature.
 const PUBLIC_PREFIXES = ['/assets/', '/api/docs'];
+
+export interface RegisteredRoute {
+  readonly method: string;
+  readonly url: string;
+  readonly public: boolean;
+  readonly permission: Permission | undefined;
+}
+
+const routeTables = new WeakMap<FastifyInstance, RegisteredRoute[]>();
+
+/** Every route registered after access control, with what it requires (used by the access tests). */
+export function registeredRoutes(app: FastifyInstance): readonly RegisteredRoute[] {
+  return routeTables.get(app) ?? [];
+}
 
 export interface AccessOptions {
   resolver: PrincipalResolver;
@@ -48,6 +62,8 @@ export function csrfTokenFor(request: FastifyRequest, reply: FastifyReply, secur
  */
 export function registerAccessControl(app: FastifyInstance, options: AccessOptions): void {
   app.decorateRequest('principal', null);
+  const table: RegisteredRoute[] = [];
+  routeTables.set(app, table);
 
   app.addHook('onRoute', (route) => {
     const url = route.url ?? route.path ?? '';
@@ -57,6 +73,9 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
     const config = route.config ?? {};
     if (!config.public && !config.permission) {
       throw new Error(`Route ${String(route.method)} ${url} must declare config.permission or config.public`);
+    }
+    for (const method of [route.method].flat()) {
+      table.push({ method, url, public: config.public === true, permission: config.permission });
     }
   });
 

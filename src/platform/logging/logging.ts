@@ -24,10 +24,7 @@ export const REDACT_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function loggerOptions(level: LogLevel): Pick<
-  FastifyServerOptions,
-  'logger' | 'genReqId' | 'requestIdHeader' | 'requestIdLogLabel'
-> {
+export function loggerOptions(level: LogLevel): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader'> {
   return {
     logger: {
       level,
@@ -43,7 +40,6 @@ export function loggerOptions(level: LogLevel): Pick<
     },
     // genReqId reads and checks X-Request-Id itself, so a caller cannot inject arbitrary text into logs.
     requestIdHeader: false,
-    requestIdLogLabel: 'requestId',
     genReqId: (req) => {
       const incoming = req.headers['x-request-id'];
       return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
