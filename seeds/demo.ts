@@ -1,7 +1,7 @@
-import { demoCouncil, DEMO_PASSWORD, demoUsers } from '../src/councils/demo.ts';
+import { DEMO_PASSWORD, demoCouncil, demoUsers } from '../src/councils/demo.ts';
+import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
-import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 
 export interface DemoSeedResult {
   seeded: boolean;
@@ -14,7 +14,9 @@ export interface DemoSeedResult {
  * so a database first created by a CLI command still gets the demo on `npm start`.
  */
 export async function seedDemoCouncil(db: Executor, governance: GovernanceService): Promise<DemoSeedResult> {
-  const users = demoUsers.filter((u) => u.role !== 'integration').map((u) => ({ email: u.email, role: u.role }));
+  const users = demoUsers
+    .filter((u) => u.role !== 'integration')
+    .map((u) => ({ email: u.email, role: u.role }));
   if (await governance.hasCouncil()) {
     const council = await governance.defaultCouncil();
     return { seeded: false, councilName: council.name, users };

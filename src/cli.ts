@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
+import { seedDemoCouncil } from '../seeds/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
 import { openRuntime, type Runtime } from './runtime.ts';
-import { seedDemoCouncil } from '../seeds/demo.ts';
 
 const USAGE = `Usage: guildhall <command> [options]
 
@@ -66,12 +66,26 @@ async function userAdd(args: string[]): Promise<void> {
     const council = await services.governance.defaultCouncil();
     const teams = await services.governance.listTeams(council.id);
     const sites = await services.governance.listSites(council.id);
-    const team = values.team ? teams.find((t) => t.name.toLowerCase() === values.team?.toLowerCase()) : undefined;
-    if (values.team && !team) throw new UsageError(`No team called "${values.team}". Teams: ${teams.map((t) => t.name).join(', ')}`);
-    const site = values.site ? sites.find((s) => s.name.toLowerCase() === values.site?.toLowerCase()) : undefined;
-    if (values.site && !site) throw new UsageError(`No site called "${values.site}". Sites: ${sites.map((s) => s.name).join(', ')}`);
+    const team = values.team
+      ? teams.find((t) => t.name.toLowerCase() === values.team?.toLowerCase())
+      : undefined;
+    if (values.team && !team)
+      throw new UsageError(`No team called "${values.team}". Teams: ${teams.map((t) => t.name).join(', ')}`);
+    const site = values.site
+      ? sites.find((s) => s.name.toLowerCase() === values.site?.toLowerCase())
+      : undefined;
+    if (values.site && !site)
+      throw new UsageError(`No site called "${values.site}". Sites: ${sites.map((s) => s.name).join(', ')}`);
     const id = await services.governance.createUser(
-      { councilId: council.id, email, displayName: name, role, password, teamId: team?.id ?? null, siteId: site?.id ?? null },
+      {
+        councilId: council.id,
+        email,
+        displayName: name,
+        role,
+        password,
+        teamId: team?.id ?? null,
+        siteId: site?.id ?? null,
+      },
       systemAuditContext(council.id, 'guildhall user add'),
     );
     out(`Added ${role} ${email} (${id})`);
@@ -89,7 +103,9 @@ async function tokenCreate(args: string[]): Promise<void> {
       { councilId: council.id, name, role },
       systemAuditContext(council.id, 'guildhall token create'),
     );
-    out(`Created API token "${name}" with role ${created.role} (${created.id}). Store it now; it is not shown again:`);
+    out(
+      `Created API token "${name}" with role ${created.role} (${created.id}). Store it now; it is not shown again:`,
+    );
     out(created.token);
   });
 }
@@ -112,7 +128,11 @@ export async function runCli(argv: string[]): Promise<number> {
       case 'seed':
         await withRuntime(async (runtime) => {
           const result = await seedDemoCouncil(runtime.database.db, runtime.services.governance);
-          out(result.seeded ? `Seeded ${result.councilName}.` : `${result.councilName} already exists; nothing to do.`);
+          out(
+            result.seeded
+              ? `Seeded ${result.councilName}.`
+              : `${result.councilName} already exists; nothing to do.`,
+          );
         });
         return 0;
       case 'user':
@@ -133,7 +153,10 @@ export async function runCli(argv: string[]): Promise<number> {
         throw new UsageError(`Unknown command "${command}"`);
     }
   } catch (error) {
-    if (error instanceof UsageError || (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))) {
+    if (
+      error instanceof UsageError ||
+      (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
+    ) {
       err(`guildhall: ${error.message}`);
       err('Run "guildhall help" for usage.');
       return 2;

@@ -79,7 +79,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
         problems.push('DATABASE_URL must start with postgres:// or postgresql://');
       }
     } catch {
-      problems.push('DATABASE_URL is not a valid URL (expected postgresql://user:password@host:5432/database)');
+      problems.push(
+        'DATABASE_URL is not a valid URL (expected postgresql://user:password@host:5432/database)',
+      );
     }
   }
 
@@ -107,7 +109,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     signInMaxAttempts: integer('SIGN_IN_MAX_ATTEMPTS', 5, 1, 100),
     signInLockMinutes: integer('SIGN_IN_LOCK_MINUTES', 15, 1, 24 * 60),
     logLevel,
-    inProcessWorker: env.GUILDHALL_WORKER === undefined ? databaseUrl === undefined : flag('GUILDHALL_WORKER'),
+    inProcessWorker:
+      env.GUILDHALL_WORKER === undefined ? databaseUrl === undefined : flag('GUILDHALL_WORKER'),
     databasePoolMax: integer('DATABASE_POOL_MAX', 10, 1, 200),
     // Browsers accept Secure cookies from http://localhost, so the demo works with them on.
     secureCookies: env.COOKIE_SECURE === undefined ? true : flag('COOKIE_SECURE'),

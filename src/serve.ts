@@ -1,9 +1,9 @@
+import { DEMO_PASSWORD, seedDemoCouncil } from '../seeds/demo.ts';
 import { buildApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { startJobQueue } from './platform/jobs/jobs.ts';
 import { assertProductionReady, openRuntime, ProductionNotReady } from './runtime.ts';
 import { jobDefinitions } from './services.ts';
-import { DEMO_PASSWORD, seedDemoCouncil } from '../seeds/demo.ts';
 
 const out = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -32,7 +32,10 @@ export async function serve(): Promise<void> {
     }
     throw error;
   }
-  const demo = config.nodeEnv === 'production' ? undefined : await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+  const demo =
+    config.nodeEnv === 'production'
+      ? undefined
+      : await seedDemoCouncil(runtime.database.db, runtime.services.governance);
 
   const app = await buildApp({ config, database: runtime.database, services: runtime.services });
   const jobs = await startJobQueue({
@@ -66,13 +69,17 @@ export async function serve(): Promise<void> {
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
   const url = `http://localhost:${port}`;
-  const database = runtime.database.kind === 'embedded' ? `embedded PGlite in ${config.dataDir}` : runtime.database.location;
+  const database =
+    runtime.database.kind === 'embedded' ? `embedded PGlite in ${config.dataDir}` : runtime.database.location;
   out('');
   out(`Guildhall is running at ${url}  (staff sign-in: ${url}/staff)`);
   out(`Database: ${database}`);
-  if (runtime.appliedMigrations.length > 0) out(`Applied migrations: ${runtime.appliedMigrations.join(', ')}`);
+  if (runtime.appliedMigrations.length > 0)
+    out(`Applied migrations: ${runtime.appliedMigrations.join(', ')}`);
   if (demo) {
-    out(`${demo.seeded ? 'Seeded' : 'Using'} ${demo.councilName}. Demo sign-ins (password "${DEMO_PASSWORD}" for each):`);
+    out(
+      `${demo.seeded ? 'Seeded' : 'Using'} ${demo.councilName}. Demo sign-ins (password "${DEMO_PASSWORD}" for each):`,
+    );
     for (const user of demo.users) out(`  ${user.role.padEnd(11)} ${user.email}`);
   }
   out(`Ready in ${Math.round(performance.now() - started)} ms. Press Ctrl+C to stop.`);

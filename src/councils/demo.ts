@@ -46,11 +46,41 @@ export const demoCouncil: CouncilSetup = {
 export const DEMO_PASSWORD = 'demo-password-2026';
 
 export const demoUsers = [
-  { email: 'agent@demo-borough.example', displayName: 'Amira Agent', role: 'agent', team: 'Customer Services', site: 'Civic Centre Contact Centre' },
-  { email: 'officer@demo-borough.example', displayName: 'Owen Officer', role: 'officer', team: 'Waste and Recycling', site: null },
-  { email: 'supervisor@demo-borough.example', displayName: 'Sita Supervisor', role: 'supervisor', team: 'Customer Services', site: 'Civic Centre Contact Centre' },
+  {
+    email: 'agent@demo-borough.example',
+    displayName: 'Amira Agent',
+    role: 'agent',
+    team: 'Customer Services',
+    site: 'Civic Centre Contact Centre',
+  },
+  {
+    email: 'officer@demo-borough.example',
+    displayName: 'Owen Officer',
+    role: 'officer',
+    team: 'Waste and Recycling',
+    site: null,
+  },
+  {
+    email: 'supervisor@demo-borough.example',
+    displayName: 'Sita Supervisor',
+    role: 'supervisor',
+    team: 'Customer Services',
+    site: 'Civic Centre Contact Centre',
+  },
   { email: 'admin@demo-borough.example', displayName: 'Adam Admin', role: 'admin', team: null, site: null },
-  { email: 'auditor@demo-borough.example', displayName: 'Aisha Auditor', role: 'auditor', team: 'Information Governance', site: null },
+  {
+    email: 'auditor@demo-borough.example',
+    displayName: 'Aisha Auditor',
+    role: 'auditor',
+    team: 'Information Governance',
+    site: null,
+  },
   // Integrations call the API with tokens (guildhall token create); this account cannot sign in to pages.
-  { email: 'integration@demo-borough.example', displayName: 'Back-office integration', role: 'integration', team: null, site: null },
+  {
+    email: 'integration@demo-borough.example',
+    displayName: 'Back-office integration',
+    role: 'integration',
+    team: null,
+    site: null,
+  },
 ] as const;

@@ -1,9 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
+import { seedDemoCouncil } from '../../seeds/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { DEMO_PASSWORD, demoUsers } from '../../src/councils/demo.ts';
-import type { Role } from '../../src/platform/auth/permissions.ts';
 import { systemAuditContext } from '../../src/platform/audit/audit.ts';
-import { seedDemoCouncil } from '../../seeds/demo.ts';
+import type { Role } from '../../src/platform/auth/permissions.ts';
 import { openTestRuntime, type TestDatabaseKind, type TestRuntime } from './databases.ts';
 
 export interface TestApp {
@@ -14,11 +14,18 @@ export interface TestApp {
 }
 
 /** The real app on a fresh database of the given kind, with the demo council seeded. */
-export async function createTestApp(kind: TestDatabaseKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: TestDatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestApp> {
   const runtime = await openTestRuntime(kind, env);
   await seedDemoCouncil(runtime.database.db, runtime.services.governance);
   const council = await runtime.services.governance.defaultCouncil();
-  const app = await buildApp({ config: runtime.config, database: runtime.database, services: runtime.services });
+  const app = await buildApp({
+    config: runtime.config,
+    database: runtime.database,
+    services: runtime.services,
+  });
   return {
     app,
     runtime,
@@ -36,7 +43,12 @@ export function cookieHeader(response: LightMyRequestResponse, existing = ''): s
     const [name, ...value] = part.split('=');
     if (name) jar.set(name, value.join('='));
   }
-  for (const cookie of response.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+  for (const cookie of response.cookies as {
+    name: string;
+    value: string;
+    maxAge?: number;
+    expires?: Date;
+  }[]) {
     const cleared = cookie.value === '' || (cookie.expires && cookie.expires.getTime() < Date.now());
     if (cleared) jar.delete(cookie.name);
     else jar.set(cookie.name, cookie.value);
@@ -56,17 +68,27 @@ export interface StaffSession {
 }
 
 /** Signs in through the real sign-in form, as a browser would. */
-export async function signIn(app: FastifyInstance, email: string, password: string): Promise<LightMyRequestResponse & { session: StaffSession | null }> {
+export async function signIn(
+  app: FastifyInstance,
+  email: string,
+  password: string,
+): Promise<LightMyRequestResponse & { session: StaffSession | null }> {
   const page = await app.inject({ method: 'GET', url: '/staff/sign-in' });
   const anonCookie = cookieHeader(page);
   const response = await app.inject({
     method: 'POST',
     url: '/staff/sign-in',
     headers: { cookie: anonCookie, 'content-type': 'application/x-www-form-urlencoded' },
-    payload: new URLSearchParams({ email, password, _csrf: csrfFrom(page.body), returnTo: '/staff' }).toString(),
+    payload: new URLSearchParams({
+      email,
+      password,
+      _csrf: csrfFrom(page.body),
+      returnTo: '/staff',
+    }).toString(),
   });
   const cookie = cookieHeader(response, anonCookie);
-  if (response.statusCode !== 303 || !cookie.includes('guildhall_session=')) return Object.assign(response, { session: null });
+  if (response.statusCode !== 303 || !cookie.includes('guildhall_session='))
+    return Object.assign(response, { session: null });
   const home = await app.inject({ method: 'GET', url: '/staff', headers: { cookie } });
   return Object.assign(response, { session: { cookie, csrfToken: csrfFrom(home.body) } });
 }
@@ -77,13 +99,20 @@ export function demoEmail(role: Role): string {
   return user.email;
 }
 
-export async function signInAs(app: FastifyInstance, role: Exclude<Role, 'integration'>): Promise<StaffSession> {
+export async function signInAs(
+  app: FastifyInstance,
+  role: Exclude<Role, 'integration'>,
+): Promise<StaffSession> {
   const response = await signIn(app, demoEmail(role), DEMO_PASSWORD);
   if (!response.session) throw new Error(`could not sign in as ${role}: ${response.statusCode}`);
   return response.session;
 }
 
-export async function createToken(testApp: TestApp, role: Role, name = `test ${role} ${Math.random()}`): Promise<string> {
+export async function createToken(
+  testApp: TestApp,
+  role: Role,
+  name = `test ${role} ${Math.random()}`,
+): Promise<string> {
   const created = await testApp.runtime.services.governance.createApiToken(
     { councilId: testApp.councilId, name, role },
     systemAuditContext(testApp.councilId, 'test'),

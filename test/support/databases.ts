@@ -47,7 +47,10 @@ export interface TestRuntime extends Runtime {
 }
 
 /** A migrated, empty Guildhall database of the given kind, with services, for one test file. */
-export async function openTestRuntime(kind: TestDatabaseKind, env: Record<string, string> = {}): Promise<TestRuntime> {
+export async function openTestRuntime(
+  kind: TestDatabaseKind,
+  env: Record<string, string> = {},
+): Promise<TestRuntime> {
   const dataDir = tempDir();
   let drop: (() => Promise<void>) | undefined;
   let databaseUrl: string | undefined;

@@ -2,7 +2,11 @@ import { Conflict, DomainError, ValidationFailed } from '../../platform/http/err
 
 export class NoCouncil extends DomainError {
   constructor() {
-    super('NoCouncil', 'No council is set up in this database. Run `guildhall seed` or start Guildhall once.', 503);
+    super(
+      'NoCouncil',
+      'No council is set up in this database. Run `guildhall seed` or start Guildhall once.',
+      503,
+    );
   }
 }
 

@@ -110,7 +110,9 @@ export interface NewCouncil {
   area: CouncilRecord['area'];
 }
 
-function toCouncil(row: Omit<CouncilTable, 'id' | 'profile' | 'created_at'> & { id: string; profile: string }): CouncilRecord {
+function toCouncil(
+  row: Omit<CouncilTable, 'id' | 'profile' | 'created_at'> & { id: string; profile: string },
+): CouncilRecord {
   return {
     id: row.id,
     slug: row.slug,
@@ -166,12 +168,20 @@ export async function insertCouncil(db: Executor, council: NewCouncil): Promise<
 }
 
 export async function findCouncilById(db: Executor, id: string): Promise<CouncilRecord | undefined> {
-  const row = await t(db).selectFrom('council').select(COUNCIL_COLUMNS).where('id', '=', id).executeTakeFirst();
+  const row = await t(db)
+    .selectFrom('council')
+    .select(COUNCIL_COLUMNS)
+    .where('id', '=', id)
+    .executeTakeFirst();
   return row ? toCouncil(row) : undefined;
 }
 
 export async function findCouncilBySlug(db: Executor, slug: string): Promise<CouncilRecord | undefined> {
-  const row = await t(db).selectFrom('council').select(COUNCIL_COLUMNS).where('slug', '=', slug).executeTakeFirst();
+  const row = await t(db)
+    .selectFrom('council')
+    .select(COUNCIL_COLUMNS)
+    .where('slug', '=', slug)
+    .executeTakeFirst();
   return row ? toCouncil(row) : undefined;
 }
 
@@ -278,22 +288,36 @@ function userQuery(db: Executor) {
     ]);
 }
 
-export async function findUserByEmail(db: Executor, councilId: string, email: string): Promise<StaffUserRecord | undefined> {
+export async function findUserByEmail(
+  db: Executor,
+  councilId: string,
+  email: string,
+): Promise<StaffUserRecord | undefined> {
   return userQuery(db)
     .where('u.council_id', '=', councilId)
     .where(sql<string>`lower(u.email)`, '=', email.toLowerCase())
     .executeTakeFirst();
 }
 
-export async function findUserById(db: Executor, councilId: string, id: string): Promise<StaffUserRecord | undefined> {
+export async function findUserById(
+  db: Executor,
+  councilId: string,
+  id: string,
+): Promise<StaffUserRecord | undefined> {
   return userQuery(db).where('u.council_id', '=', councilId).where('u.id', '=', id).executeTakeFirst();
 }
 
-export async function listUsers(db: Executor, councilId: string, search?: string): Promise<StaffUserRecord[]> {
+export async function listUsers(
+  db: Executor,
+  councilId: string,
+  search?: string,
+): Promise<StaffUserRecord[]> {
   let query = userQuery(db).where('u.council_id', '=', councilId).orderBy('u.display_name');
   if (search) {
     const pattern = `%${search.replace(/[\\%_]/g, '\\$&')}%`;
-    query = query.where((eb) => eb.or([eb('u.display_name', 'ilike', pattern), eb('u.email', 'ilike', pattern)]));
+    query = query.where((eb) =>
+      eb.or([eb('u.display_name', 'ilike', pattern), eb('u.email', 'ilike', pattern)]),
+    );
   }
   return query.execute();
 }
@@ -418,7 +442,11 @@ export async function findSession(db: Executor, id: string): Promise<SessionReco
 }
 
 export async function touchSession(db: Executor, id: string): Promise<void> {
-  await t(db).updateTable('staff_session').set({ last_seen_at: sql<Date>`now()` }).where('id', '=', id).execute();
+  await t(db)
+    .updateTable('staff_session')
+    .set({ last_seen_at: sql<Date>`now()` })
+    .where('id', '=', id)
+    .execute();
 }
 
 export async function deleteSession(db: Executor, id: string): Promise<void> {
@@ -472,7 +500,10 @@ export interface ApiTokenRecord {
   revokedAt: Date | null;
 }
 
-export async function findActiveApiToken(db: Executor, tokenHash: string): Promise<ApiTokenRecord | undefined> {
+export async function findActiveApiToken(
+  db: Executor,
+  tokenHash: string,
+): Promise<ApiTokenRecord | undefined> {
   return t(db)
     .selectFrom('api_token')
     .select([

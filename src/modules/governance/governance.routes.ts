@@ -1,8 +1,8 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { stringify } from 'csv-stringify/sync';
-import { auditContextFor } from '../../platform/audit/audit.ts';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditFilter } from '../../platform/audit/audit.repository.ts';
+import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can, ROLE_LABELS } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { SESSION_COOKIE } from '../../platform/http/access.ts';
@@ -23,7 +23,9 @@ const AUDIT_CSV_LIMIT = 50_000;
 
 /** Only return to pages inside the staff area, never to another site. */
 function safeReturnTo(value: unknown): string {
-  return typeof value === 'string' && /^\/staff(\/|$|\?)/.test(value) && !value.startsWith('//') ? value : '/staff';
+  return typeof value === 'string' && /^\/staff(\/|$|\?)/.test(value) && !value.startsWith('//')
+    ? value
+    : '/staff';
 }
 
 function principalOf(request: FastifyRequest): Principal {
@@ -31,7 +33,12 @@ function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-function parseDate(value: string | undefined, field: string, errors: FieldError[], endOfDay = false): Date | undefined {
+function parseDate(
+  value: string | undefined,
+  field: string,
+  errors: FieldError[],
+  endOfDay = false,
+): Date | undefined {
   if (!value) return undefined;
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(value);
   const date = match ? new Date(`${value}T00:00:00Z`) : undefined;
@@ -45,7 +52,8 @@ function parseDate(value: string | undefined, field: string, errors: FieldError[
 function auditFilterFrom(query: AuditQuery, errors: FieldError[]): AuditFilter {
   const from = parseDate(query.from, 'from', errors);
   const to = parseDate(query.to, 'to', errors, true);
-  if (from && to && from >= to) errors.push({ field: 'to', message: 'The end date must be on or after the start date' });
+  if (from && to && from >= to)
+    errors.push({ field: 'to', message: 'The end date must be on or after the start date' });
   return {
     action: query.action || undefined,
     actor: query.actor || undefined,
@@ -98,7 +106,10 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
           return reply.redirect(returnTo, 303);
         }
         if (result.reason === 'locked') {
-          const minutes = Math.max(1, Math.ceil(((result.lockedUntil?.getTime() ?? Date.now()) - Date.now()) / 60_000));
+          const minutes = Math.max(
+            1,
+            Math.ceil(((result.lockedUntil?.getTime() ?? Date.now()) - Date.now()) / 60_000),
+          );
           errors.push({
             field: 'email',
             message: `This account is locked after too many failed attempts. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}, or ask an administrator.`,
@@ -162,7 +173,9 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
       const principal = principalOf(request);
       const errors: FieldError[] = [];
       const filter = auditFilterFrom(request.query, errors);
-      const events = errors.length ? [] : await service.listAudit(principal.councilId, filter, AUDIT_PAGE_SIZE + 1);
+      const events = errors.length
+        ? []
+        : await service.listAudit(principal.councilId, filter, AUDIT_PAGE_SIZE + 1);
       const hasMore = events.length > AUDIT_PAGE_SIZE;
       const page = events.slice(0, AUDIT_PAGE_SIZE);
       const { before: _before, ...filterQuery } = request.query;
@@ -184,7 +197,11 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
       const principal = principalOf(request);
       const errors: FieldError[] = [];
       const filter = auditFilterFrom(request.query, errors);
-      if (errors.length) return reply.code(400).type('text/plain').send(errors.map((e) => e.message).join('\n'));
+      if (errors.length)
+        return reply
+          .code(400)
+          .type('text/plain')
+          .send(errors.map((e) => e.message).join('\n'));
       const events = await service.listAudit(principal.councilId, filter, AUDIT_CSV_LIMIT);
       const csv = stringify(
         events.map((e) => [
@@ -203,7 +220,20 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
         ]),
         {
           header: true,
-          columns: ['id', 'occurred_at', 'actor_type', 'actor_id', 'actor', 'action', 'subject_type', 'subject_id', 'purpose', 'correlation_id', 'ip', 'details'],
+          columns: [
+            'id',
+            'occurred_at',
+            'actor_type',
+            'actor_id',
+            'actor',
+            'action',
+            'subject_type',
+            'subject_id',
+            'purpose',
+            'correlation_id',
+            'ip',
+            'details',
+          ],
         },
       );
       return reply
@@ -220,7 +250,13 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
       service.listUsers(principal.councilId, q || undefined),
       service.listApiTokens(principal.councilId),
     ]);
-    return reply.view('governance/views/users.njk', { users, tokens, q, roleLabels: ROLE_LABELS, now: new Date() });
+    return reply.view('governance/views/users.njk', {
+      users,
+      tokens,
+      q,
+      roleLabels: ROLE_LABELS,
+      now: new Date(),
+    });
   });
 
   typed.get(

@@ -1,5 +1,10 @@
+import {
+  type AuditEventRow,
+  type AuditFilter,
+  listAuditActions,
+  listAuditEvents,
+} from '../../platform/audit/audit.repository.ts';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
-import { type AuditEventRow, type AuditFilter, listAuditActions, listAuditEvents } from '../../platform/audit/audit.repository.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../platform/auth/passwords.ts';
 import { isRole, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal, PrincipalResolver } from '../../platform/auth/principal.ts';
@@ -10,7 +15,13 @@ import type { FieldError } from '../../platform/http/errors.ts';
 import { ApiTokenNameTaken, NoCouncil, UserAlreadyExists, ValidationFailed } from './governance.errors.ts';
 import * as repo from './governance.repository.ts';
 
-export type { ApiTokenRecord, CouncilRecord, SiteRecord, StaffUserRecord, TeamRecord } from './governance.repository.ts';
+export type {
+  ApiTokenRecord,
+  CouncilRecord,
+  SiteRecord,
+  StaffUserRecord,
+  TeamRecord,
+} from './governance.repository.ts';
 
 export interface GovernanceSettings {
   sessionSecret: string;
@@ -85,17 +96,34 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
       if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > TOUCH_AFTER_MS) {
         await repo.markApiTokenUsed(db, record.id);
       }
-      return { kind: 'api', councilId: record.councilId, id: record.id, label: record.name, role: record.role };
+      return {
+        kind: 'api',
+        councilId: record.councilId,
+        id: record.id,
+        label: record.name,
+        role: record.role,
+      };
     },
   };
 
   function validateNewUser(user: NewStaffUser): FieldError[] {
     const errors: FieldError[] = [];
-    if (!EMAIL.test(user.email.trim())) errors.push({ field: 'email', message: 'Enter an email address in the correct format, like name@council.gov.uk' });
+    if (!EMAIL.test(user.email.trim()))
+      errors.push({
+        field: 'email',
+        message: 'Enter an email address in the correct format, like name@council.gov.uk',
+      });
     if (user.displayName.trim() === '') errors.push({ field: 'name', message: 'Enter the person’s name' });
-    if (!isRole(user.role)) errors.push({ field: 'role', message: 'Choose a role: agent, officer, supervisor, admin, auditor or integration' });
+    if (!isRole(user.role))
+      errors.push({
+        field: 'role',
+        message: 'Choose a role: agent, officer, supervisor, admin, auditor or integration',
+      });
     if (user.password.length < MIN_PASSWORD_LENGTH) {
-      errors.push({ field: 'password', message: `Password must be ${MIN_PASSWORD_LENGTH} characters or more` });
+      errors.push({
+        field: 'password',
+        message: `Password must be ${MIN_PASSWORD_LENGTH} characters or more`,
+      });
     }
     return errors;
   }
@@ -114,7 +142,11 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
       return (await repo.listCouncils(db)).length > 0;
     },
 
-    async signIn(email: string, password: string, context: Omit<AuditContext, 'councilId'>): Promise<SignInResult> {
+    async signIn(
+      email: string,
+      password: string,
+      context: Omit<AuditContext, 'councilId'>,
+    ): Promise<SignInResult> {
       const council = await defaultCouncil();
       const ctx: AuditContext = { ...context, councilId: council.id };
       const user = await repo.findUserByEmail(db, council.id, email.trim());
@@ -122,27 +154,43 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
       return inTransaction(db, async (tx) => {
         if (!user || user.disabled || user.role === 'integration') {
           // Record the attempt without the email address typed, which may be personal data.
-          await recordAudit(tx, ctx, { action: 'auth.sign_in_failed', details: { reason: 'unknown_account' } });
+          await recordAudit(tx, ctx, {
+            action: 'auth.sign_in_failed',
+            details: { reason: 'unknown_account' },
+          });
           return { ok: false, reason: 'invalid' };
         }
         if (user.lockedUntil && user.lockedUntil.getTime() > Date.now()) {
-          await recordAudit(tx, { ...ctx, actorId: user.id, actorLabel: user.displayName }, {
-            action: 'auth.sign_in_failed',
-            subjectType: 'staff_user',
-            subjectId: user.id,
-            details: { reason: 'locked' },
-          });
+          await recordAudit(
+            tx,
+            { ...ctx, actorId: user.id, actorLabel: user.displayName },
+            {
+              action: 'auth.sign_in_failed',
+              subjectType: 'staff_user',
+              subjectId: user.id,
+              details: { reason: 'locked' },
+            },
+          );
           return { ok: false, reason: 'locked', lockedUntil: user.lockedUntil };
         }
         if (!passwordOk) {
-          const state = await repo.recordFailedSignIn(tx, user.id, settings.signInMaxAttempts, settings.signInLockMinutes);
+          const state = await repo.recordFailedSignIn(
+            tx,
+            user.id,
+            settings.signInMaxAttempts,
+            settings.signInLockMinutes,
+          );
           const locked = state.lockedUntil !== null && state.lockedUntil.getTime() > Date.now();
-          await recordAudit(tx, { ...ctx, actorId: user.id, actorLabel: user.displayName }, {
-            action: locked ? 'auth.account_locked' : 'auth.sign_in_failed',
-            subjectType: 'staff_user',
-            subjectId: user.id,
-            details: { reason: 'wrong_password' },
-          });
+          await recordAudit(
+            tx,
+            { ...ctx, actorId: user.id, actorLabel: user.displayName },
+            {
+              action: locked ? 'auth.account_locked' : 'auth.sign_in_failed',
+              subjectType: 'staff_user',
+              subjectId: user.id,
+              details: { reason: 'wrong_password' },
+            },
+          );
           return locked && state.lockedUntil
             ? { ok: false, reason: 'locked', lockedUntil: state.lockedUntil }
             : { ok: false, reason: 'invalid' };
@@ -159,11 +207,15 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
           csrfToken,
           absoluteHours: settings.sessionAbsoluteHours,
         });
-        await recordAudit(tx, { ...ctx, actorType: 'staff', actorId: user.id, actorLabel: user.displayName }, {
-          action: 'auth.sign_in',
-          subjectType: 'staff_user',
-          subjectId: user.id,
-        });
+        await recordAudit(
+          tx,
+          { ...ctx, actorType: 'staff', actorId: user.id, actorLabel: user.displayName },
+          {
+            action: 'auth.sign_in',
+            subjectType: 'staff_user',
+            subjectId: user.id,
+          },
+        );
         const principal: Principal = {
           kind: 'staff',
           councilId: council.id,
@@ -183,7 +235,11 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
       const id = principal.sessionId;
       await inTransaction(db, async (tx) => {
         await repo.deleteSession(tx, id);
-        await recordAudit(tx, context, { action: 'auth.sign_out', subjectType: 'staff_user', subjectId: principal.id });
+        await recordAudit(tx, context, {
+          action: 'auth.sign_out',
+          subjectType: 'staff_user',
+          subjectId: principal.id,
+        });
       });
     },
 
@@ -223,9 +279,13 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
     ): Promise<{ id: string; token: string; role: Role }> {
       const errors: FieldError[] = [];
       const name = input.name.trim();
-      if (name === '' || name.length > 100) errors.push({ field: 'name', message: 'Enter a name of up to 100 characters' });
+      if (name === '' || name.length > 100)
+        errors.push({ field: 'name', message: 'Enter a name of up to 100 characters' });
       if (!isRole(input.role)) {
-        errors.push({ field: 'role', message: 'Choose a role: agent, officer, supervisor, admin, auditor or integration' });
+        errors.push({
+          field: 'role',
+          message: 'Choose a role: agent, officer, supervisor, admin, auditor or integration',
+        });
       }
       if (errors.length > 0 || !isRole(input.role)) throw new ValidationFailed(errors);
       const role = input.role;
@@ -289,12 +349,16 @@ export async function setUpCouncil(
     for (const site of setup.sites) sites.push(await repo.insertSite(tx, council.id, site));
     const teams = [];
     for (const team of setup.teams) teams.push(await repo.insertTeam(tx, council.id, team));
-    await recordAudit(tx, { ...context, councilId: council.id }, {
-      action: 'council.created',
-      subjectType: 'council',
-      subjectId: council.id,
-      details: { sites: sites.length, teams: teams.length },
-    });
+    await recordAudit(
+      tx,
+      { ...context, councilId: council.id },
+      {
+        action: 'council.created',
+        subjectType: 'council',
+        subjectId: council.id,
+        details: { sites: sites.length, teams: teams.length },
+      },
+    );
     return { council, sites, teams };
   });
 }

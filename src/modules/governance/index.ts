@@ -2,11 +2,20 @@ import { ROLE_LABELS } from '../../platform/auth/permissions.ts';
 import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import type { GovernanceService } from './governance.service.ts';
 
-export type { CouncilSetup, GovernanceService, GovernanceSettings, NewStaffUser, SignInResult } from './governance.service.ts';
-export { createGovernanceService, setUpCouncil } from './governance.service.ts';
-export type { CouncilRecord, SiteRecord, StaffUserRecord, TeamRecord } from './governance.service.ts';
+export { ApiTokenNameTaken, NoCouncil, UserAlreadyExists } from './governance.errors.ts';
 export { type GovernanceRouteOptions, governanceRoutes } from './governance.routes.ts';
-export { NoCouncil, UserAlreadyExists, ApiTokenNameTaken } from './governance.errors.ts';
+export type {
+  CouncilRecord,
+  CouncilSetup,
+  GovernanceService,
+  GovernanceSettings,
+  NewStaffUser,
+  SignInResult,
+  SiteRecord,
+  StaffUserRecord,
+  TeamRecord,
+} from './governance.service.ts';
+export { createGovernanceService, setUpCouncil } from './governance.service.ts';
 
 export const governanceNavigation: readonly NavItem[] = [
   { href: '/staff', text: 'Home', permission: 'staff.access' },
@@ -28,8 +37,10 @@ export function staffSearchProvider(service: GovernanceService): SearchProvider 
       ]);
       const userHits = users.slice(0, limit).map((u) => ({
         title: u.displayName,
-        href: '/staff/admin/users?q=' + encodeURIComponent(u.email),
-        summary: [ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] ?? u.role, u.teamName, u.email].filter(Boolean).join(' · '),
+        href: `/staff/admin/users?q=${encodeURIComponent(u.email)}`,
+        summary: [ROLE_LABELS[u.role as keyof typeof ROLE_LABELS] ?? u.role, u.teamName, u.email]
+          .filter(Boolean)
+          .join(' · '),
         reason: u.displayName.toLowerCase().includes(needle) ? 'Name matches' : 'Email matches',
         score: u.displayName.toLowerCase().startsWith(needle) ? 0.6 : 0.4,
       }));

@@ -98,7 +98,9 @@ export async function listAuditEvents(
   if (filter.action) query = query.where('action', 'like', `${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
   if (filter.actor) {
     const pattern = `%${filter.actor.replace(/[\\%_]/g, '\\$&')}%`;
-    query = query.where((eb) => eb.or([eb('actor_label', 'ilike', pattern), eb('actor_id', '=', filter.actor ?? '')]));
+    query = query.where((eb) =>
+      eb.or([eb('actor_label', 'ilike', pattern), eb('actor_id', '=', filter.actor ?? '')]),
+    );
   }
   if (filter.subjectType) query = query.where('subject_type', '=', filter.subjectType);
   if (filter.subjectId) query = query.where('subject_id', '=', filter.subjectId);

@@ -13,7 +13,10 @@ export function hashPassword(password: string): Promise<string> {
 // so sign-in does not reveal which email addresses have accounts.
 let decoy: Promise<string> | undefined;
 
-export async function verifyPassword(passwordHash: string | null | undefined, password: string): Promise<boolean> {
+export async function verifyPassword(
+  passwordHash: string | null | undefined,
+  password: string,
+): Promise<boolean> {
   if (!passwordHash) {
     decoy ??= hashPassword('not-a-real-password-decoy');
     await verify(await decoy, password).catch(() => false);

@@ -13,10 +13,16 @@ export async function healthRoutes(app: FastifyInstance, options: { database: Da
       await sql`select 1`.execute(database.db);
       return {
         status: 'ok',
-        database: { status: 'ok', kind: database.kind, latencyMs: Math.round((performance.now() - started) * 10) / 10 },
+        database: {
+          status: 'ok',
+          kind: database.kind,
+          latencyMs: Math.round((performance.now() - started) * 10) / 10,
+        },
       };
     } catch {
-      return reply.code(503).send({ status: 'error', database: { status: 'unreachable', kind: database.kind } });
+      return reply
+        .code(503)
+        .send({ status: 'error', database: { status: 'unreachable', kind: database.kind } });
     }
   });
 
@@ -32,7 +38,10 @@ export async function healthRoutes(app: FastifyInstance, options: { database: Da
   app.addHook('onResponse', async (request, reply) => {
     // The route pattern, not the URL, so that ids never become label values.
     const route = request.routeOptions.url ?? 'unmatched';
-    duration.observe({ method: request.method, route, status: String(reply.statusCode) }, reply.elapsedTime / 1000);
+    duration.observe(
+      { method: request.method, route, status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
   });
 
   app.get('/metrics', { config: { public: true }, logLevel: 'warn' }, async (_request, reply) => {

@@ -1,11 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createToken, signInAs, type StaffSession, type TestApp } from '../../../test/support/app.ts';
+import {
+  createTestApp,
+  createToken,
+  type StaffSession,
+  signInAs,
+  type TestApp,
+} from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { can, ROLES, type Role } from '../auth/permissions.ts';
 import { registeredRoutes } from './access.ts';
 
 // Stand-ins for path parameters: the access check runs before any lookup, so any value will do.
-const fill = (url: string) => url.replace(/:[A-Za-z]+/g, '0190a0e4-0000-7000-8000-000000000000').replace('*', 'x');
+const fill = (url: string) =>
+  url.replace(/:[A-Za-z]+/g, '0190a0e4-0000-7000-8000-000000000000').replace('*', 'x');
 
 describe.each(testDatabaseKinds())('access control on every route (%s)', (kind) => {
   let t: TestApp;
@@ -48,7 +55,11 @@ describe.each(testDatabaseKinds())('access control on every route (%s)', (kind) 
       for (const role of ROLES) {
         // A permitted POST really runs (sign-out ends its session), so it gets a session of its own.
         const session =
-          role === 'integration' ? undefined : route.method === 'GET' ? sessions.get(role) : await signInAs(t.app, role);
+          role === 'integration'
+            ? undefined
+            : route.method === 'GET'
+              ? sessions.get(role)
+              : await signInAs(t.app, role);
         const headers: Record<string, string> = session
           ? { cookie: session.cookie, 'x-csrf-token': session.csrfToken }
           : { authorization: `Bearer ${integrationToken}` };

@@ -85,7 +85,13 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       const match = /^Bearer\s+(\S+)$/i.exec(authorization);
       request.principal = match?.[1] ? await options.resolver.fromApiToken(match[1]) : null;
       if (!request.principal) {
-        return sendProblem(request, reply, 401, 'InvalidToken', 'The API token is missing, malformed, revoked or unknown');
+        return sendProblem(
+          request,
+          reply,
+          401,
+          'InvalidToken',
+          'The API token is missing, malformed, revoked or unknown',
+        );
       }
     } else {
       const sessionToken = request.cookies[SESSION_COOKIE];
@@ -104,13 +110,25 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
     const principal = request.principal;
     if (!principal) {
       if (isApiRequest(request) || authorization !== undefined) {
-        return sendProblem(request, reply, 401, 'Unauthenticated', 'Sign in, or send an API token as Authorization: Bearer <token>');
+        return sendProblem(
+          request,
+          reply,
+          401,
+          'Unauthenticated',
+          'Sign in, or send an API token as Authorization: Bearer <token>',
+        );
       }
       return signInRedirect(request, reply);
     }
     if (!can(principal.role, config.permission)) {
       if (isApiRequest(request) || principal.kind === 'api') {
-        return sendProblem(request, reply, 403, 'Forbidden', `The ${principal.role} role may not ${config.permission}`);
+        return sendProblem(
+          request,
+          reply,
+          403,
+          'Forbidden',
+          `The ${principal.role} role may not ${config.permission}`,
+        );
       }
       return reply.code(403).view('errors/403.njk', {});
     }
@@ -118,13 +136,22 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
 
   app.addHook('preHandler', async (request, reply) => {
     if (SAFE_METHODS.has(request.method) || request.principal?.kind === 'api') return;
+    // An anonymous API call carries no cookie-borne authority for a forged request to abuse.
+    if (isApiRequest(request) && !request.principal) return;
     const body = request.body as Record<string, unknown> | undefined;
-    const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
+    const sent =
+      (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
     const expected = request.principal?.csrfToken ?? request.cookies[CSRF_COOKIE];
     if (typeof sent === 'string' && expected && safeEqual(sent, expected)) return;
     request.log.info('CSRF token missing or wrong');
     if (isApiRequest(request)) {
-      return sendProblem(request, reply, 403, 'CsrfTokenInvalid', 'Send the CSRF token in the X-CSRF-Token header');
+      return sendProblem(
+        request,
+        reply,
+        403,
+        'CsrfTokenInvalid',
+        'Send the CSRF token in the X-CSRF-Token header',
+      );
     }
     return reply.code(403).view('errors/csrf.njk', {});
   });

@@ -9,7 +9,10 @@ interface ValidationIssue {
 }
 
 /** Turns Ajv's report into errors that name the offending field. */
-export function fieldErrorsFromValidation(issues: readonly ValidationIssue[], context?: string): FieldError[] {
+export function fieldErrorsFromValidation(
+  issues: readonly ValidationIssue[],
+  context?: string,
+): FieldError[] {
   return issues.map((issue) => {
     const missing = issue.params?.missingProperty;
     const additional = issue.params?.additionalProperty;
@@ -29,7 +32,11 @@ export function fieldErrorsFromValidation(issues: readonly ValidationIssue[], co
 
 function renderErrorPage(reply: FastifyReply, status: number, heading?: string) {
   const template =
-    status === 404 ? 'errors/404.njk' : status === 403 || status === 401 ? 'errors/403.njk' : 'errors/500.njk';
+    status === 404
+      ? 'errors/404.njk'
+      : status === 403 || status === 401
+        ? 'errors/403.njk'
+        : 'errors/500.njk';
   return reply.code(status).view(template, { heading });
 }
 
@@ -42,13 +49,24 @@ export function registerErrorHandling(app: FastifyInstance): void {
       return renderErrorPage(reply, error.status, error.message);
     }
     if (error.validation) {
-      const errors = fieldErrorsFromValidation(error.validation as ValidationIssue[], error.validationContext);
+      const errors = fieldErrorsFromValidation(
+        error.validation as ValidationIssue[],
+        error.validationContext,
+      );
       if (api) {
-        return sendProblem(request, reply, 400, 'ValidationFailed', errors.map((e) => e.message).join('; '), errors);
+        return sendProblem(
+          request,
+          reply,
+          400,
+          'ValidationFailed',
+          errors.map((e) => e.message).join('; '),
+          errors,
+        );
       }
       return renderErrorPage(reply, 400, 'There is a problem with the information you gave');
     }
-    const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+    const status =
+      error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, 'request failed');
     else request.log.info({ err: { message: error.message, code: error.code } }, 'request rejected');
     // Client errors from Fastify itself (bad JSON, wrong content type, body too large) are safe to explain.
@@ -59,7 +77,13 @@ export function registerErrorHandling(app: FastifyInstance): void {
 
   app.setNotFoundHandler((request, reply) => {
     if (isApiRequest(request)) {
-      return sendProblem(request, reply, 404, 'NotFound', `No such endpoint: ${request.method} ${request.url}`);
+      return sendProblem(
+        request,
+        reply,
+        404,
+        'NotFound',
+        `No such endpoint: ${request.method} ${request.url}`,
+      );
     }
     return renderErrorPage(reply, 404);
   });

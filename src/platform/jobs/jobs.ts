@@ -1,6 +1,6 @@
 import { CompiledQuery } from 'kysely';
-import PgBoss from 'pg-boss';
 import type pg from 'pg';
+import PgBoss from 'pg-boss';
 import type { Executor } from '../db/database.ts';
 
 /** A job a module runs in the background; handlers are thin and call the module's service. */
@@ -14,7 +14,12 @@ export interface JobDefinition {
 
 export interface JobQueue {
   /** Enqueues a job in the caller's transaction, so it exists only if the change commits. */
-  enqueue(tx: Executor, name: string, data: Record<string, unknown>, options?: PgBoss.SendOptions): Promise<void>;
+  enqueue(
+    tx: Executor,
+    name: string,
+    data: Record<string, unknown>,
+    options?: PgBoss.SendOptions,
+  ): Promise<void>;
   stop(): Promise<void>;
 }
 

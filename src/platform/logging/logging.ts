@@ -24,7 +24,9 @@ export const REDACT_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-export function loggerOptions(level: LogLevel): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader'> {
+export function loggerOptions(
+  level: LogLevel,
+): Pick<FastifyServerOptions, 'logger' | 'genReqId' | 'requestIdHeader'> {
   return {
     logger: {
       level,

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from './config.ts';
+
+const problemsOf = (env: Record<string, string>): string[] => {
+  try {
+    loadConfig(env, '/srv/guildhall');
+    return [];
+  } catch (error) {
+    if (error instanceof ConfigError) return error.problems;
+    throw error;
+  }
+};
+
+describe('configuration', () => {
+  it('has sensible defaults: port 3000 and an embedded database under ./.guildhall', () => {
+    const config = loadConfig({}, '/srv/guildhall');
+    expect(config.port).toBe(3000);
+    expect(config.dataDir).toBe('/srv/guildhall/.guildhall');
+    expect(config.databaseUrl).toBeUndefined();
+    expect(config.inProcessWorker).toBe(true);
+  });
+
+  it('honours PORT and GUILDHALL_DATA_DIR', () => {
+    const config = loadConfig({ PORT: '8080', GUILDHALL_DATA_DIR: 'data' }, '/srv/guildhall');
+    expect(config.port).toBe(8080);
+    expect(config.dataDir).toBe('/srv/guildhall/data');
+  });
+
+  it('lists every problem at once, not just the first', () => {
+    const problems = problemsOf({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://x',
+      LOG_LEVEL: 'loud',
+      SESSION_SECRET: 'short',
+    });
+    expect(problems).toHaveLength(4);
+    expect(problems.join('\n')).toMatch(/PORT/);
+    expect(problems.join('\n')).toMatch(/DATABASE_URL/);
+    expect(problems.join('\n')).toMatch(/LOG_LEVEL/);
+    expect(problems.join('\n')).toMatch(/SESSION_SECRET/);
+  });
+
+  it('refuses production without a session secret or with the embedded database', () => {
+    const problems = problemsOf({ NODE_ENV: 'production' });
+    expect(problems).toEqual([
+      'SESSION_SECRET must be set in production',
+      expect.stringMatching(/DATABASE_URL must point at a Postgres server in production/),
+    ]);
+  });
+
+  it('allows the embedded database in production only when asked to', () => {
+    const secret = 'x'.repeat(40);
+    expect(
+      problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, GUILDHALL_ALLOW_EMBEDDED: '1' }),
+    ).toEqual([]);
+    expect(
+      problemsOf({
+        NODE_ENV: 'production',
+        SESSION_SECRET: secret,
+        DATABASE_URL: 'postgresql://db/guildhall',
+      }),
+    ).toEqual([]);
+  });
+});

@@ -1,0 +1,177 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  cookieHeader,
+  createTestApp,
+  csrfFrom,
+  demoEmail,
+  signIn,
+  signInAs,
+  type TestApp,
+} from '../../../test/support/app.ts';
+import { testDatabaseKinds } from '../../../test/support/databases.ts';
+import { DEMO_PASSWORD } from '../../councils/demo.ts';
+import { assertProductionReady } from '../../runtime.ts';
+
+describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { SIGN_IN_MAX_ATTEMPTS: '3', SESSION_IDLE_MINUTES: '30' });
+  });
+  afterAll(() => t?.close());
+
+  const auditActions = async () => {
+    const events = await t.runtime.services.governance.listAudit(t.councilId, {}, 500);
+    return events.map((e) => e.action);
+  };
+
+  it('signs in with the right password, sets a secure httpOnly cookie and audits it', async () => {
+    const response = await signIn(t.app, demoEmail('agent'), DEMO_PASSWORD);
+    expect(response.statusCode).toBe(303);
+    expect(response.headers.location).toBe('/staff');
+    const cookie = (
+      response.cookies as { name: string; httpOnly?: boolean; secure?: boolean; sameSite?: string }[]
+    ).find((c) => c.name === 'guildhall_session');
+    expect(cookie).toMatchObject({ httpOnly: true, secure: true, sameSite: 'Lax' });
+    const home = await t.app.inject({ url: '/staff', headers: { cookie: response.session?.cookie ?? '' } });
+    expect(home.statusCode).toBe(200);
+    expect(home.body).toContain('Amira Agent');
+    expect(await auditActions()).toContain('auth.sign_in');
+  });
+
+  it('shows a GOV.UK error summary for a wrong password and audits the failure', async () => {
+    const response = await signIn(t.app, demoEmail('officer'), 'wrong password!');
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toContain('govuk-error-summary');
+    expect(response.body).toContain('The email address or password is not right');
+    expect(await auditActions()).toContain('auth.sign_in_failed');
+  });
+
+  it('names each missing field', async () => {
+    const response = await signIn(t.app, '', '');
+    expect(response.body).toContain('Enter your email address');
+    expect(response.body).toContain('Enter your password');
+  });
+
+  it('locks an account after repeated failures, even against the right password, and audits the lock', async () => {
+    const email = demoEmail('supervisor');
+    for (let i = 0; i < 3; i++) await signIn(t.app, email, 'not the password');
+    const locked = await signIn(t.app, email, DEMO_PASSWORD);
+    expect(locked.statusCode).toBe(400);
+    expect(locked.body).toContain('This account is locked');
+    expect(await auditActions()).toContain('auth.account_locked');
+    // Once the lock has passed, the right password works again.
+    await sql`update staff_user set locked_until = now() - interval '1 minute' where lower(email) = ${email}`.execute(
+      t.runtime.database.db,
+    );
+    expect((await signIn(t.app, email, DEMO_PASSWORD)).statusCode).toBe(303);
+  });
+
+  it('signs out, ends the session server-side and audits it', async () => {
+    const session = await signInAs(t.app, 'admin');
+    const out = await t.app.inject({
+      method: 'POST',
+      url: '/staff/sign-out',
+      headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `_csrf=${encodeURIComponent(session.csrfToken)}`,
+    });
+    expect(out.statusCode).toBe(303);
+    expect(out.headers.location).toBe('/staff/sign-in?signedOut=1');
+    // Replaying the old cookie does not work.
+    const replay = await t.app.inject({ url: '/staff', headers: { cookie: session.cookie } });
+    expect(replay.statusCode).toBe(303);
+    expect(await auditActions()).toContain('auth.sign_out');
+  });
+
+  it('ends a session after the idle timeout and after the absolute timeout', async () => {
+    const idle = await signInAs(t.app, 'officer');
+    await sql`update staff_session set last_seen_at = now() - interval '31 minutes'`.execute(
+      t.runtime.database.db,
+    );
+    expect((await t.app.inject({ url: '/staff', headers: { cookie: idle.cookie } })).statusCode).toBe(303);
+
+    const old = await signInAs(t.app, 'officer');
+    await sql`update staff_session set expires_at = now() - interval '1 second'`.execute(
+      t.runtime.database.db,
+    );
+    expect((await t.app.inject({ url: '/staff', headers: { cookie: old.cookie } })).statusCode).toBe(303);
+  });
+
+  it('only returns to pages inside the staff area after sign-in', async () => {
+    const page = await t.app.inject({ url: '/staff/sign-in?returnTo=https://evil.example/' });
+    const cookie = cookieHeader(page);
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/staff/sign-in',
+      headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+      payload: new URLSearchParams({
+        email: demoEmail('agent'),
+        password: DEMO_PASSWORD,
+        _csrf: csrfFrom(page.body),
+        returnTo: 'https://evil.example/',
+      }).toString(),
+    });
+    expect(response.headers.location).toBe('/staff');
+  });
+
+  it('lets an auditor list and filter the audit trail, and download it as CSV', async () => {
+    const auditor = await signInAs(t.app, 'auditor');
+    const page = await t.app.inject({
+      url: '/staff/audit?action=auth.sign_in_failed',
+      headers: { cookie: auditor.cookie },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('auth.sign_in_failed');
+    expect(page.body).not.toContain('<strong class="govuk-tag govuk-tag--grey">auth.sign_out</strong>');
+
+    const bad = await t.app.inject({
+      url: '/staff/audit?from=2026-13-45',
+      headers: { cookie: auditor.cookie },
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toContain('Enter a real date');
+
+    const csv = await t.app.inject({
+      url: '/staff/audit.csv?action=auth.',
+      headers: { cookie: auditor.cookie },
+    });
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines[0]).toBe(
+      'id,occurred_at,actor_type,actor_id,actor,action,subject_type,subject_id,purpose,correlation_id,ip,details',
+    );
+    expect(lines.length).toBeGreaterThan(3);
+  });
+
+  it('keeps the audit trail append-only', async () => {
+    await expect(
+      sql`update audit_event set action = 'tampered'`.execute(t.runtime.database.db),
+    ).rejects.toThrow(/append-only/);
+    await expect(sql`delete from audit_event`.execute(t.runtime.database.db)).rejects.toThrow(/append-only/);
+  });
+
+  it('refuses to run in production while demo accounts exist', async () => {
+    await expect(
+      assertProductionReady({ ...t.runtime, config: { ...t.runtime.config, nodeEnv: 'production' } }),
+    ).rejects.toThrow(/demo account/);
+  });
+
+  it('stores API tokens hashed, never in the clear', async () => {
+    const created = await t.runtime.services.governance.createApiToken(
+      { councilId: t.councilId, name: 'hash check', role: 'integration' },
+      {
+        councilId: t.councilId,
+        actorType: 'system',
+        actorId: null,
+        actorLabel: 'test',
+        correlationId: null,
+        ip: null,
+      },
+    );
+    const { rows } = await sql<{
+      token_hash: string;
+    }>`select token_hash from api_token where id = ${created.id}`.execute(t.runtime.database.db);
+    expect(rows[0]?.token_hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(rows[0]?.token_hash).not.toContain(created.token);
+  });
+});

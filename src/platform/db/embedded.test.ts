@@ -1,0 +1,131 @@
+import { rmSync } from 'node:fs';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tempDir } from '../../../test/support/databases.ts';
+import { type Database, openDatabase } from './database.ts';
+import { openEmbedded } from './embedded.ts';
+
+describe('embedded PGlite behind a connection pool', () => {
+  let database: Database;
+  const dir = tempDir();
+
+  beforeAll(async () => {
+    database = await openDatabase({ dataDir: dir, role: 'server', poolMax: 10, ephemeral: true });
+    await sql`create table account (id int primary key, balance int not null)`.execute(database.db);
+  });
+  afterAll(async () => {
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('keeps concurrent parameterised queries apart (no crossed statements or results)', async () => {
+    const results = await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        i % 2
+          ? database.pool.query('select $1::int as n, $2::text as s', [i, `row ${i}`])
+          : database.pool.query('select $1::text as s, $2::int * 2 as n', [`row ${i}`, i]),
+      ),
+    );
+    results.forEach((result, i) => {
+      expect(result.rows[0]).toEqual(i % 2 ? { n: i, s: `row ${i}` } : { s: `row ${i}`, n: i * 2 });
+    });
+  });
+
+  it('commits and rolls back 200 concurrent transactions correctly', async () => {
+    await Promise.all(
+      Array.from({ length: 200 }, async (_, i) => {
+        const client = await database.pool.connect();
+        try {
+          await client.query('begin');
+          await client.query('insert into account (id, balance) values ($1, $2)', [i, 100]);
+          if (i % 3 === 0) throw new Error('roll back every third');
+          await client.query('commit');
+        } catch {
+          await client.query('rollback');
+        } finally {
+          client.release();
+        }
+      }),
+    );
+    const { rows } = await database.pool.query(
+      'select count(*)::int as n, sum(balance)::int as total from account',
+    );
+    const committed = Array.from({ length: 200 }, (_, i) => i).filter((i) => i % 3 !== 0).length;
+    expect(rows[0]).toEqual({ n: committed, total: committed * 100 });
+  });
+
+  it('isolates an open transaction: others never see its uncommitted rows', async () => {
+    const writer = await database.pool.connect();
+    try {
+      await writer.query('begin');
+      await writer.query('insert into account (id, balance) values (1000, 5)');
+      const reader = database.pool.query('select count(*)::int as n from account where id = 1000');
+      await writer.query('update account set balance = 6 where id = 1000');
+      await writer.query('rollback');
+      expect((await reader).rows[0]).toEqual({ n: 0 });
+    } finally {
+      writer.release();
+    }
+  });
+
+  it('makes no lost updates when transactions increment the same row concurrently', async () => {
+    await database.pool.query('insert into account (id, balance) values (2000, 0)');
+    await Promise.all(
+      Array.from({ length: 50 }, async () => {
+        const client = await database.pool.connect();
+        try {
+          await client.query('begin');
+          const { rows } = await client.query('select balance from account where id = 2000 for update');
+          await client.query('update account set balance = $1 where id = 2000', [rows[0].balance + 1]);
+          await client.query('commit');
+        } finally {
+          client.release();
+        }
+      }),
+    );
+    const { rows } = await database.pool.query('select balance from account where id = 2000');
+    expect(rows[0].balance).toBe(50);
+  });
+
+  it('has the pg_trgm, fuzzystrmatch and unaccent extensions available', async () => {
+    await sql`create extension if not exists pg_trgm`.execute(database.db);
+    await sql`create extension if not exists fuzzystrmatch`.execute(database.db);
+    await sql`create extension if not exists unaccent`.execute(database.db);
+    const { rows } = await database.pool.query(
+      "select similarity('margaret', 'margret') > 0.5 as trgm, dmetaphone('Smith') as dm, unaccent('Siân') as plain",
+    );
+    expect(rows[0]).toEqual({ trgm: true, dm: 'SM0', plain: 'Sian' });
+  });
+});
+
+describe('one data directory, several processes', () => {
+  it('lets a CLI command join a running server through its socket, and take over once it stops', async () => {
+    const dir = tempDir();
+    const server = await openEmbedded(dir, 'server');
+    expect(server.owner).toBe(true);
+    const serverPool = new pg.Pool({ host: server.socketDir, user: 'postgres', database: 'postgres' });
+    await serverPool.query('create table note (body text)');
+
+    const cli = await openEmbedded(dir, 'cli');
+    expect(cli.owner).toBe(false);
+    const cliPool = new pg.Pool({ host: cli.socketDir, user: 'postgres', database: 'postgres' });
+    await cliPool.query("insert into note values ('from the cli')");
+    expect((await serverPool.query('select body from note')).rows).toEqual([{ body: 'from the cli' }]);
+    await cliPool.end();
+    await cli.close();
+
+    await expect(openEmbedded(dir, 'server')).rejects.toThrow(/already running/);
+    await serverPool.end();
+    await server.close();
+
+    // With the server gone, the CLI opens the directory itself and finds the data on disk.
+    const alone = await openEmbedded(dir, 'cli');
+    expect(alone.owner).toBe(true);
+    const alonePool = new pg.Pool({ host: alone.socketDir, user: 'postgres', database: 'postgres' });
+    expect((await alonePool.query('select body from note')).rows).toEqual([{ body: 'from the cli' }]);
+    await alonePool.end();
+    await alone.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});
