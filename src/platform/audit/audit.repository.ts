@@ -95,7 +95,12 @@ export async function listAuditEvents(
     .where('council_id', '=', councilId)
     .orderBy('id', 'desc')
     .limit(limit);
-  if (filter.action) query = query.where('action', 'like', `${filter.action.replace(/[\\%_]/g, '\\$&')}%`);
+  if (filter.action?.endsWith('*')) {
+    // "auth.*" matches a family of actions; anything else matches one action exactly.
+    query = query.where('action', 'like', `${filter.action.slice(0, -1).replace(/[\\%_]/g, '\\$&')}%`);
+  } else if (filter.action) {
+    query = query.where('action', '=', filter.action);
+  }
   if (filter.actor) {
     const pattern = `%${filter.actor.replace(/[\\%_]/g, '\\$&')}%`;
     query = query.where((eb) =>
