@@ -60,11 +60,11 @@ async function load(
   };
 }
 
-/** The same work without HTTP: look up the token row and read the council row, over a pool. */
-async function limit(databaseUrl: string, token: string): Promise<{ perS: number; p99: number }> {
+/** The same row read over a pool of the same size, with no HTTP: the limit our endpoint is compared with. */
+async function limit(databaseUrl: string): Promise<{ perS: number; p99: number }> {
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 10 });
-  const { createHash } = await import('node:crypto');
-  const hash = createHash('sha256').update(token).digest('hex');
+  const { rows: councils } = await pool.query('select id from council limit 1');
+  const councilId = councils[0].id;
   const latencies: number[] = [];
   let done = 0;
   const until = performance.now() + DURATION_S * 1000;
@@ -72,11 +72,10 @@ async function limit(databaseUrl: string, token: string): Promise<{ perS: number
     Array.from({ length: CONNECTIONS }, async () => {
       while (performance.now() < until) {
         const t0 = performance.now();
-        const { rows } = await pool.query(
-          'select council_id from api_token where token_hash = $1 and revoked_at is null',
-          [hash],
+        await pool.query(
+          'select id, slug, name, profile, area_min_easting, area_min_northing, area_max_easting, area_max_northing, area_min_lat, area_min_long, area_max_lat, area_max_long from council where id = $1',
+          [councilId],
         );
-        await pool.query('select id, slug, name from council where id = $1', [rows[0].council_id]);
         latencies.push(performance.now() - t0);
         done++;
       }
@@ -100,7 +99,7 @@ const metrics: Record<string, number | string> = {};
       .at(-1) ?? '';
   const http = await load(`${server.url}/api/v1/council`, token);
   await server.stop();
-  const raw = await limit(db.url, token);
+  const raw = await limit(db.url);
   await db.drop();
   Object.assign(metrics, {
     authed_json_per_s: http.perS,

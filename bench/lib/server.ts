@@ -11,10 +11,20 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** Starts `node src/main.ts` in its own process (so load generation does not share its event loop). */
+/** The command line of `npm start`, so the bench measures exactly what a council runs. */
+function startCommand(): string[] {
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
+    scripts: { start: string };
+  };
+  const [node, ...args] = pkg.scripts.start.split(/\s+/);
+  if (node !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  return args;
+}
+
+/** Starts the server as `npm start` does, in its own process (so load generation does not share its event loop). */
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, [path.join(ROOT, 'src/main.ts')], {
+  const child: ChildProcess = spawn(process.execPath, startCommand(), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

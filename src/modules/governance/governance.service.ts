@@ -49,6 +49,10 @@ export interface NewStaffUser {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 // Don't write to the session row on every request; once a minute is enough for the idle timeout.
 const TOUCH_AFTER_MS = 60_000;
+// Integrations call the API many times a second; a verified token is trusted for this long before it
+// is looked up again (so a revoked token stops working within this time).
+const TOKEN_CACHE_MS = 10_000;
+const TOKEN_CACHE_MAX = 1_000;
 
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
@@ -56,6 +60,7 @@ function isUniqueViolation(error: unknown): boolean {
 
 export function createGovernanceService(db: Executor, settings: GovernanceSettings) {
   const sessionId = (token: string) => hmac(settings.sessionSecret, token);
+  const tokenCache = new Map<string, { principal: Principal; until: number }>();
 
   async function defaultCouncil(): Promise<repo.CouncilRecord> {
     const councils = await repo.listCouncils(db);

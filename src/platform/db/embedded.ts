@@ -74,8 +74,16 @@ function canConnect(socketPath: string): Promise<boolean> {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+// PGlite's buffer cache lives in WebAssembly memory, which counts towards the process's resident
+// memory; 16 MB keeps the embedded server small, and the OS page cache holds the rest of the data.
+const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
+
 export async function createPglite(dataDir?: string): Promise<PGlite> {
-  return PGlite.create({ dataDir, extensions: { pg_trgm, fuzzystrmatch, unaccent } });
+  return PGlite.create({
+    dataDir,
+    extensions: { pg_trgm, fuzzystrmatch, unaccent },
+    postgresqlconf: EMBEDDED_SETTINGS,
+  });
 }
 
 async function serve(db: PGlite, socketPath: string): Promise<PGLiteSocketServer> {
