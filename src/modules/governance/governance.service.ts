@@ -95,19 +95,26 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
     },
     async fromApiToken(token) {
       if (!token.startsWith(API_TOKEN_PREFIX) || token.length > 128) return null;
-      const record = await repo.findActiveApiToken(db, sha256(token));
+      const hash = sha256(token);
+      const cached = tokenCache.get(hash);
+      if (cached && cached.until > Date.now()) return cached.principal;
+      tokenCache.delete(hash);
+      const record = await repo.findActiveApiToken(db, hash);
       if (!record || !isRole(record.role)) return null;
       // Recording the last use at most once a minute keeps the hot path to one read.
       if (!record.lastUsedAt || Date.now() - record.lastUsedAt.getTime() > TOUCH_AFTER_MS) {
         await repo.markApiTokenUsed(db, record.id);
       }
-      return {
+      const principal: Principal = {
         kind: 'api',
         councilId: record.councilId,
         id: record.id,
         label: record.name,
         role: record.role,
       };
+      if (tokenCache.size >= TOKEN_CACHE_MAX) tokenCache.clear();
+      tokenCache.set(hash, { principal, until: Date.now() + TOKEN_CACHE_MS });
+      return principal;
     },
   };
 
