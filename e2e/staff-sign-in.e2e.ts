@@ -95,4 +95,15 @@ describe('staff sign-in in a real browser', () => {
     expect(problems).toEqual([]);
     await page.close();
   });
+
+  it('serves the API documentation without script or CSP errors', async () => {
+    const page = await browser.newPage();
+    const problems = watchForProblems(page);
+    await page.goto(`${server.url}/api/docs`);
+    await expect
+      .poll(() => page.locator('text=/api/v1/council').count(), { timeout: 15_000 })
+      .toBeGreaterThan(0);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
 });
