@@ -101,7 +101,7 @@ describe('staff sign-in in a real browser', () => {
     const problems = watchForProblems(page);
     await page.goto(`${server.url}/api/docs`);
     await expect
-      .poll(() => page.locator('text=/api/v1/council').count(), { timeout: 15_000 })
+      .poll(() => page.getByText('/api/v1/council', { exact: true }).count(), { timeout: 15_000 })
       .toBeGreaterThan(0);
     expect(problems).toEqual([]);
     await page.close();
