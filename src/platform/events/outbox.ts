@@ -1,0 +1,61 @@
+import type { AuditContext } from '../audit/audit.ts';
+import type { Executor } from '../db/database.ts';
+import { inTransaction } from '../db/transaction.ts';
+import {
+  claimUnpublished,
+  insertDomainEvent,
+  markPublished,
+  type StoredDomainEvent,
+} from './outbox.repository.ts';
+
+export type { StoredDomainEvent } from './outbox.repository.ts';
+export { listEventsFor } from './outbox.repository.ts';
+
+export interface DomainEvent {
+  readonly aggregateType: string;
+  readonly aggregateId: string;
+  /** `area.past_tense`: `case.created`, `case.status_changed`, `party.merged`. */
+  readonly eventType: string;
+  /** Ids and codes only, never personal data. */
+  readonly payload?: Record<string, unknown>;
+}
+
+/** Writes a domain event in the caller's transaction, so it exists exactly when the change commits. */
+export async function recordDomainEvent(
+  tx: Executor,
+  context: Pick<AuditContext, 'councilId' | 'correlationId'>,
+  event: DomainEvent,
+): Promise<number> {
+  if (!context.councilId) throw new Error('A domain event needs a council');
+  return insertDomainEvent(tx, {
+    councilId: context.councilId,
+    aggregateType: event.aggregateType,
+    aggregateId: event.aggregateId,
+    eventType: event.eventType,
+    payload: event.payload ?? {},
+    correlationId: context.correlationId,
+  });
+}
+
+export type DomainEventHandler = (event: StoredDomainEvent) => Promise<void>;
+
+/**
+ * Hands unpublished events, oldest first, to every handler, and marks them published only if all
+ * succeed; a failure leaves the batch for the next run (handlers must therefore be idempotent).
+ * Returns how many events were dispatched.
+ */
+export async function dispatchDomainEvents(
+  db: Executor,
+  handlers: readonly DomainEventHandler[],
+  batchSize = 100,
+): Promise<number> {
+  return inTransaction(db, async (tx) => {
+    const events = await claimUnpublished(tx, batchSize);
+    for (const event of events) for (const handler of handlers) await handler(event);
+    await markPublished(
+      tx,
+      events.map((e) => e.id),
+    );
+    return events.length;
+  });
+}
