@@ -23,7 +23,7 @@ export function readLibraryDirectory(dir: string): { items: ImportItem[]; reject
     let content: unknown;
     try {
       const text = readFileSync(full, 'utf8');
-      content = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text);
+      content = file.toLowerCase().endsWith('.json') ? JSON.parse(text) : parseYaml(text, { merge: true });
     } catch (error) {
       rejected.push({
         source: file,
