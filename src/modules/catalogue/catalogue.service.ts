@@ -575,6 +575,11 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     list,
     find,
     get: view,
+    /** The version an administrator edits: the draft if there is one, else the current version. */
+    async editable(councilId: string, code: string): Promise<ServiceView> {
+      const service = await requireService(councilId, code);
+      return view(councilId, code, service.latestVersion);
+    },
     versions: async (councilId: string, code: string) =>
       repo.listVersions(db, councilId, (await requireService(councilId, code)).id),
     saveDraft,

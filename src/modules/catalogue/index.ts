@@ -38,7 +38,7 @@ export type {
   VersionRecord,
 } from './catalogue.service.ts';
 export { createCatalogueService } from './catalogue.service.ts';
-export { importLibraryDirectory, readLibraryDirectory } from './catalogue.files.ts';
+export { importLibraryDirectory, readLibraryDirectory, STARTER_LIBRARY_DIR } from './catalogue.files.ts';
 export {
   type Answers,
   type CheckAnswersRow,
