@@ -194,6 +194,10 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
           continue;
         }
         const version = service.latestVersion + 1;
+        // Retire the current version first: at most one version is published at a time.
+        if (publish && service.publishedVersion !== null) {
+          await repo.setVersionStatus(tx, service.id, service.publishedVersion, 'retired');
+        }
         await repo.insertVersions(tx, [
           {
             councilId,
@@ -205,9 +209,6 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
             createdBy: context.actorLabel,
           },
         ]);
-        if (publish && service.publishedVersion !== null) {
-          await repo.setVersionStatus(tx, service.id, service.publishedVersion, 'retired');
-        }
         await repo.updateService(tx, service.id, {
           ...(publish || service.publishedVersion === null ? header(definition) : {}),
           status: publish ? 'published' : service.status,
@@ -475,13 +476,14 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
   }
 
   async function publish(councilId: string, code: string, context: AuditContext): Promise<{ version: number }> {
+    // Read the teams before the transaction: on embedded PGlite a second connection waits for the first.
+    const directory = await teams(councilId);
     return inTransaction(db, async (tx) => {
       const service = await repo.lockServiceByCode(tx, councilId, code);
       if (!service) throw new ServiceNotFound(code);
       const draft = await repo.findVersion(tx, councilId, service.id, service.latestVersion);
       if (!draft || draft.status !== 'draft') throw new NothingToPublish(code);
       // Teams may have changed since the draft was saved; never publish a definition that routes nowhere.
-      const directory = await teams(councilId);
       const { errors } = checkDefinition(draft.definition, { teams: directory }, 'stored');
       if (errors.length) throw new InvalidServiceDefinition(errors);
       if (service.publishedVersion !== null)
