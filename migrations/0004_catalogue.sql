@@ -20,13 +20,14 @@ create table catalogue_service (
   status text not null check (status in ('draft', 'published', 'retired')),
   published_version integer,
   latest_version integer not null,
-  -- Synonyms and keywords, apostrophes removed ("wasn't" -> "wasnt"), for the finder.
+  -- Synonyms and keywords, apostrophes removed ("wasn't" -> "wasnt"), for the finder. The summary is
+  -- left out of the search document on purpose: long LGSL descriptions match common words and bury
+  -- the services people mean.
   search_terms text not null default '',
   search_vector tsvector generated always as (
     setweight(to_tsvector('english', name), 'A') ||
     setweight(to_tsvector('english', search_terms), 'A') ||
-    setweight(to_tsvector('english', lgsl_label), 'B') ||
-    setweight(to_tsvector('english', summary), 'D')
+    setweight(to_tsvector('english', lgsl_label), 'B')
   ) stored,
   search_text text generated always as (lower(name || ' ' || search_terms || ' ' || lgsl_label)) stored,
   created_at timestamptz not null default now(),

@@ -12,11 +12,11 @@ export interface Services {
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
   const governance = createGovernanceService(database.db, {
-      sessionSecret,
-      sessionIdleMinutes: config.sessionIdleMinutes,
-      sessionAbsoluteHours: config.sessionAbsoluteHours,
-      signInMaxAttempts: config.signInMaxAttempts,
-      signInLockMinutes: config.signInLockMinutes,
+    sessionSecret,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+    sessionAbsoluteHours: config.sessionAbsoluteHours,
+    signInMaxAttempts: config.signInMaxAttempts,
+    signInLockMinutes: config.signInLockMinutes,
   });
   return {
     governance,

@@ -8,17 +8,18 @@ import {
   type Channel,
   type Condition,
   type EligibilityRule,
-  type Priority,
   PRIORITIES,
+  type Priority,
+  QUESTION_TYPES,
   type Question,
   type QuestionType,
-  QUESTION_TYPES,
   type ServiceDefinition,
 } from './catalogue.schemas.ts';
 
 export type FormBody = Record<string, string | string[] | undefined>;
 
-const one = (v: string | string[] | undefined): string => (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
+const one = (v: string | string[] | undefined): string =>
+  (Array.isArray(v) ? (v[0] ?? '') : (v ?? '')).trim();
 const many = (v: string | string[] | undefined): string[] =>
   (Array.isArray(v) ? v : v ? [v] : []).map((s) => s.trim()).filter(Boolean);
 const lines = (text: string): string[] =>
@@ -27,7 +28,12 @@ const lines = (text: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-function numberOrUndefined(text: string, field: string, label: string, errors: FieldError[]): number | undefined {
+function numberOrUndefined(
+  text: string,
+  field: string,
+  label: string,
+  errors: FieldError[],
+): number | undefined {
   if (text === '') return undefined;
   const n = Number(text);
   if (!Number.isFinite(n)) {
@@ -111,13 +117,17 @@ export function applyDetails(
   if (options.allowCode) {
     def.code = one(body.code).toLowerCase();
     if (!/^[a-z0-9][a-z0-9-]{1,79}$/.test(def.code))
-      errors.push({ field: 'code', message: 'Enter a code of 2 to 80 lower-case letters, digits and hyphens, like missed-bin' });
+      errors.push({
+        field: 'code',
+        message: 'Enter a code of 2 to 80 lower-case letters, digits and hyphens, like missed-bin',
+      });
   }
   def.name = one(body.name);
   if (!def.name) errors.push({ field: 'name', message: 'Enter the name of the service' });
   def.summary = one(body.summary);
   const lgsl = Number(one(body.lgsl));
-  if (!Number.isInteger(lgsl) || lgsl < 1) errors.push({ field: 'lgsl', message: 'Enter the LGSL code as a whole number, like 524' });
+  if (!Number.isInteger(lgsl) || lgsl < 1)
+    errors.push({ field: 'lgsl', message: 'Enter the LGSL code as a whole number, like 524' });
   def.lgsl = Number.isInteger(lgsl) ? lgsl : 0;
   def.serviceArea = one(body.serviceArea) as ServiceDefinition['serviceArea'];
   def.functionGroup = one(body.functionGroup);
@@ -132,8 +142,12 @@ export function applyDetails(
   const feeDescription = one(body.feeDescription);
   if (feeAmount || feeDescription) {
     const pounds = numberOrUndefined(feeAmount, 'feeAmount', 'The fee', errors);
-    if (!feeDescription) errors.push({ field: 'feeDescription', message: 'Describe the fee, like £35 for up to 3 items' });
-    def.fee = { description: feeDescription, ...(pounds !== undefined ? { amountPence: Math.round(pounds * 100) } : {}) };
+    if (!feeDescription)
+      errors.push({ field: 'feeDescription', message: 'Describe the fee, like £35 for up to 3 items' });
+    def.fee = {
+      description: feeDescription,
+      ...(pounds !== undefined ? { amountPence: Math.round(pounds * 100) } : {}),
+    };
   } else delete def.fee;
   def.synonyms = lines(one(body.synonyms));
   def.keywords = lines(one(body.keywords));
@@ -142,7 +156,8 @@ export function applyDetails(
     const n = numberOrUndefined(one(body[`sla_${p}`]), `sla_${p}`, `The ${p} target`, errors);
     if (n !== undefined) targets[p] = n;
   }
-  if (targets.normal === undefined) errors.push({ field: 'sla_normal', message: 'Enter the target for normal priority' });
+  if (targets.normal === undefined)
+    errors.push({ field: 'sla_normal', message: 'Enter the target for normal priority' });
   def.sla = {
     unit: one(body.slaUnit) === 'working_hours' ? 'working_hours' : 'working_days',
     targets: { ...targets, normal: targets.normal ?? 0 },
@@ -158,7 +173,12 @@ export function applyDetails(
     ...(one(body.byLocation) === 'yes' ? { byLocation: true } : {}),
     ...(rules?.length ? { rules } : {}),
   };
-  const eligibility = parseJson<EligibilityRule[]>(one(body.eligibility), 'eligibility', 'Eligibility rules', errors);
+  const eligibility = parseJson<EligibilityRule[]>(
+    one(body.eligibility),
+    'eligibility',
+    'Eligibility rules',
+    errors,
+  );
   if (eligibility?.length) def.eligibility = eligibility;
   else delete def.eligibility;
   def.knowledge = {
@@ -169,7 +189,8 @@ export function applyDetails(
   if (!def.knowledge.agentScript) errors.push({ field: 'agentScript', message: 'Enter the agent script' });
   if (!def.knowledge.webGuidance) errors.push({ field: 'webGuidance', message: 'Enter the web guidance' });
   if (!def.knowledge.smsText) errors.push({ field: 'smsText', message: 'Enter the SMS text' });
-  else if (def.knowledge.smsText.length > 160) errors.push({ field: 'smsText', message: 'The SMS text must be 160 characters or fewer' });
+  else if (def.knowledge.smsText.length > 160)
+    errors.push({ field: 'smsText', message: 'The SMS text must be 160 characters or fewer' });
   const related = lines(one(body.relatedServices));
   if (related.length) def.relatedServices = related;
   else delete def.relatedServices;
@@ -200,7 +221,10 @@ export function questionValues(q: Question | undefined): Record<string, string> 
     accept: (q.validation?.accept ?? []).join(', '),
     page: q.page ?? '',
     showWhenQuestion: when ? when.fact.replace(/^answers\./, '') : '',
-    showWhenValue: when && when.value !== undefined ? String(Array.isArray(when.value) ? when.value.join(',') : when.value) : '',
+    showWhenValue:
+      when && when.value !== undefined
+        ? String(Array.isArray(when.value) ? when.value.join(',') : when.value)
+        : '',
     showWhenComplex: q.showWhen && !when ? JSON.stringify(q.showWhen) : '',
   };
 }
@@ -209,10 +233,15 @@ export function questionValues(q: Question | undefined): Record<string, string> 
 export function readQuestion(body: FormBody): { question: Question; errors: FieldError[] } {
   const errors: FieldError[] = [];
   const type = one(body.type) as QuestionType;
-  if (!(QUESTION_TYPES as readonly string[]).includes(type)) errors.push({ field: 'type', message: 'Select the type of answer' });
+  if (!(QUESTION_TYPES as readonly string[]).includes(type))
+    errors.push({ field: 'type', message: 'Select the type of answer' });
   const code = one(body.code);
   if (!/^[a-z][a-z0-9_]{0,49}$/.test(code))
-    errors.push({ field: 'code', message: 'Enter a code of lower-case letters, digits and underscores, starting with a letter, like bin_type' });
+    errors.push({
+      field: 'code',
+      message:
+        'Enter a code of lower-case letters, digits and underscores, starting with a letter, like bin_type',
+    });
   const label = one(body.label);
   if (!label) errors.push({ field: 'label', message: 'Enter the question' });
   const question: Question = { code, label, type, required: one(body.required) === 'yes' };
@@ -232,9 +261,16 @@ export function readQuestion(body: FormBody): { question: Question; errors: Fiel
         const labelText = rest.join('|').trim() || value.trim();
         return { value: value.trim().replace(/\s+/g, '_'), label: labelText };
       });
-    if (options.length === 0) errors.push({ field: 'options', message: 'Enter at least one option, one per line, like refuse | Black bin' });
+    if (options.length === 0)
+      errors.push({
+        field: 'options',
+        message: 'Enter at least one option, one per line, like refuse | Black bin',
+      });
     if (options.some((o) => !/^[A-Za-z0-9_-]{1,60}$/.test(o.value)))
-      errors.push({ field: 'options', message: 'Option values may only use letters, digits, hyphens and underscores' });
+      errors.push({
+        field: 'options',
+        message: 'Option values may only use letters, digits, hyphens and underscores',
+      });
     question.options = options;
   }
   const validation: NonNullable<Question['validation']> = {};
@@ -268,8 +304,12 @@ export function readQuestion(body: FormBody): { question: Question; errors: Fiel
   const showWhenComplex = one(body.showWhenComplex);
   if (showWhenQuestion) {
     const value = one(body.showWhenValue);
-    if (!value) errors.push({ field: 'showWhenValue', message: 'Enter the answer that makes this question appear' });
-    const values = value.split(',').map((v) => v.trim()).filter(Boolean);
+    if (!value)
+      errors.push({ field: 'showWhenValue', message: 'Enter the answer that makes this question appear' });
+    const values = value
+      .split(',')
+      .map((v) => v.trim())
+      .filter(Boolean);
     const coerce = (v: string): string | boolean => (v === 'yes' ? true : v === 'no' ? false : v);
     question.showWhen =
       values.length > 1
@@ -283,7 +323,11 @@ export function readQuestion(body: FormBody): { question: Question; errors: Fiel
 }
 
 /** Moves, replaces, adds or removes one question. */
-export function withQuestion(def: ServiceDefinition, originalCode: string | null, question: Question): ServiceDefinition {
+export function withQuestion(
+  def: ServiceDefinition,
+  originalCode: string | null,
+  question: Question,
+): ServiceDefinition {
   const out = structuredClone(def);
   const index = originalCode === null ? -1 : out.questions.findIndex((q) => q.code === originalCode);
   if (index >= 0) out.questions[index] = question;
@@ -291,7 +335,11 @@ export function withQuestion(def: ServiceDefinition, originalCode: string | null
   return out;
 }
 
-export function moveQuestion(def: ServiceDefinition, code: string, direction: 'up' | 'down' | 'remove'): ServiceDefinition {
+export function moveQuestion(
+  def: ServiceDefinition,
+  code: string,
+  direction: 'up' | 'down' | 'remove',
+): ServiceDefinition {
   const out = structuredClone(def);
   const i = out.questions.findIndex((q) => q.code === code);
   if (i < 0) return out;

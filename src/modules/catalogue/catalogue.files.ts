@@ -11,7 +11,10 @@ export const STARTER_LIBRARY_DIR = path.resolve(import.meta.dirname, '../../../s
  * Reads every .yaml, .yml and .json file in a directory (not recursive). A file holds one definition
  * or `services: [ … ]`. Files that cannot be parsed are reported, and the rest still load.
  */
-export function readLibraryDirectory(dir: string): { items: ImportItem[]; rejected: ImportReport['rejected'] } {
+export function readLibraryDirectory(dir: string): {
+  items: ImportItem[];
+  rejected: ImportReport['rejected'];
+} {
   const items: ImportItem[] = [];
   const rejected: ImportReport['rejected'] = [];
   const files = readdirSync(dir)
@@ -28,7 +31,9 @@ export function readLibraryDirectory(dir: string): { items: ImportItem[]; reject
       rejected.push({
         source: file,
         code: null,
-        errors: [{ field: 'file', message: `Cannot read ${file}: ${(error as Error).message.split('\n')[0]}` }],
+        errors: [
+          { field: 'file', message: `Cannot read ${file}: ${(error as Error).message.split('\n')[0]}` },
+        ],
       });
       continue;
     }

@@ -103,7 +103,10 @@ const SERVICE_COLUMNS = [
   'updated_at',
 ] as const;
 
-type ServiceRow = Pick<CatalogueServiceTable, Exclude<(typeof SERVICE_COLUMNS)[number], 'id' | 'updated_at'>> & {
+type ServiceRow = Pick<
+  CatalogueServiceTable,
+  Exclude<(typeof SERVICE_COLUMNS)[number], 'id' | 'updated_at'>
+> & {
   id: string;
   updated_at: Date;
 };
@@ -175,7 +178,10 @@ export async function lockServiceByCode(
   return row ? toService(row) : undefined;
 }
 
-export async function listCodes(db: Executor, councilId: string): Promise<{ code: string; lgslCode: number }[]> {
+export async function listCodes(
+  db: Executor,
+  councilId: string,
+): Promise<{ code: string; lgslCode: number }[]> {
   const rows = await t(db)
     .selectFrom('catalogue_service')
     .select(['code', 'lgsl_code'])
@@ -199,11 +205,15 @@ export async function listServices(
   filter: ServiceFilter,
   limit: number,
 ): Promise<ServiceRecord[]> {
-  let query = t(db).selectFrom('catalogue_service').select(SERVICE_COLUMNS).where('council_id', '=', councilId);
+  let query = t(db)
+    .selectFrom('catalogue_service')
+    .select(SERVICE_COLUMNS)
+    .where('council_id', '=', councilId);
   if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.area) query = query.where('service_area', '=', filter.area);
   if (filter.interaction) query = query.where('interaction', '=', filter.interaction);
-  if (filter.informationOnly !== undefined) query = query.where('information_only', '=', filter.informationOnly);
+  if (filter.informationOnly !== undefined)
+    query = query.where('information_only', '=', filter.informationOnly);
   if (filter.after) {
     const { name, code } = filter.after;
     query = query.where((eb) =>
@@ -245,9 +255,55 @@ export interface FinderRow extends ServiceRecord {
 
 /**
  * The service finder: full text over name, synonyms, keywords and the LGSL label (any word may match;
- * more and better-placed matches rank higher), plus trigram word similarity for misspellings.
- * Information-only services rank below processes that do the thing.
+ * more and better-placed matches rank higher, and trigram word similarity to the whole phrase breaks
+ * ties). Only when no word matches at all does it fall back to trigram similarity, for misspellings:
+ * that scan is the expensive part, so the common case never pays for it. Information-only services
+ * rank below processes that do the thing.
  */
+type FinderSqlRow = ServiceRow & { score: number; agent_script: string | null; eligibility: unknown };
+
+/** The finder's statement, exported so the benchmark can run exactly this SQL raw as its limit. */
+export function finderSql(councilId: string, text: string, tsquery: string, limit: number) {
+  return sql<FinderSqlRow>`
+    with q as (select to_tsquery('english', ${tsquery}) as tsq),
+    -- Rank every word match by full text first (cheap), then refine only the best 50 with trigram
+    -- similarity to the whole phrase (dearer), so the cost stays flat as matches grow.
+    ranked as (
+      select s.id, s.search_text, s.information_only, ts_rank(s.search_vector, q.tsq, 1) * 4 as rank
+      from catalogue_service s, q
+      where s.council_id = ${councilId} and s.status = 'published' and s.search_vector @@ q.tsq
+      order by ts_rank(s.search_vector, q.tsq, 1) * (case when s.information_only then 0.55 else 1 end) desc
+      limit 50
+    ),
+    fts as (
+      select r.id, (r.rank + word_similarity(${text}, r.search_text))
+               * (case when r.information_only then 0.55 else 1 end) as score
+      from ranked r
+    ),
+    fuzzy as (
+      select s.id, word_similarity(${text}, s.search_text)
+               * (case when s.information_only then 0.55 else 1 end) as score
+      from catalogue_service s
+      where not exists (select 1 from fts)
+        and s.council_id = ${councilId} and s.status = 'published' and ${text} <% s.search_text
+    ),
+    hits as (
+      select m.id, m.score, s.name from (select * from fts union all select * from fuzzy) m
+      join catalogue_service s on s.id = m.id
+      order by m.score desc, s.name
+      limit ${limit}
+    )
+    select s.id, s.council_id, s.code, s.name, s.summary, s.lgsl_code, s.lgsl_label, s.service_area,
+           s.function_group, s.interaction, s.information_only, s.owning_team_id, s.status,
+           s.published_version, s.latest_version, s.search_terms, s.updated_at, h.score,
+           v.definition -> 'knowledge' ->> 'agentScript' as agent_script,
+           coalesce(v.definition -> 'eligibility', '[]'::jsonb) as eligibility
+    from hits h
+    join catalogue_service s on s.id = h.id
+    join catalogue_service_version v on v.service_id = s.id and v.version = s.published_version
+    order by h.score desc, s.name`;
+}
+
 export async function findServices(
   db: Executor,
   councilId: string,
@@ -255,34 +311,19 @@ export async function findServices(
   tsquery: string,
   limit: number,
 ): Promise<FinderRow[]> {
-  const result = await sql<ServiceRow & { score: number; agent_script: string | null; eligibility: unknown }>`
-    with q as (select to_tsquery('english', ${tsquery}) as tsq),
-    hits as (
-      select s.*, (
-          ts_rank(s.search_vector, q.tsq, 1) * 4
-          + word_similarity(${text}, s.search_text)
-        ) * (case when s.information_only then 0.55 else 1 end) as score
-      from catalogue_service s, q
-      where s.council_id = ${councilId}
-        and s.status = 'published'
-        and (s.search_vector @@ q.tsq or ${text} <% s.search_text)
-      order by score desc, s.name
-      limit ${limit}
-    )
-    select h.id, h.council_id, h.code, h.name, h.summary, h.lgsl_code, h.lgsl_label, h.service_area,
-           h.function_group, h.interaction, h.information_only, h.owning_team_id, h.status,
-           h.published_version, h.latest_version, h.search_terms, h.updated_at, h.score,
-           v.definition -> 'knowledge' ->> 'agentScript' as agent_script,
-           coalesce(v.definition -> 'eligibility', '[]'::jsonb) as eligibility
-    from hits h
-    join catalogue_service_version v on v.service_id = h.id and v.version = h.published_version
-    order by h.score desc, h.name`.execute(db);
+  const result = await finderSql(councilId, text, tsquery, limit).execute(db);
   return result.rows.map((row) => ({
     ...toService(row),
     score: Number(row.score),
     agentScript: row.agent_script ?? '',
     eligibility: Array.isArray(row.eligibility) ? (row.eligibility as { description: string }[]) : [],
   }));
+}
+
+/** Fresh planner statistics after a bulk load, so the finder's plans fit the data. */
+export async function analyseCatalogue(db: Executor): Promise<void> {
+  await sql`analyze catalogue_service`.execute(db);
+  await sql`analyze catalogue_service_version`.execute(db);
 }
 
 export interface NewService extends ServiceHeader {
@@ -293,7 +334,10 @@ export interface NewService extends ServiceHeader {
   latestVersion: number;
 }
 
-export async function insertServices(db: Executor, services: readonly NewService[]): Promise<Map<string, string>> {
+export async function insertServices(
+  db: Executor,
+  services: readonly NewService[],
+): Promise<Map<string, string>> {
   const ids = new Map<string, string>();
   for (let i = 0; i < services.length; i += 500) {
     const chunk = services.slice(i, i + 500);
@@ -424,7 +468,11 @@ export async function findVersion(
   return row ? toVersion(row) : undefined;
 }
 
-export async function listVersions(db: Executor, councilId: string, serviceId: string): Promise<VersionRecord[]> {
+export async function listVersions(
+  db: Executor,
+  councilId: string,
+  serviceId: string,
+): Promise<VersionRecord[]> {
   const rows = await t(db)
     .selectFrom('catalogue_service_version')
     .select(VERSION_COLUMNS)

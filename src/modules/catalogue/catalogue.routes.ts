@@ -3,7 +3,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
-import { InvalidServiceDefinition } from './catalogue.errors.ts';
 import {
   applyDetails,
   blankDefinition,
@@ -14,6 +13,7 @@ import {
   readQuestion,
   withQuestion,
 } from './catalogue.editor.ts';
+import { InvalidServiceDefinition } from './catalogue.errors.ts';
 import {
   CHANNEL_LABELS,
   CHANNELS,
@@ -36,7 +36,16 @@ import {
   TIERS,
 } from './catalogue.schemas.ts';
 import type { CatalogueService, ServiceRecord, ServiceView } from './catalogue.service.ts';
-import { type Answers, checkAnswersRows, formPages, toOpen311Attributes, toRawAnswers, validateAnswers, validatePage, visiblePages } from './form.ts';
+import {
+  type Answers,
+  checkAnswersRows,
+  formPages,
+  toOpen311Attributes,
+  toRawAnswers,
+  validateAnswers,
+  validatePage,
+  visiblePages,
+} from './form.ts';
 import { functionGroupLabels } from './lgsl.ts';
 import { checkEligibility } from './rules.ts';
 
@@ -49,7 +58,8 @@ function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-const errorList = (errors: readonly FieldError[]) => errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
+const errorList = (errors: readonly FieldError[]) =>
+  errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
 const fieldErrorMap = (errors: readonly FieldError[]) => {
   const map: Record<string, string> = {};
   for (const e of errors) {
@@ -120,7 +130,10 @@ function detailOf(view: ServiceView) {
       ...(q.validation ? { validation: q.validation } : {}),
       ...(q.showWhen ? { showWhen: q.showWhen } : {}),
     })),
-    eligibility: (d.eligibility ?? []).map((e) => ({ description: e.description, failureMessage: e.failureMessage })),
+    eligibility: (d.eligibility ?? []).map((e) => ({
+      description: e.description,
+      failureMessage: e.failureMessage,
+    })),
     sla: d.sla,
     knowledge: d.knowledge,
     relatedServices: d.relatedServices ?? [],
@@ -155,7 +168,8 @@ function decodeAnswers(value: unknown): Answers {
     return {};
   }
 }
-const encodeAnswers = (answers: Answers) => Buffer.from(JSON.stringify(answers), 'utf8').toString('base64url');
+const encodeAnswers = (answers: Answers) =>
+  Buffer.from(JSON.stringify(answers), 'utf8').toString('base64url');
 
 export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRouteOptions): Promise<void> {
   const { service } = options;
@@ -207,7 +221,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
       config: readPermission,
       schema: {
         summary: 'A service definition: questions, eligibility, SLA, knowledge and Open311 attributes',
-        description: 'The published version, or the version given (a request keeps the version it was made under).',
+        description:
+          'The published version, or the version given (a request keeps the version it was made under).',
         tags: ['catalogue'],
         params: ServiceCodeParams,
         querystring: ServiceVersionQuery,
@@ -215,7 +230,11 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
       },
     },
     async (request) => {
-      const view = await service.get(principalOf(request).councilId, request.params.code, request.query.version);
+      const view = await service.get(
+        principalOf(request).councilId,
+        request.params.code,
+        request.query.version,
+      );
       return detailOf(view);
     },
   );
@@ -268,7 +287,9 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
 
   typed.get('/staff/services/find', { config: readPermission }, async (request, reply) => {
     const principal = principalOf(request);
-    const q = String((request.query as Record<string, unknown>).q ?? '').trim().slice(0, 200);
+    const q = String((request.query as Record<string, unknown>).q ?? '')
+      .trim()
+      .slice(0, 200);
     const hits = q ? await service.find(principal.councilId, q, 10) : [];
     return reply.view('catalogue/views/find.njk', {
       q,
@@ -339,8 +360,16 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
       sla: service.slaTarget(view.definition, route.priority),
     });
   };
-  typed.get('/staff/services/:code/form', { config: readPermission, schema: { params: ServiceCodeParams } }, agentForm);
-  typed.post('/staff/services/:code/form', { config: readPermission, schema: { params: ServiceCodeParams } }, agentForm);
+  typed.get(
+    '/staff/services/:code/form',
+    { config: readPermission, schema: { params: ServiceCodeParams } },
+    agentForm,
+  );
+  typed.post(
+    '/staff/services/:code/form',
+    { config: readPermission, schema: { params: ServiceCodeParams } },
+    agentForm,
+  );
 
   // ---------- Citizen preview (GOV.UK question pages and check answers) ----------
 
@@ -352,7 +381,9 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const view = await service.editable(principal.councilId, request.params.code);
     const questions = view.definition.questions;
     const body = (request.body ?? {}) as Record<string, unknown>;
-    let answers = decodeAnswers(request.method === 'POST' ? body._answers : (request.query as Record<string, unknown>).a);
+    let answers = decodeAnswers(
+      request.method === 'POST' ? body._answers : (request.query as Record<string, unknown>).a,
+    );
     const pages = formPages(questions);
     const number = Number(request.params.page);
     const base = `/staff/admin/services/${encodeURIComponent(view.definition.code)}/preview/citizen`;
@@ -374,7 +405,10 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
         answers,
         encoded: encodeAnswers(answers),
         base,
-        back: number > 1 ? `${base}/${number - 1}?a=${encodeAnswers(answers)}` : `/staff/admin/services/${view.definition.code}`,
+        back:
+          number > 1
+            ? `${base}/${number - 1}?a=${encodeAnswers(answers)}`
+            : `/staff/admin/services/${view.definition.code}`,
       });
     }
     const raw = rawFrom(body, questions);
@@ -387,7 +421,10 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
         answers,
         encoded: encodeAnswers(answers),
         base,
-        back: number > 1 ? `${base}/${number - 1}?a=${encodeAnswers(answers)}` : `/staff/admin/services/${view.definition.code}`,
+        back:
+          number > 1
+            ? `${base}/${number - 1}?a=${encodeAnswers(answers)}`
+            : `/staff/admin/services/${view.definition.code}`,
         errors: errorList(result.errors),
         fieldErrors: fieldErrorMap(result.errors),
       });
@@ -397,9 +434,21 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const target = next ? `${base}/${next.number}` : `${base}/check`;
     return reply.redirect(`${target}?a=${encodeAnswers(answers)}`, 303);
   };
-  const citizenParams = { type: 'object', properties: { code: { type: 'string', maxLength: 80 }, page: { type: 'string', maxLength: 10 } }, required: ['code', 'page'] } as const;
-  app.get('/staff/admin/services/:code/preview/citizen/:page', { config: managePermission, schema: { params: citizenParams } }, citizenPage as never);
-  app.post('/staff/admin/services/:code/preview/citizen/:page', { config: managePermission, schema: { params: citizenParams } }, citizenPage as never);
+  const citizenParams = {
+    type: 'object',
+    properties: { code: { type: 'string', maxLength: 80 }, page: { type: 'string', maxLength: 10 } },
+    required: ['code', 'page'],
+  } as const;
+  app.get(
+    '/staff/admin/services/:code/preview/citizen/:page',
+    { config: managePermission, schema: { params: citizenParams } },
+    citizenPage as never,
+  );
+  app.post(
+    '/staff/admin/services/:code/preview/citizen/:page',
+    { config: managePermission, schema: { params: citizenParams } },
+    citizenPage as never,
+  );
 
   // ---------- Admin: catalogue list and editor ----------
 
@@ -408,7 +457,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const query = request.query as Record<string, string | undefined>;
     const q = (query.q ?? '').trim().slice(0, 200);
     const area = SERVICE_AREAS.find((a) => a === query.area);
-    const status = (['published', 'draft', 'retired', 'all'] as const).find((s) => s === query.status) ?? 'all';
+    const status =
+      (['published', 'draft', 'retired', 'all'] as const).find((s) => s === query.status) ?? 'all';
     const kind = query.kind === 'information' ? true : query.kind === 'process' ? false : undefined;
     const result = await service.list(principal.councilId, {
       ...(q ? { q } : {}),
@@ -451,10 +501,15 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
   ): Promise<FieldError[]> => {
     const principal = principalOf(request);
     try {
-      await service.saveDraft(principal.councilId, definition, auditContextFor(principal, request), { isNew });
+      await service.saveDraft(principal.councilId, definition, auditContextFor(principal, request), {
+        isNew,
+      });
       return [];
     } catch (error) {
-      if (error instanceof InvalidServiceDefinition || (error instanceof DomainError && error.fieldErrors.length))
+      if (
+        error instanceof InvalidServiceDefinition ||
+        (error instanceof DomainError && error.fieldErrors.length)
+      )
         return error.fieldErrors.map((e) => ({ field: e.field, message: e.message }));
       throw error;
     }
@@ -470,7 +525,9 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const principal = principalOf(request);
     const body = request.body as FormBody;
     const { definition, errors } = applyDetails(blankDefinition(''), body, { allowCode: true });
-    const all = errors.length ? errors : (await saveDraft(request, definition, true)).map((e) => ({ ...e, field: detailsField(e.field) }));
+    const all = errors.length
+      ? errors
+      : (await saveDraft(request, definition, true)).map((e) => ({ ...e, field: detailsField(e.field) }));
     if (all.length) return renderDetails(reply, principal.councilId, body, { isNew: true, errors: all });
     return reply.redirect(`/staff/admin/services/${encodeURIComponent(definition.code)}?notice=created`, 303);
   });
@@ -516,8 +573,15 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
       const view = await service.editable(principal.councilId, request.params.code);
       const body = request.body as FormBody;
       const { definition, errors } = applyDetails(view.definition, body, { allowCode: false });
-      const all = errors.length ? errors : (await saveDraft(request, definition, false)).map((e) => ({ ...e, field: detailsField(e.field) }));
-      if (all.length) return renderDetails(reply, principal.councilId, body, { isNew: false, code: view.definition.code, errors: all });
+      const all = errors.length
+        ? errors
+        : (await saveDraft(request, definition, false)).map((e) => ({ ...e, field: detailsField(e.field) }));
+      if (all.length)
+        return renderDetails(reply, principal.councilId, body, {
+          isNew: false,
+          code: view.definition.code,
+          errors: all,
+        });
       return reply.redirect(`/staff/admin/services/${encodeURIComponent(definition.code)}?notice=saved`, 303);
     },
   );
@@ -555,7 +619,10 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
           });
         }
       }
-      return reply.redirect(`/staff/admin/services/${encodeURIComponent(view.definition.code)}/questions?notice=saved`, 303);
+      return reply.redirect(
+        `/staff/admin/services/${encodeURIComponent(view.definition.code)}/questions?notice=saved`,
+        303,
+      );
     },
   );
 
@@ -566,7 +633,9 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const principal = principalOf(request);
     const view = await service.editable(principal.councilId, request.params.code);
     const isNew = request.params.question === 'new';
-    const existing = isNew ? undefined : view.definition.questions.find((q) => q.code === request.params.question);
+    const existing = isNew
+      ? undefined
+      : view.definition.questions.find((q) => q.code === request.params.question);
     if (!isNew && !existing) return reply.code(404).view('errors/404.njk', {});
     const earlier = view.definition.questions
       .slice(0, existing ? view.definition.questions.indexOf(existing) : undefined)
@@ -585,7 +654,11 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
     const body = request.body as FormBody;
     const { question, errors } = readQuestion(body);
     if (errors.length) return render(body, errors);
-    const saved = await saveDraft(request, withQuestion(view.definition, existing?.code ?? null, question), false);
+    const saved = await saveDraft(
+      request,
+      withQuestion(view.definition, existing?.code ?? null, question),
+      false,
+    );
     if (saved.length) {
       // Map the definition's paths ("questions.3.showWhen") onto this form's fields.
       return render(
@@ -596,13 +669,29 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
         }),
       );
     }
-    return reply.redirect(`/staff/admin/services/${encodeURIComponent(view.definition.code)}/questions?notice=saved`, 303);
+    return reply.redirect(
+      `/staff/admin/services/${encodeURIComponent(view.definition.code)}/questions?notice=saved`,
+      303,
+    );
   };
-  const questionParams = { type: 'object', properties: { code: { type: 'string', maxLength: 80 }, question: { type: 'string', maxLength: 60 } }, required: ['code', 'question'] } as const;
-  app.get('/staff/admin/services/:code/questions/:question', { config: managePermission, schema: { params: questionParams } }, questionEditor as never);
-  app.post('/staff/admin/services/:code/questions/:question', { config: managePermission, schema: { params: questionParams } }, questionEditor as never);
+  const questionParams = {
+    type: 'object',
+    properties: { code: { type: 'string', maxLength: 80 }, question: { type: 'string', maxLength: 60 } },
+    required: ['code', 'question'],
+  } as const;
+  app.get(
+    '/staff/admin/services/:code/questions/:question',
+    { config: managePermission, schema: { params: questionParams } },
+    questionEditor as never,
+  );
+  app.post(
+    '/staff/admin/services/:code/questions/:question',
+    { config: managePermission, schema: { params: questionParams } },
+    questionEditor as never,
+  );
 
-  const lifecycle = (action: 'publish' | 'discard' | 'retire') =>
+  const lifecycle =
+    (action: 'publish' | 'discard' | 'retire') =>
     async (request: FastifyRequest<{ Params: { code: string } }>, reply: FastifyReply) => {
       const principal = principalOf(request);
       const context = auditContextFor(principal, request);
@@ -622,14 +711,27 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
           interactionLabels: INTERACTION_LABELS,
           channelLabels: CHANNEL_LABELS,
           typeLabels: QUESTION_TYPE_LABELS,
-          errors: (error.fieldErrors.length ? error.fieldErrors : [{ field: 'publish', message: error.message }]).map(
-            (e) => ({ text: e.message, href: '#publish' }),
-          ),
+          errors: (error.fieldErrors.length
+            ? error.fieldErrors
+            : [{ field: 'publish', message: error.message }]
+          ).map((e) => ({ text: e.message, href: '#publish' })),
         });
       }
       return reply.redirect(`/staff/admin/services/${encodeURIComponent(code)}?notice=${action}`, 303);
     };
-  typed.post('/staff/admin/services/:code/publish', { config: managePermission, schema: { params: ServiceCodeParams } }, lifecycle('publish'));
-  typed.post('/staff/admin/services/:code/discard', { config: managePermission, schema: { params: ServiceCodeParams } }, lifecycle('discard'));
-  typed.post('/staff/admin/services/:code/retire', { config: managePermission, schema: { params: ServiceCodeParams } }, lifecycle('retire'));
+  typed.post(
+    '/staff/admin/services/:code/publish',
+    { config: managePermission, schema: { params: ServiceCodeParams } },
+    lifecycle('publish'),
+  );
+  typed.post(
+    '/staff/admin/services/:code/discard',
+    { config: managePermission, schema: { params: ServiceCodeParams } },
+    lifecycle('discard'),
+  );
+  typed.post(
+    '/staff/admin/services/:code/retire',
+    { config: managePermission, schema: { params: ServiceCodeParams } },
+    lifecycle('retire'),
+  );
 }

@@ -107,7 +107,10 @@ export const OPERATORS = [
 ] as const;
 export type Operator = (typeof OPERATORS)[number];
 
-const Code = Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,79}$', description: 'lower-case letters, digits, -' });
+const Code = Type.String({
+  pattern: '^[a-z0-9][a-z0-9-]{1,79}$',
+  description: 'lower-case letters, digits, -',
+});
 const QuestionCode = Type.String({ pattern: '^[a-z][a-z0-9_]{0,49}$' });
 const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: max });
 
@@ -118,8 +121,14 @@ const Text = (max: number, min = 1) => Type.String({ minLength: min, maxLength: 
 export const Condition = Type.Cyclic(
   {
     Condition: Type.Union([
-      Type.Object({ all: Type.Array(Type.Ref('Condition'), { minItems: 1 }) }, { additionalProperties: false }),
-      Type.Object({ any: Type.Array(Type.Ref('Condition'), { minItems: 1 }) }, { additionalProperties: false }),
+      Type.Object(
+        { all: Type.Array(Type.Ref('Condition'), { minItems: 1 }) },
+        { additionalProperties: false },
+      ),
+      Type.Object(
+        { any: Type.Array(Type.Ref('Condition'), { minItems: 1 }) },
+        { additionalProperties: false },
+      ),
       Type.Object({ not: Type.Ref('Condition') }, { additionalProperties: false }),
       Type.Object(
         {

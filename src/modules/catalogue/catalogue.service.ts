@@ -3,13 +3,6 @@ import type { Executor } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import {
-  CHANNELS,
-  type Priority,
-  type ServiceDefinition,
-  type ServiceListQuery,
-  type Tier,
-} from './catalogue.schemas.ts';
-import {
   InvalidServiceDefinition,
   NothingToPublish,
   ServiceCodeTaken,
@@ -17,7 +10,21 @@ import {
   ServiceVersionNotFound,
 } from './catalogue.errors.ts';
 import * as repo from './catalogue.repository.ts';
-import { checkDefinition, contentHash, searchTerms, type TeamDirectory, teamDirectory, toSource } from './definition.ts';
+import {
+  CHANNELS,
+  type Priority,
+  type ServiceDefinition,
+  type ServiceListQuery,
+  type Tier,
+} from './catalogue.schemas.ts';
+import {
+  checkDefinition,
+  contentHash,
+  searchTerms,
+  type TeamDirectory,
+  teamDirectory,
+  toSource,
+} from './definition.ts';
 import type { Answers } from './form.ts';
 import { guessArea, lgslServices } from './lgsl.ts';
 import { checkEligibility, evaluate, type Facts } from './rules.ts';
@@ -133,6 +140,17 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     context: AuditContext,
     options: { publish?: boolean } = {},
   ): Promise<ImportReport> {
+    const report = await importInTransaction(councilId, items, context, options);
+    if (report.created + report.newVersions > 50) await repo.analyseCatalogue(db);
+    return report;
+  }
+
+  async function importInTransaction(
+    councilId: string,
+    items: readonly ImportItem[],
+    context: AuditContext,
+    options: { publish?: boolean },
+  ): Promise<ImportReport> {
     const publish = options.publish ?? true;
     const directory = await teams(councilId);
     const report: ImportReport = { created: 0, newVersions: 0, unchanged: 0, rejected: [] };
@@ -159,7 +177,9 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
           report.rejected.push({
             source: item.source,
             code: definition.code,
-            errors: [{ field: 'code', message: `“${definition.code}” appears more than once in this import` }],
+            errors: [
+              { field: 'code', message: `“${definition.code}” appears more than once in this import` },
+            ],
           });
           continue;
         }
@@ -267,7 +287,8 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
   ): Promise<{ created: number; alreadyCovered: number }> {
     const list = await deps.teams.listTeams(councilId);
     const owner = list.find((t) => t.kind === 'front_office') ?? list[0];
-    if (!owner) throw new InvalidServiceDefinition([{ field: 'owningTeam', message: 'The council has no teams' }]);
+    if (!owner)
+      throw new InvalidServiceDefinition([{ field: 'owningTeam', message: 'The council has no teams' }]);
     const definitions: ServiceDefinition[] = [];
     let alreadyCovered = 0;
     await inTransaction(db, async (tx) => {
@@ -299,10 +320,11 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
           routing: {},
           sla: { unit: 'working_days', targets: { normal: 10 } },
           knowledge: {
-            agentScript: `Information only: Guildhall has no process for this service yet. Tell the caller: ${description} If they need more than information, take a general enquiry for ${owner.name} to pass on.`.slice(
-              0,
-              4000,
-            ),
+            agentScript:
+              `Information only: Guildhall has no process for this service yet. Tell the caller: ${description} If they need more than information, take a general enquiry for ${owner.name} to pass on.`.slice(
+                0,
+                4000,
+              ),
             webGuidance: description.slice(0, 6000),
             smsText: `${lgsl.label}: contact the council for details.`.slice(0, 160),
           },
@@ -338,6 +360,7 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
         details: { created: definitions.length, alreadyCovered },
       });
     });
+    if (definitions.length) await repo.analyseCatalogue(db);
     return { created: definitions.length, alreadyCovered };
   }
 
@@ -475,14 +498,18 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     });
   }
 
-  async function publish(councilId: string, code: string, context: AuditContext): Promise<{ version: number }> {
+  async function publish(
+    councilId: string,
+    code: string,
+    context: AuditContext,
+  ): Promise<{ version: number }> {
     // Read the teams before the transaction: on embedded PGlite a second connection waits for the first.
     const directory = await teams(councilId);
     return inTransaction(db, async (tx) => {
       const service = await repo.lockServiceByCode(tx, councilId, code);
       if (!service) throw new ServiceNotFound(code);
       const draft = await repo.findVersion(tx, councilId, service.id, service.latestVersion);
-      if (!draft || draft.status !== 'draft') throw new NothingToPublish(code);
+      if (draft?.status !== 'draft') throw new NothingToPublish(code);
       // Teams may have changed since the draft was saved; never publish a definition that routes nowhere.
       const { errors } = checkDefinition(draft.definition, { teams: directory }, 'stored');
       if (errors.length) throw new InvalidServiceDefinition(errors);
@@ -512,7 +539,11 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
         await repo.setVersionStatus(tx, service.id, service.publishedVersion, 'retired');
       await repo.deleteDraftVersion(tx, service.id);
       const latest = service.publishedVersion ?? service.latestVersion;
-      await repo.updateService(tx, service.id, { status: 'retired', publishedVersion: null, latestVersion: latest });
+      await repo.updateService(tx, service.id, {
+        status: 'retired',
+        publishedVersion: null,
+        latestVersion: latest,
+      });
       await recordAudit(tx, context, {
         action: 'catalogue.retired',
         subjectType: 'service',
@@ -530,7 +561,11 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
         throw new NothingToPublish(code);
       await repo.deleteDraftVersion(tx, service.id);
       await repo.updateService(tx, service.id, { latestVersion: service.publishedVersion });
-      await recordAudit(tx, context, { action: 'catalogue.draft_discarded', subjectType: 'service', subjectId: code });
+      await recordAudit(tx, context, {
+        action: 'catalogue.draft_discarded',
+        subjectType: 'service',
+        subjectId: code,
+      });
     });
   }
 
@@ -592,14 +627,25 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     areaCounts: (councilId: string) => repo.countByArea(db, councilId),
     async exportDefinitions(councilId: string, options: { includeInformationOnly?: boolean } = {}) {
       const directory = await teams(councilId);
-      const defs = await repo.listPublishedDefinitions(db, councilId, options.includeInformationOnly ?? false);
+      const defs = await repo.listPublishedDefinitions(
+        db,
+        councilId,
+        options.includeInformationOnly ?? false,
+      );
       return defs.map((d) => toSource(d, directory));
     },
     /** The SLA target for a priority, falling back to the normal target. */
-    slaTarget(definition: ServiceDefinition, priority: Priority): { unit: ServiceDefinition['sla']['unit']; amount: number } {
-      return { unit: definition.sla.unit, amount: definition.sla.targets[priority] ?? definition.sla.targets.normal };
+    slaTarget(
+      definition: ServiceDefinition,
+      priority: Priority,
+    ): { unit: ServiceDefinition['sla']['unit']; amount: number } {
+      return {
+        unit: definition.sla.unit,
+        amount: definition.sla.targets[priority] ?? definition.sla.targets.normal,
+      };
     },
-    eligibility: (definition: ServiceDefinition, facts: Facts) => checkEligibility(definition.eligibility, facts),
+    eligibility: (definition: ServiceDefinition, facts: Facts) =>
+      checkEligibility(definition.eligibility, facts),
   };
 }
 

@@ -2,11 +2,17 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, createToken, type StaffSession, signInAs, type TestApp } from '../../../test/support/app.ts';
+import {
+  createTestApp,
+  createToken,
+  type StaffSession,
+  signInAs,
+  type TestApp,
+} from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
-import { SERVICE_AREAS } from './catalogue.schemas.ts';
 import { readLibraryDirectory, STARTER_LIBRARY_DIR } from './catalogue.files.ts';
+import { SERVICE_AREAS } from './catalogue.schemas.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../../..');
 // Read straight from the reference file, independently of the module's own loader.
@@ -47,7 +53,9 @@ const MUST_HAVE = [
 
 describe('starter library files', () => {
   const { items, rejected } = readLibraryDirectory(STARTER_LIBRARY_DIR);
-  const defs = items.map((i) => i.definition as { code: string; lgsl: number; serviceArea: string; questions: unknown[] });
+  const defs = items.map(
+    (i) => i.definition as { code: string; lgsl: number; serviceArea: string; questions: unknown[] },
+  );
 
   it('parses, has at least 120 processes, 5 or more in each of the 16 areas, each with a real LGSL code', () => {
     expect(rejected).toEqual([]);
@@ -89,7 +97,8 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
   const form = (url: string, session: StaffSession, fields: Record<string, string | string[]>) => {
     const body = new URLSearchParams();
     body.append('_csrf', session.csrfToken);
-    for (const [k, v] of Object.entries(fields)) for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
+    for (const [k, v] of Object.entries(fields))
+      for (const item of Array.isArray(v) ? v : [v]) body.append(k, item);
     return t.app.inject({
       method: 'POST',
       url,
@@ -97,13 +106,17 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
       payload: body.toString(),
     });
   };
-  const page = (url: string, session: StaffSession) => t.app.inject({ url, headers: { cookie: session.cookie } });
+  const page = (url: string, session: StaffSession) =>
+    t.app.inject({ url, headers: { cookie: session.cookie } });
 
   it('lists 120+ published processes across all 16 areas, each with an LGSL code from the list', async () => {
-    const all: { code: string; lgsl: number; serviceArea: string; informationOnly: boolean; type: string }[] = [];
+    const all: { code: string; lgsl: number; serviceArea: string; informationOnly: boolean; type: string }[] =
+      [];
     let cursor: string | null = null;
     do {
-      const response = await api(`/api/v1/services?status=published&informationOnly=false&limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+      const response = await api(
+        `/api/v1/services?status=published&informationOnly=false&limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       expect(response.statusCode).toBe(200);
       const body = response.json() as { results: typeof all; nextCursor: string | null };
       all.push(...body.results);
@@ -112,14 +125,20 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     expect(all.length).toBeGreaterThanOrEqual(120);
     expect(new Set(all.map((s) => s.serviceArea))).toEqual(new Set(SERVICE_AREAS));
     for (const s of all) expect(LGSL_CODES.has(s.lgsl)).toBe(true);
-    expect(all.find((s) => s.code === 'missed-bin')).toMatchObject({ type: 'report', serviceArea: 'Waste Management', lgsl: 524 });
+    expect(all.find((s) => s.code === 'missed-bin')).toMatchObject({
+      type: 'report',
+      serviceArea: 'Waste Management',
+      lgsl: 524,
+    });
   });
 
   it('holds the whole LGSL list: every code is covered by a process or an information-only service', async () => {
     const codes = new Set<number>();
     let cursor: string | null = null;
     do {
-      const response = await api(`/api/v1/services?status=published&limit=500${cursor ? `&cursor=${cursor}` : ''}`);
+      const response = await api(
+        `/api/v1/services?status=published&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      );
       const body = response.json() as { results: { lgsl: number }[]; nextCursor: string | null };
       for (const s of body.results) codes.add(s.lgsl);
       cursor = body.nextCursor;
@@ -145,7 +164,9 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
   });
 
   it('finds information-only LGSL services too, ranked after processes', async () => {
-    const response = await api(`/api/v1/services?q=${encodeURIComponent('abandoned shopping trolleys')}&limit=5`);
+    const response = await api(
+      `/api/v1/services?q=${encodeURIComponent('abandoned shopping trolleys')}&limit=5`,
+    );
     const results = (response.json() as { results: { code: string; informationOnly: boolean }[] }).results;
     expect(results[0]).toMatchObject({ code: 'lgsl-1152', informationOnly: true });
   });
@@ -157,8 +178,17 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
       questions: { code: string; type: string; required: boolean; options?: unknown[] }[];
       open311Attributes: { code: string; datatype: string }[];
     };
-    expect(body).toMatchObject({ code: 'bulky-waste', lgsl: 528, type: 'booking', status: 'published', version: 1 });
-    expect(body.questions.find((q) => q.code === 'items')).toMatchObject({ type: 'multi_choice', required: true });
+    expect(body).toMatchObject({
+      code: 'bulky-waste',
+      lgsl: 528,
+      type: 'booking',
+      status: 'published',
+      version: 1,
+    });
+    expect(body.questions.find((q) => q.code === 'items')).toMatchObject({
+      type: 'multi_choice',
+      required: true,
+    });
     expect(body.questions.find((q) => q.code === 'items')?.options?.length).toBeGreaterThan(3);
     expect(body.open311Attributes.find((a) => a.code === 'items')?.datatype).toBe('multivaluelist');
     expect((body.knowledge as { smsText: string }).smsText.length).toBeLessThanOrEqual(160);
@@ -194,7 +224,10 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     const broken = { ...pothole, code: 'pothole-copy', owningTeam: 'Ministry of Silly Walks', lgsl: 999999 };
     const result = await post({ services: [changed, broken, { code: 42 }] });
     expect(result.statusCode).toBe(200);
-    const report = result.json() as { newVersions: number; rejected: { source: string; code: string | null; errors: { field: string; message: string }[] }[] };
+    const report = result.json() as {
+      newVersions: number;
+      rejected: { source: string; code: string | null; errors: { field: string; message: string }[] }[];
+    };
     expect(report.newVersions).toBe(1);
     expect(report.rejected.map((r) => r.source)).toEqual(['services[1]', 'services[2]']);
     expect(report.rejected[0]?.errors).toEqual(
@@ -206,7 +239,10 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     const current = (await api('/api/v1/services/pothole')).json() as { name: string; version: number };
     expect(current).toMatchObject({ name: 'Report a pothole or sunken road', version: 2 });
     // A request made under version 1 still sees version 1.
-    const original = (await api('/api/v1/services/pothole?version=1')).json() as { name: string; status: string };
+    const original = (await api('/api/v1/services/pothole?version=1')).json() as {
+      name: string;
+      status: string;
+    };
     expect(original).toMatchObject({ name: 'Report a pothole', status: 'retired' });
     expect((await api('/api/v1/services/pothole-copy')).statusCode).toBe(404);
   });
@@ -257,16 +293,18 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     const first = await page('/staff/admin/services/noise-nuisance/preview/citizen/1', admin);
     expect(first.statusCode).toBe(200);
     expect(first.body).toContain('govuk-fieldset__legend--l');
-    const missing = await form('/staff/admin/services/noise-nuisance/preview/citizen/1', admin, { _answers: '' });
+    const missing = await form('/staff/admin/services/noise-nuisance/preview/citizen/1', admin, {
+      _answers: '',
+    });
     expect(missing.statusCode).toBe(400);
     expect(missing.body).toContain('Select what the noise is');
-    const next = await form('/staff/admin/services/noise-nuisance/preview/citizen/1', admin, { _answers: '', noise_type: 'dog' });
+    const next = await form('/staff/admin/services/noise-nuisance/preview/citizen/1', admin, {
+      _answers: '',
+      noise_type: 'dog',
+    });
     expect(next.statusCode).toBe(303);
     expect(next.headers.location).toMatch(/\/preview\/citizen\/2\?a=/);
-    const check = await page(
-      (next.headers.location as string).replace(/citizen\/2/, 'citizen/check'),
-      admin,
-    );
+    const check = await page((next.headers.location as string).replace(/citizen\/2/, 'citizen/check'), admin);
     expect(check.body).toContain('Check your answers');
     expect(check.body).toContain('Barking dog');
   });
@@ -338,15 +376,31 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     expect(preview.body).toContain('Main hall');
     const published = await form('/staff/admin/services/badminton-court/publish', admin, {});
     expect(published.statusCode).toBe(303);
-    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({ version: 1, status: 'published' });
+    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({
+      version: 1,
+      status: 'published',
+    });
 
-    await form('/staff/admin/services/badminton-court/details', admin, { ...fields, owningTeam: leisure, name: 'Book a badminton or squash court' });
-    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({ name: 'Book a badminton court' });
+    await form('/staff/admin/services/badminton-court/details', admin, {
+      ...fields,
+      owningTeam: leisure,
+      name: 'Book a badminton or squash court',
+    });
+    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({
+      name: 'Book a badminton court',
+    });
     await form('/staff/admin/services/badminton-court/publish', admin, {});
-    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({ name: 'Book a badminton or squash court', version: 2 });
+    expect((await api('/api/v1/services/badminton-court')).json()).toMatchObject({
+      name: 'Book a badminton or squash court',
+      version: 2,
+    });
 
-    const actions = (await t.runtime.services.governance.listAudit(t.councilId, {}, 200)).map((e) => e.action);
-    expect(actions).toEqual(expect.arrayContaining(['catalogue.draft_saved', 'catalogue.published', 'catalogue.imported']));
+    const actions = (await t.runtime.services.governance.listAudit(t.councilId, {}, 200)).map(
+      (e) => e.action,
+    );
+    expect(actions).toEqual(
+      expect.arrayContaining(['catalogue.draft_saved', 'catalogue.published', 'catalogue.imported']),
+    );
   });
 
   it('the admin list searches and filters, and the header search finds services', async () => {
@@ -366,14 +420,25 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
       responsibleBody: { responsibleTeam: async (query) => (query.uprn === '100' ? county : null) },
     });
     const view = await catalogue.get(t.councilId, 'street-light-fault');
-    expect(await catalogue.route(t.councilId, view.definition, { fault: 'out' }, { uprn: '100' })).toMatchObject({ teamId: county, reason: 'location' });
-    expect(await catalogue.route(t.councilId, view.definition, { fault: 'exposed_wires' }, { uprn: '200' })).toMatchObject({ priority: 'urgent', reason: 'answer' });
-    expect(await catalogue.route(t.councilId, view.definition, { fault: 'out' })).toMatchObject({ teamId: view.definition.owningTeam, reason: 'owning_team', priority: 'normal' });
+    expect(
+      await catalogue.route(t.councilId, view.definition, { fault: 'out' }, { uprn: '100' }),
+    ).toMatchObject({ teamId: county, reason: 'location' });
+    expect(
+      await catalogue.route(t.councilId, view.definition, { fault: 'exposed_wires' }, { uprn: '200' }),
+    ).toMatchObject({ priority: 'urgent', reason: 'answer' });
+    expect(await catalogue.route(t.councilId, view.definition, { fault: 'out' })).toMatchObject({
+      teamId: view.definition.owningTeam,
+      reason: 'owning_team',
+      priority: 'normal',
+    });
     expect(catalogue.slaTarget(view.definition, 'urgent')).toEqual({ unit: 'working_days', amount: 0.5 });
   });
 
   it('re-running the LGSL import adds nothing', async () => {
-    const again = await t.runtime.services.catalogue.importLgslInformationOnly(t.councilId, systemAuditContext(t.councilId, 'test'));
+    const again = await t.runtime.services.catalogue.importLgslInformationOnly(
+      t.councilId,
+      systemAuditContext(t.councilId, 'test'),
+    );
     expect(again.created).toBe(0);
   });
 });

@@ -91,11 +91,13 @@ export function checkDefinition(
     if (codes.has(q.code)) err(`${at}.code`, `Question code “${q.code}” is used twice`);
     const choice = q.type === 'single_choice' || q.type === 'multi_choice';
     if (choice && !q.options?.length) err(`${at}.options`, `Add the options for “${q.label}”`);
-    if (!choice && q.options?.length) err(`${at}.options`, `Only choice questions have options (“${q.label}”)`);
+    if (!choice && q.options?.length)
+      err(`${at}.options`, `Only choice questions have options (“${q.label}”)`);
     if (q.options) {
       const values = new Set<string>();
       for (const o of q.options) {
-        if (values.has(o.value)) err(`${at}.options`, `Option value “${o.value}” is used twice in “${q.label}”`);
+        if (values.has(o.value))
+          err(`${at}.options`, `Option value “${o.value}” is used twice in “${q.label}”`);
         values.add(o.value);
       }
     }
@@ -129,7 +131,9 @@ export function checkDefinition(
         err(field, `The rule reads ${fact}, but there is no question with code ${fact.slice(8)}`);
     }
   };
-  def.eligibility?.forEach((rule, i) => checkAnswerFacts(rule.when, `eligibility.${i}.when`));
+  def.eligibility?.forEach((rule, i) => {
+    checkAnswerFacts(rule.when, `eligibility.${i}.when`);
+  });
   def.routing.rules?.forEach((rule, i) => {
     checkAnswerFacts(rule.when, `routing.rules.${i}.when`);
     rule.team = team(rule.team, `routing.rules.${i}.team`);
@@ -140,12 +144,16 @@ export function checkDefinition(
   if (ordered.some((t, i) => i > 0 && t < (ordered[i - 1] ?? 0)))
     err('sla.targets', 'SLA targets must not be shorter for a lower priority than for a higher one');
   if (def.sla.defaultPriority && targets[def.sla.defaultPriority] === undefined)
-    err('sla.defaultPriority', `There is no SLA target for the default priority (${def.sla.defaultPriority})`);
+    err(
+      'sla.defaultPriority',
+      `There is no SLA target for the default priority (${def.sla.defaultPriority})`,
+    );
 
   if (context.knownCodes) {
     def.relatedServices?.forEach((code, i) => {
       if (code === def.code) err(`relatedServices.${i}`, 'A service cannot be related to itself');
-      else if (!context.knownCodes?.has(code)) err(`relatedServices.${i}`, `There is no service with code “${code}”`);
+      else if (!context.knownCodes?.has(code))
+        err(`relatedServices.${i}`, `There is no service with code “${code}”`);
     });
   }
   return errors.length ? { errors } : { definition: def, errors };
@@ -153,7 +161,13 @@ export function checkDefinition(
 
 /** Definitions with teams as names, for export and for moving a library between councils. */
 export function toSource(def: ServiceDefinition, teams: TeamDirectory): ServiceDefinition {
-  const out = structuredClone(def);
+  // Keys in the schema's order (jsonb stores them sorted), so exported files read like the library.
+  const ordered: Record<string, unknown> = {};
+  for (const key of Object.keys(ServiceDefinitionSource.properties)) {
+    if ((def as unknown as Record<string, unknown>)[key] !== undefined)
+      ordered[key] = (def as unknown as Record<string, unknown>)[key];
+  }
+  const out = structuredClone(ordered) as unknown as ServiceDefinition;
   out.owningTeam = teams.byId.get(def.owningTeam) ?? def.owningTeam;
   for (const rule of out.routing.rules ?? []) rule.team = teams.byId.get(rule.team) ?? rule.team;
   return out;

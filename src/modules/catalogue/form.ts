@@ -23,7 +23,8 @@ export interface ValidationResult {
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
 // UK numbers (01/02/03/07/08 …, with or without +44) and international numbers with a leading +.
 const PHONE = /^(\+?\d{1,3}[\s-]?)?\(?\d{2,5}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}$/;
-const QUESTION_WORD = /^(what|which|when|where|why|how|who|whose|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may)\b/i;
+const QUESTION_WORD =
+  /^(what|which|when|where|why|how|who|whose|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may)\b/i;
 
 /** The question's label as errors name it: "Enter your full name", "Select the type of waste". */
 export function errorName(question: Pick<Question, 'label' | 'errorName'>): string | null {
@@ -249,7 +250,8 @@ export function validateQuestion(
         answer.long = long;
       }
       if (description) {
-        if (description.length > 500) push('The description of the location must be 500 characters or fewer', 'description');
+        if (description.length > 500)
+          push('The description of the location must be 500 characters or fewer', 'description');
         answer.description = description;
       }
       return answer;
@@ -366,10 +368,14 @@ export function displayAnswer(question: Question, value: AnswerValue | undefined
     case 'single_choice':
       return question.options?.find((o) => o.value === value)?.label ?? String(value);
     case 'multi_choice':
-      return (value as string[]).map((v) => question.options?.find((o) => o.value === v)?.label ?? v).join(', ');
+      return (value as string[])
+        .map((v) => question.options?.find((o) => o.value === v)?.label ?? v)
+        .join(', ');
     case 'date': {
       const date = new Date(`${value as string}T12:00:00Z`);
-      return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' }).format(date);
+      return new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'long', year: 'numeric' }).format(
+        date,
+      );
     }
     case 'address': {
       const a = value as AddressAnswer;
@@ -377,7 +383,8 @@ export function displayAnswer(question: Question, value: AnswerValue | undefined
     }
     case 'location': {
       const l = value as LocationAnswer;
-      const point = l.lat !== undefined && l.long !== undefined ? `${l.lat.toFixed(5)}, ${l.long.toFixed(5)}` : '';
+      const point =
+        l.lat !== undefined && l.long !== undefined ? `${l.lat.toFixed(5)}, ${l.long.toFixed(5)}` : '';
       return [l.description, point].filter(Boolean).join(' – ');
     }
     default:
@@ -408,7 +415,10 @@ export function checkAnswersRows(questions: readonly Question[], answers: Answer
 }
 
 /** Turns stored answers back into raw form inputs, to fill a page in again. */
-export function toRawAnswers(questions: readonly Question[], answers: Answers): Record<string, string | string[]> {
+export function toRawAnswers(
+  questions: readonly Question[],
+  answers: Answers,
+): Record<string, string | string[]> {
   const raw: Record<string, string | string[]> = {};
   for (const q of questions) {
     const value = answers[q.code];
@@ -434,7 +444,13 @@ export function toRawAnswers(questions: readonly Question[], answers: Answers): 
   return raw;
 }
 
-export type Open311Datatype = 'string' | 'number' | 'datetime' | 'text' | 'singlevaluelist' | 'multivaluelist';
+export type Open311Datatype =
+  | 'string'
+  | 'number'
+  | 'datetime'
+  | 'text'
+  | 'singlevaluelist'
+  | 'multivaluelist';
 
 export interface Open311Attribute {
   variable: boolean;

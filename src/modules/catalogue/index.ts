@@ -9,6 +9,7 @@ export {
   ServiceNotFound,
   ServiceVersionNotFound,
 } from './catalogue.errors.ts';
+export { importLibraryDirectory, readLibraryDirectory, STARTER_LIBRARY_DIR } from './catalogue.files.ts';
 export { type CatalogueRouteOptions, catalogueRoutes } from './catalogue.routes.ts';
 export {
   CHANNELS,
@@ -18,8 +19,8 @@ export {
   type InteractionType,
   PRIORITIES,
   type Priority,
-  type Question,
   QUESTION_TYPES,
+  type Question,
   type QuestionType,
   SERVICE_AREAS,
   type ServiceArea,
@@ -38,7 +39,6 @@ export type {
   VersionRecord,
 } from './catalogue.service.ts';
 export { createCatalogueService } from './catalogue.service.ts';
-export { importLibraryDirectory, readLibraryDirectory, STARTER_LIBRARY_DIR } from './catalogue.files.ts';
 export {
   type Answers,
   type CheckAnswersRow,

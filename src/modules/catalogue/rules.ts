@@ -47,7 +47,12 @@ function compare(a: unknown, b: unknown): number | undefined {
   const y = asComparable(b);
   if (typeof x === 'number' && typeof y === 'number') return x - y;
   // ISO dates compare as strings.
-  if (typeof x === 'string' && typeof y === 'string' && /^\d{4}-\d{2}-\d{2}/.test(x) && /^\d{4}-\d{2}-\d{2}/.test(y))
+  if (
+    typeof x === 'string' &&
+    typeof y === 'string' &&
+    /^\d{4}-\d{2}-\d{2}/.test(x) &&
+    /^\d{4}-\d{2}-\d{2}/.test(y)
+  )
     return x < y ? -1 : x > y ? 1 : 0;
   return undefined;
 }
@@ -132,7 +137,10 @@ export interface EligibilityOutcome {
   undecided: string[];
 }
 
-export function checkEligibility(rules: readonly EligibilityRule[] | undefined, facts: Facts): EligibilityOutcome {
+export function checkEligibility(
+  rules: readonly EligibilityRule[] | undefined,
+  facts: Facts,
+): EligibilityOutcome {
   const failed: EligibilityOutcome['failed'] = [];
   const undecided: string[] = [];
   for (const rule of rules ?? []) {
