@@ -26,6 +26,8 @@ describe('service catalogue in a real browser', () => {
     await new SignInPage(page).signIn(email, DEMO_PASSWORD);
     return { page, problems };
   };
+  // Pages with a validation error answer 400 on purpose (with the error summary); the browser logs that.
+  const unexpected = (problems: string[]) => problems.filter((p) => !p.includes('status of 400'));
   const noAxeViolations = async (page: Page) =>
     expect(describeViolations(await axeViolations(page)), page.url()).toBe('');
 
@@ -48,7 +50,7 @@ describe('service catalogue in a real browser', () => {
       .toContain('collection calendar');
     await noAxeViolations(page);
 
-    await page.getByRole('button', { name: 'Ask the questions' }).click();
+    await page.getByRole('link', { name: 'Ask the questions' }).click();
     await page.waitForLoadState('load');
     const form = new ServiceFormPage(page);
     await form.submit();
@@ -67,7 +69,7 @@ describe('service catalogue in a real browser', () => {
     await expect.poll(() => page.locator('h1').innerText()).toContain('Check the answers with the caller');
     await expect.poll(() => page.locator('[data-test="route"]').innerText()).toContain('Waste and Recycling');
     await noAxeViolations(page);
-    expect(problems).toEqual([]);
+    expect(unexpected(problems)).toEqual([]);
     await page.close();
   });
 
@@ -118,7 +120,7 @@ describe('service catalogue in a real browser', () => {
     await admin.clickButton('Publish version 2');
     await expect.poll(() => admin.notice().innerText()).toContain('Version 2 is published');
     await noAxeViolations(page);
-    expect(problems).toEqual([]);
+    expect(unexpected(problems)).toEqual([]);
     await page.close();
   });
 });
