@@ -52,7 +52,7 @@ export class CatalogueAdminPage {
     this.page = page;
   }
   async search(words: string): Promise<void> {
-    await this.page.getByLabel('Search the catalogue').fill(words);
+    await this.page.getByLabel('Find services').fill(words);
     await this.page.getByRole('button', { name: 'Apply' }).click();
     await this.page.waitForLoadState('load');
   }
