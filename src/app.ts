@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -92,8 +93,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline'"),
   });
 
-  const navigation: NavItem[] = [...governanceNavigation];
-  const searchProviders: SearchProvider[] = [staffSearchProvider(services.governance)];
+  const navigation: NavItem[] = [...governanceNavigation, ...catalogueNavigation];
+  const searchProviders: SearchProvider[] = [
+    staffSearchProvider(services.governance),
+    serviceSearchProvider(services.catalogue),
+  ];
 
   let councilName: { value: string | undefined; at: number } = { value: undefined, at: 0 };
   const currentCouncilName = (): string | undefined => {
@@ -146,6 +150,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionAbsoluteHours: config.sessionAbsoluteHours,
     searchProviders: () => searchProviders,
   });
+  await app.register(catalogueRoutes, { service: services.catalogue });
 
   return app;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { CATALOGUE_USAGE, catalogueCommand } from './modules/catalogue/catalogue.command.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
@@ -18,6 +19,7 @@ Commands:
                                  Without --password, one is generated and printed.
   token create --name NAME --role ROLE
                                  Create an API token; it is printed once, as the last line
+${CATALOGUE_USAGE}
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -143,6 +145,8 @@ export async function runCli(argv: string[]): Promise<number> {
         if (rest[0] !== 'create') throw new UsageError('Did you mean: guildhall token create ...');
         await tokenCreate(rest.slice(1));
         return 0;
+      case 'catalogue':
+        return await catalogueCommand(rest, { out, err, withRuntime, usageError: (m) => new UsageError(m) });
       case undefined:
       case 'help':
       case '--help':

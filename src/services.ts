@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import type { Database } from './platform/db/database.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
@@ -6,17 +7,20 @@ import type { JobDefinition } from './platform/jobs/jobs.ts';
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
 export interface Services {
   governance: GovernanceService;
+  catalogue: CatalogueService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
+  const governance = createGovernanceService(database.db, {
+    sessionSecret,
+    sessionIdleMinutes: config.sessionIdleMinutes,
+    sessionAbsoluteHours: config.sessionAbsoluteHours,
+    signInMaxAttempts: config.signInMaxAttempts,
+    signInLockMinutes: config.signInLockMinutes,
+  });
   return {
-    governance: createGovernanceService(database.db, {
-      sessionSecret,
-      sessionIdleMinutes: config.sessionIdleMinutes,
-      sessionAbsoluteHours: config.sessionAbsoluteHours,
-      signInMaxAttempts: config.signInMaxAttempts,
-      signInLockMinutes: config.signInLockMinutes,
-    }),
+    governance,
+    catalogue: createCatalogueService(database.db, { teams: governance }),
   };
 }
 

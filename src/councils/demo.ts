@@ -39,6 +39,19 @@ export const demoCouncil: CouncilSetup = {
     { name: 'Revenues and Benefits', kind: 'back_office', email: 'revenues@demo-borough.example' },
     { name: 'Housing', kind: 'back_office', email: 'housing@demo-borough.example' },
     { name: 'Information Governance', kind: 'back_office', email: 'dpo@demo-borough.example' },
+    // Back-office teams that own the starter library's processes (seeds/data/catalogue).
+    { name: 'Parks and Street Care', kind: 'back_office', email: 'parks@demo-borough.example' },
+    { name: 'Planning and Building Control', kind: 'back_office', email: 'planning@demo-borough.example' },
+    { name: 'Licensing', kind: 'back_office', email: 'licensing@demo-borough.example' },
+    { name: 'Leisure and Culture', kind: 'back_office', email: 'leisure@demo-borough.example' },
+    { name: 'Education and Schools', kind: 'back_office', email: 'education@demo-borough.example' },
+    { name: 'Adult Social Care', kind: 'back_office', email: 'adult.care@demo-borough.example' },
+    { name: "Children's Services", kind: 'back_office', email: 'childrens.services@demo-borough.example' },
+    { name: 'Registration Service', kind: 'back_office', email: 'registrars@demo-borough.example' },
+    { name: 'Transport and Parking', kind: 'back_office', email: 'parking@demo-borough.example' },
+    { name: 'Economic Development', kind: 'back_office', email: 'business@demo-borough.example' },
+    { name: 'Human Resources', kind: 'back_office', email: 'hr@demo-borough.example' },
+    { name: 'Complaints and Feedback', kind: 'back_office', email: 'complaints@demo-borough.example' },
   ],
 };
 

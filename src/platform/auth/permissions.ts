@@ -25,6 +25,10 @@ export const PERMISSIONS = {
   'users.manage': ['admin'],
   /** Read the audit trail. */
   'audit.read': ['auditor'],
+  /** Find council services and read their definitions, scripts and forms. */
+  'catalogue.read': [...STAFF, 'integration'],
+  /** Edit, publish, retire, import and export service definitions. */
+  'catalogue.manage': ['admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
