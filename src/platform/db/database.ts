@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { type EmbeddedDatabase, type EmbeddedRole, openEmbedded, openEphemeral } from './embedded.ts';
@@ -36,9 +37,39 @@ export interface OpenDatabaseOptions {
   ephemeral?: boolean;
 }
 
+/** Marks code running inside `inTransaction`, where the pool must not be used. */
+export const transactionScope = new AsyncLocalStorage<true>();
+
+export class PoolUsedInsideTransaction extends Error {
+  constructor() {
+    super(
+      'A query went to the connection pool from inside a transaction. Pass the transaction (tx) to the repository instead: on the embedded database the pool waits for the transaction to end, so this would hang.',
+    );
+    this.name = 'PoolUsedInsideTransaction';
+  }
+}
+
+/** Fails fast, on both databases, when code inside a transaction reaches for the pool. */
+function guardPool(pool: pg.Pool): void {
+  const connect = pool.connect.bind(pool) as (callback?: (...args: unknown[]) => void) => unknown;
+  const guarded = (callback?: (...args: unknown[]) => void) => {
+    if (transactionScope.getStore()) {
+      const error = new PoolUsedInsideTransaction();
+      if (callback) {
+        callback(error);
+        return undefined;
+      }
+      return Promise.reject(error);
+    }
+    return connect(callback);
+  };
+  (pool as unknown as { connect: typeof guarded }).connect = guarded;
+}
+
 function wrap(kind: DatabaseKind, pool: pg.Pool, location: string, embedded?: EmbeddedDatabase): Database {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
+  guardPool(pool);
   // biome-ignore lint/complexity/noBannedTypes: see Executor
   const db = new Kysely<{}>({ dialect: new PostgresDialect({ pool }) });
   return {

@@ -129,3 +129,28 @@ describe('one data directory, several processes', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('inside a transaction', () => {
+  it('refuses a query through the pool at once instead of deadlocking the embedded database', async () => {
+    const dir = tempDir();
+    const database = await openDatabase({ dataDir: dir, role: 'server', poolMax: 4, ephemeral: true });
+    const { inTransaction } = await import('./transaction.ts');
+    const { PoolUsedInsideTransaction } = await import('./database.ts');
+    await expect(
+      inTransaction(database.db, async (tx) => {
+        await sql`select 1`.execute(tx);
+        await sql`select 2`.execute(database.db);
+      }),
+    ).rejects.toBeInstanceOf(PoolUsedInsideTransaction);
+    // The pool still works afterwards, and so do transactions.
+    expect((await sql<{ n: number }>`select 3 as n`.execute(database.db)).rows[0]?.n).toBe(3);
+    expect(
+      await inTransaction(
+        database.db,
+        async (tx) => (await sql<{ n: number }>`select 4 as n`.execute(tx)).rows[0]?.n,
+      ),
+    ).toBe(4);
+    await database.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+});

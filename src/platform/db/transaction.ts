@@ -1,4 +1,4 @@
-import type { Executor, Tx } from './database.ts';
+import { type Executor, type Tx, transactionScope } from './database.ts';
 
 export type AfterCommit = () => void | Promise<void>;
 
@@ -13,7 +13,7 @@ export async function inTransaction<T>(db: Executor, work: (tx: Tx) => Promise<T
   const result = await db.transaction().execute(async (tx) => {
     hooks = [];
     afterCommitHooks.set(tx, hooks);
-    return work(tx);
+    return transactionScope.run(true, () => work(tx));
   });
   for (const hook of hooks) await hook();
   return result;
