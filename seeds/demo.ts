@@ -1,7 +1,9 @@
 import { DEMO_PASSWORD, demoCouncil, demoUsers } from '../src/councils/demo.ts';
+import { createGazetteerService } from '../src/modules/gazetteer/index.ts';
 import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
+import { seedGazetteer } from './gazetteer.ts';
 
 export interface DemoSeedResult {
   seeded: boolean;
@@ -38,6 +40,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
       { ...context, councilId: council.id },
     );
   }
+  await seedGazetteer(createGazetteerService(db), council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

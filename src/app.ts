@@ -5,6 +5,7 @@ import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
+import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -86,8 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  const navigation: NavItem[] = [...governanceNavigation];
-  const searchProviders: SearchProvider[] = [staffSearchProvider(services.governance)];
+  const navigation: NavItem[] = [...governanceNavigation, ...gazetteerNavigation];
+  const searchProviders: SearchProvider[] = [
+    staffSearchProvider(services.governance),
+    addressSearchProvider(services.gazetteer),
+  ];
 
   let councilName: { value: string | undefined; at: number } = { value: undefined, at: 0 };
   const currentCouncilName = (): string | undefined => {
@@ -140,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionAbsoluteHours: config.sessionAbsoluteHours,
     searchProviders: () => searchProviders,
   });
+  await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
 
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import type { Database } from './platform/db/database.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
@@ -6,6 +7,7 @@ import type { JobDefinition } from './platform/jobs/jobs.ts';
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
 export interface Services {
   governance: GovernanceService;
+  gazetteer: GazetteerService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -17,6 +19,7 @@ export function createServices(database: Database, config: Config, sessionSecret
       signInMaxAttempts: config.signInMaxAttempts,
       signInLockMinutes: config.signInLockMinutes,
     }),
+    gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
   };
 }
 

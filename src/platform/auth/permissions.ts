@@ -25,6 +25,8 @@ export const PERMISSIONS = {
   'users.manage': ['admin'],
   /** Read the audit trail. */
   'audit.read': ['auditor'],
+  /** Find addresses, streets, assets and who is responsible where (the gazetteer). */
+  'gazetteer.read': [...STAFF, 'integration'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
