@@ -20,7 +20,7 @@ export interface GazetteerSeedResult {
 export function demoTownSize(): number {
   const asked = Number(process.env.GUILDHALL_DEMO_ADDRESSES);
   if (Number.isInteger(asked) && asked > 0) return asked;
-  return process.env.NODE_ENV === 'test' ? 800 : 20_000;
+  return process.env.NODE_ENV === 'test' || process.env.VITEST ? 800 : 20_000;
 }
 
 /** Service categories and who delivers them in the demo's two-tier area. */

@@ -2,6 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import {
+  GAZETTEER_USAGE,
+  GazetteerUsageError,
+  gazetteerCommand,
+} from './modules/gazetteer/gazetteer.command.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
@@ -18,6 +23,7 @@ Commands:
                                  Without --password, one is generated and printed.
   token create --name NAME --role ROLE
                                  Create an API token; it is printed once, as the last line
+${GAZETTEER_USAGE}
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -143,6 +149,15 @@ export async function runCli(argv: string[]): Promise<number> {
         if (rest[0] !== 'create') throw new UsageError('Did you mean: guildhall token create ...');
         await tokenCreate(rest.slice(1));
         return 0;
+      case 'gazetteer':
+        return await gazetteerCommand(rest, {
+          out,
+          err,
+          withService: (work) =>
+            withRuntime(async ({ services }) =>
+              work(services.gazetteer, (await services.governance.defaultCouncil()).id),
+            ),
+        });
       case undefined:
       case 'help':
       case '--help':
@@ -155,6 +170,7 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof GazetteerUsageError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       err(`guildhall: ${error.message}`);

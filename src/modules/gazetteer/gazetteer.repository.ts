@@ -767,7 +767,8 @@ export async function listLpis(db: Executor, councilId: string, uprn: number): P
       where d.council_id = l.council_id and d.usrn = l.usrn
       order by (d.language = l.language) desc, (d.language = 'ENG') desc limit 1) d on true
     where l.council_id = ${councilId}::uuid and l.uprn = ${uprn}
-    order by (l.logical_status = 1) desc, l.start_date desc nulls last, l.lpi_key`.execute(db);
+    order by case l.logical_status when 1 then 0 when 3 then 1 when 6 then 2 else 3 end,
+      l.end_date desc nulls first, l.start_date desc nulls last, l.lpi_key`.execute(db);
   return result.rows;
 }
 
