@@ -506,6 +506,14 @@ export async function countGazetteer(
   return result.rows[0] ?? { streets: 0, blpus: 0, lpis: 0, addresses: 0, assets: 0 };
 }
 
+/**
+ * Refreshes planner statistics after a bulk load, so the checks and the address rebuild use hash
+ * joins rather than the nested loops an "empty table" estimate leads to. Allowed inside a transaction.
+ */
+export async function analyzeTables(db: Executor, tables: readonly string[]): Promise<void> {
+  for (const table of tables) await sql`analyze ${sql.table(table)}`.execute(db);
+}
+
 /** Lets one import at a time apply to a council; released when the transaction ends. */
 export async function lockCouncilGazetteer(tx: Executor, councilId: string): Promise<void> {
   await sql`select pg_advisory_xact_lock(hashtext('gazetteer:' || ${councilId}))`.execute(tx);

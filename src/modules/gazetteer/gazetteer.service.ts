@@ -577,6 +577,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     let headerMode: ImportMode | null = null;
     let sawTrailer = false;
     let batch: StagedRecord[] = [];
+    let staging: Promise<void> = Promise.resolve();
     let lastProgress = 0;
     const addRejection = (r: Rejection) => {
       rejectedCount++;
@@ -628,7 +629,9 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
             staged++;
           }
           if (batch.length >= STAGE_BATCH) {
-            await repo.stageRecords(db, importId, batch);
+            // One batch is written while the next is read: the database and the parser overlap.
+            await staging;
+            staging = repo.stageRecords(db, importId, batch);
             batch = [];
           }
           if (lines - lastProgress >= 100_000) {
@@ -642,6 +645,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         }
         throw error;
       }
+      await staging;
       await repo.stageRecords(db, importId, batch);
       batch = [];
       if (!sawTrailer) {
@@ -665,6 +669,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         warnings.push(`… and ${warningCount - warnings.length} more warnings`);
 
       progress('checking');
+      await repo.analyzeTables(db, ['gazetteer_staging_record']);
       const orphans = await repo.removeOrphans(db, importId, councilId, mode);
       for (const o of orphans) {
         addRejection({
@@ -685,6 +690,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         await repo.lockCouncilGazetteer(tx, councilId);
         const appliedCounts = await repo.applyStaged(tx, importId, councilId, mode);
         progress('indexing');
+        if (mode === 'full') await repo.analyzeTables(tx, repo.GAZETTEER_RECORD_TABLES);
         const addressCount =
           mode === 'full'
             ? await repo.rebuildAllAddresses(tx, councilId)
@@ -730,6 +736,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         seconds: Math.round((performance.now() - started) / 100) / 10,
       };
     } catch (error) {
+      await staging.catch(() => {});
       await repo
         .finishImport(db, importId, {
           status: 'failed',
