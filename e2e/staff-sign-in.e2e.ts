@@ -6,11 +6,11 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home'],
-  officer: ['Home'],
-  supervisor: ['Home'],
-  admin: ['Home', 'Staff and tokens'],
-  auditor: ['Home', 'Audit trail'],
+  agent: ['Home', 'Addresses'],
+  officer: ['Home', 'Addresses'],
+  supervisor: ['Home', 'Addresses'],
+  admin: ['Home', 'Staff and tokens', 'Addresses'],
+  auditor: ['Home', 'Audit trail', 'Addresses'],
 };
 
 describe('staff sign-in in a real browser', () => {
