@@ -4,7 +4,7 @@
 // service, each beside its "limit": the same core SQL statement run straight on the pool.
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, rmSync, statSync } from 'node:fs';
+import { createWriteStream, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -95,9 +95,9 @@ try {
   // 2. Import with the real importer, as `guildhall gazetteer import` does.
   t0 = performance.now();
   let lastPhase = '';
-  const report = await g.importAddressBase(
+  const report = await g.importAddressBaseFile(
     council.id,
-    createReadStream(file),
+    file,
     {
       fileName: path.basename(file),
       onProgress: (p) => {

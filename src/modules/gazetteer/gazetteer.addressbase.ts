@@ -295,3 +295,152 @@ export function isIgnoredRecord(id: string): boolean {
 export function trailerCountAgrees(stated: number, dataRecords: number): boolean {
   return stated === dataRecords || stated === dataRecords + 1 || stated === dataRecords + 2;
 }
+
+/** What reading (part of) a file found, record by record. Parts read in parallel are merged in order. */
+export interface ReadState {
+  recordsByType: Record<string, number>;
+  rejected: Rejection[];
+  rejectedCount: number;
+  warnings: string[];
+  warningCount: number;
+  staged: number;
+  ignored: number;
+  lines: number;
+  dataRecords: number;
+  trailerCount: number | null;
+  headerMode: 'full' | 'change' | null;
+  sawTrailer: boolean;
+}
+
+const MAX_KEPT = 1000;
+
+export function newReadState(): ReadState {
+  return {
+    recordsByType: {},
+    rejected: [],
+    rejectedCount: 0,
+    warnings: [],
+    warningCount: 0,
+    staged: 0,
+    ignored: 0,
+    lines: 0,
+    dataRecords: 0,
+    trailerCount: null,
+    headerMode: null,
+    sawTrailer: false,
+  };
+}
+
+export function addRejection(state: ReadState, rejection: Rejection): void {
+  state.rejectedCount++;
+  if (state.rejected.length < MAX_KEPT) state.rejected.push(rejection);
+}
+
+/** Reads one CSV record of the file: counts it, and returns what to stage (or null). */
+export function readRecord(state: ReadState, record: string[], line: number): StagedRecord | null {
+  state.lines = line;
+  const id = (record[0] ?? '').trim();
+  if (state.sawTrailer) {
+    addRejection(state, {
+      line,
+      recordType: RECORD_NAMES[id] ?? id,
+      reason: 'comes after the trailer (99) record',
+    });
+    return null;
+  }
+  if (id === 'RECORD_IDENTIFIER') return null;
+  state.recordsByType[id] = (state.recordsByType[id] ?? 0) + 1;
+  if (id === '10') {
+    state.headerMode = readHeader(record).fileType;
+    return null;
+  }
+  if (id === '99') {
+    state.sawTrailer = true;
+    state.trailerCount = readTrailerCount(record);
+    return null;
+  }
+  state.dataRecords++;
+  if (IGNORED.has(id)) {
+    state.ignored++;
+    return null;
+  }
+  const result = checkRecord(line, record);
+  if (result.rejection) {
+    addRejection(state, result.rejection);
+    return null;
+  }
+  if (result.warning) {
+    state.warningCount++;
+    if (state.warnings.length < 100) state.warnings.push(result.warning);
+  }
+  if (!result.staged) return null;
+  state.staged++;
+  return result.staged;
+}
+
+/** Joins the states of consecutive parts of one file. */
+export function mergeReadStates(parts: ReadState[]): ReadState {
+  const merged = newReadState();
+  for (const part of parts) {
+    if (merged.sawTrailer && (part.dataRecords > 0 || part.rejectedCount > 0)) {
+      addRejection(merged, {
+        line: part.lines,
+        recordType: 'record',
+        reason: 'comes after the trailer (99) record',
+      });
+    }
+    for (const [type, n] of Object.entries(part.recordsByType)) {
+      merged.recordsByType[type] = (merged.recordsByType[type] ?? 0) + n;
+    }
+    for (const r of part.rejected) if (merged.rejected.length < MAX_KEPT) merged.rejected.push(r);
+    merged.rejectedCount += part.rejectedCount;
+    for (const w of part.warnings) if (merged.warnings.length < 100) merged.warnings.push(w);
+    merged.warningCount += part.warningCount;
+    merged.staged += part.staged;
+    merged.ignored += part.ignored;
+    merged.lines = Math.max(merged.lines, part.lines);
+    merged.dataRecords += part.dataRecords;
+    merged.headerMode = merged.headerMode ?? part.headerMode;
+    if (part.sawTrailer) {
+      merged.sawTrailer = true;
+      merged.trailerCount = part.trailerCount;
+    }
+  }
+  return merged;
+}
+
+/** Staged records as columns, ready for one unnest() insert (and cheap to pass between threads). */
+export interface StagedColumns {
+  lines: number[];
+  types: number[];
+  changes: string[];
+  keys: string[];
+  owners: number[];
+  fields: string[];
+}
+
+// A character that cannot occur in a field we keep, used to pass a row's fields as one string.
+export const UNIT_SEPARATOR = '\u001f';
+
+export function toColumns(records: StagedRecord[]): StagedColumns {
+  const columns: StagedColumns = { lines: [], types: [], changes: [], keys: [], owners: [], fields: [] };
+  for (const r of records) {
+    columns.lines.push(r.line);
+    columns.types.push(r.recordType);
+    columns.changes.push(r.changeType);
+    columns.keys.push(r.key);
+    columns.owners.push(r.owner);
+    columns.fields.push(r.fields.map((f) => f.replaceAll(UNIT_SEPARATOR, ' ')).join(UNIT_SEPARATOR));
+  }
+  return columns;
+}
+
+/** How csv-parse reads AddressBase files: mixed record lengths, BOM tolerated, values trimmed. */
+export const CSV_OPTIONS = {
+  relax_column_count: true,
+  skip_empty_lines: true,
+  relax_quotes: true,
+  bom: true,
+  info: true,
+  trim: true,
+} as const;

@@ -52,9 +52,9 @@ export async function gazetteerCommand(args: string[], io: GazetteerCommandIo): 
       );
     };
     return io.withService(async (service, councilId) => {
-      const report = await service.importAddressBase(
+      const report = await service.importAddressBaseFile(
         councilId,
-        createReadStream(file),
+        file,
         { fileName: path.basename(file), ...(mode ? { mode } : {}), onProgress: progress },
         systemAuditContext(councilId, 'guildhall gazetteer import'),
       );

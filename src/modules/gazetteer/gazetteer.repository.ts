@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
-import type { StagedRecord } from './gazetteer.addressbase.ts';
+import { type StagedColumns, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
 
 /**
  * All SQL of the gazetteer. Most of it is raw SQL: the import moves records set-wise between the
@@ -10,28 +10,15 @@ import type { StagedRecord } from './gazetteer.addressbase.ts';
 // ---------------------------------------------------------------------------------------------
 // Staging and applying AddressBase supplies
 
-// A character that cannot occur in a CSV field we keep, used to pass a row's fields as one string.
-const UNIT_SEPARATOR = '\u001f';
-
 export async function stageRecords(db: Executor, importId: string, records: StagedRecord[]): Promise<void> {
-  if (records.length === 0) return;
-  const lines: number[] = [];
-  const types: number[] = [];
-  const changes: string[] = [];
-  const keys: string[] = [];
-  const owners: number[] = [];
-  const fields: string[] = [];
-  for (const r of records) {
-    lines.push(r.line);
-    types.push(r.recordType);
-    changes.push(r.changeType);
-    keys.push(r.key);
-    owners.push(r.owner);
-    fields.push(r.fields.map((f) => f.replaceAll(UNIT_SEPARATOR, ' ')).join(UNIT_SEPARATOR));
-  }
+  await stageColumns(db, importId, toColumns(records));
+}
+
+export async function stageColumns(db: Executor, importId: string, c: StagedColumns): Promise<void> {
+  if (c.lines.length === 0) return;
   await sql`insert into gazetteer_staging_record (import_id, line, record_type, change_type, record_key, owner_key, fields)
     select ${importId}::uuid, l, t, c, k, o, string_to_array(f, chr(31))
-    from unnest(${lines}::int[], ${types}::smallint[], ${changes}::text[], ${keys}::text[], ${owners}::bigint[], ${fields}::text[])
+    from unnest(${c.lines}::int[], ${c.types}::smallint[], ${c.changes}::text[], ${c.keys}::text[], ${c.owners}::bigint[], ${c.fields}::text[])
       as s(l, t, c, k, o, f)`.execute(db);
 }
 

@@ -1,17 +1,24 @@
+import { createReadStream, statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
+import { Worker } from 'node:worker_threads';
 import { parse } from 'csv-parse';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import {
-  checkRecord,
-  isIgnoredRecord,
+  addRejection,
+  CSV_OPTIONS,
+  mergeReadStates,
+  newReadState,
   RECORD_NAMES,
+  type ReadState,
   type Rejection,
-  readHeader,
-  readTrailerCount,
+  readRecord,
+  type StagedColumns,
   type StagedRecord,
+  toColumns,
   trailerCountAgrees,
 } from './gazetteer.addressbase.ts';
 import { bngToWgs84, isInGreatBritain, isOnNationalGrid, wgs84ToBng } from './gazetteer.coordinates.ts';
@@ -278,6 +285,71 @@ export interface ResponsibleBody {
 }
 
 const MAX_REJECTIONS_KEPT = 1000;
+/** Files at least this big are read in parallel parts by worker threads. */
+const PARALLEL_READ_BYTES = 32 * 2 ** 20;
+
+export interface ImportOptions {
+  fileName: string;
+  mode?: ImportMode;
+  onProgress?: (p: ImportProgress) => void;
+}
+
+/**
+ * Splits a file into parts that start at the beginning of a record, with the line number each starts
+ * on, so that parts can be read in parallel and still report bad rows by their line in the file.
+ */
+async function splitFile(
+  file: string,
+  parts: number,
+): Promise<{ start: number; end: number; firstLine: number }[]> {
+  const size = statSync(file).size;
+  const { open } = await import('node:fs/promises');
+  const handle = await open(file, 'r');
+  try {
+    const starts = [0];
+    const buffer = Buffer.alloc(1 << 16);
+    for (let k = 1; k < parts; k++) {
+      let offset = Math.floor((size * k) / parts);
+      // The next line that starts with a record identifier ("21," etc.) begins a record.
+      for (;;) {
+        const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+        if (bytesRead === 0) {
+          offset = size;
+          break;
+        }
+        const text = buffer.subarray(0, bytesRead).toString('latin1');
+        const match = /\n(?=\d{2},)/.exec(text);
+        if (match) {
+          offset += match.index + 1;
+          break;
+        }
+        offset += bytesRead;
+      }
+      if (offset < size && offset > (starts.at(-1) ?? 0)) starts.push(offset);
+    }
+    // Count the lines before each part's start.
+    const firstLines: number[] = [];
+    let line = 1;
+    let position = 0;
+    const block = Buffer.alloc(1 << 22);
+    for (const start of starts) {
+      while (position < start) {
+        const { bytesRead } = await handle.read(block, 0, Math.min(block.length, start - position), position);
+        if (bytesRead === 0) break;
+        for (let i = block.indexOf(10, 0); i !== -1 && i < bytesRead; i = block.indexOf(10, i + 1)) line++;
+        position += bytesRead;
+      }
+      firstLines.push(line);
+    }
+    return starts.map((start, i) => ({
+      start,
+      end: (starts[i + 1] ?? size) - 1,
+      firstLine: firstLines[i] ?? 1,
+    }));
+  } finally {
+    await handle.close();
+  }
+}
 const STAGE_BATCH = 5000;
 const POSTCODE_SEARCH_RADIUS_M = 2000;
 const PSEUDO_AREA = /^[EWSNLM]99999999$/;
@@ -385,16 +457,7 @@ export function wordPatterns(words: string[]): string[][] {
 }
 
 function csvRecords(input: Readable) {
-  return input.pipe(
-    parse({
-      relax_column_count: true,
-      skip_empty_lines: true,
-      relax_quotes: true,
-      bom: true,
-      info: true,
-      trim: true,
-    }),
-  ) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
+  return input.pipe(parse(CSV_OPTIONS)) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
 }
 
 function orderedUnique(values: number[]): number[] {
@@ -541,7 +604,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
   async function importAddressBase(
     councilId: string,
     input: Readable,
-    options: { fileName: string; mode?: ImportMode; onProgress?: (p: ImportProgress) => void },
+    options: ImportOptions,
     context: AuditContext,
   ): Promise<AddressBaseImportReport> {
     return importAddressBaseRecords(councilId, csvRecords(input), options, context);
@@ -553,8 +616,122 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     source:
       | AsyncIterable<{ record: string[]; info: { lines: number } }>
       | Iterable<{ record: string[]; info: { lines: number } }>,
-    options: { fileName: string; mode?: ImportMode; onProgress?: (p: ImportProgress) => void },
+    options: ImportOptions,
     context: AuditContext,
+  ): Promise<AddressBaseImportReport> {
+    return runImport(councilId, options, context, async (stage, progress) => {
+      const state = newReadState();
+      let batch: StagedRecord[] = [];
+      let lastProgress = 0;
+      try {
+        for await (const { record, info } of source) {
+          const staged = readRecord(state, record, info.lines);
+          if (staged) {
+            batch.push(staged);
+            if (batch.length >= STAGE_BATCH) {
+              await stage(toColumns(batch));
+              batch = [];
+            }
+          }
+          if (state.lines - lastProgress >= 100_000) {
+            lastProgress = state.lines;
+            progress(state);
+          }
+        }
+      } catch (error) {
+        if (error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')) {
+          throw new ImportFailed(`The file is not valid CSV: ${error.message}`);
+        }
+        throw error;
+      }
+      await stage(toColumns(batch));
+      return state;
+    });
+  }
+
+  /**
+   * Imports an AddressBase file from disk. A large file is read in parts by worker threads, one per
+   * core, so that parsing keeps up with the database; a small one is streamed in this thread.
+   */
+  async function importAddressBaseFile(
+    councilId: string,
+    file: string,
+    options: ImportOptions & { parallel?: number },
+    context: AuditContext,
+  ): Promise<AddressBaseImportReport> {
+    const size = statSync(file).size;
+    const parallel = options.parallel ?? Math.min(4, availableParallelism());
+    if (parallel < 2 || (options.parallel === undefined && size < PARALLEL_READ_BYTES)) {
+      return importAddressBase(councilId, createReadStream(file), options, context);
+    }
+    return runImport(councilId, options, context, async (stage, progress) => {
+      const parts = await splitFile(file, parallel);
+      const states: ReadState[] = new Array(parts.length);
+      let staged = 0;
+      const total = newReadState();
+      // Batches from all workers are staged one after another; each worker waits for its acks.
+      let queue = Promise.resolve();
+      await Promise.all(
+        parts.map(
+          (part, i) =>
+            new Promise<void>((resolve, reject) => {
+              const worker = new Worker(new URL('./gazetteer.read-worker.ts', import.meta.url), {
+                workerData: { ...part, file, batchSize: STAGE_BATCH },
+              });
+              worker.on(
+                'message',
+                (message: { kind: string; columns?: StagedColumns; count?: number; state?: ReadState }) => {
+                  if (message.kind === 'batch' && message.columns) {
+                    const columns = message.columns;
+                    queue = queue.then(async () => {
+                      await stage(columns);
+                      staged += message.count ?? 0;
+                      total.lines = staged;
+                      total.staged = staged;
+                      progress(total);
+                      worker.postMessage('ack');
+                    });
+                    queue.catch((error) => {
+                      reject(error);
+                      worker.terminate();
+                    });
+                  } else if (message.kind === 'done' && message.state) {
+                    states[i] = message.state;
+                    queue.then(() => resolve(), reject);
+                  }
+                },
+              );
+              worker.on('error', (error) => {
+                reject(
+                  error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')
+                    ? new ImportFailed(`The file is not valid CSV: ${error.message}`)
+                    : error,
+                );
+              });
+              worker.on('exit', (code) => {
+                if (code !== 0) reject(new Error(`import worker stopped with code ${code}`));
+              });
+            }),
+        ),
+      );
+      await queue;
+      return mergeReadStates(states);
+    });
+  }
+
+  /**
+   * The import itself: `read` stages the file's records (through `stage`) and reports what it saw;
+   * then the trailer is checked, orphans removed, and the staged supply applied in one transaction.
+   * On any failure nothing is applied, the import is logged as failed and staging is cleared.
+   */
+  async function runImport(
+    councilId: string,
+    options: ImportOptions,
+    context: AuditContext,
+    read: (
+      stage: (columns: StagedColumns) => Promise<void>,
+      progress: (state: ReadState) => void,
+    ) => Promise<ReadState>,
   ): Promise<AddressBaseImportReport> {
     const started = performance.now();
     await repo.deleteAbandonedStaging(db);
@@ -564,126 +741,55 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       fileName: options.fileName,
       mode: options.mode ?? 'full',
     });
-    const recordsByType: Record<string, number> = {};
-    const rejected: Rejection[] = [];
-    const warnings: string[] = [];
-    let rejectedCount = 0;
-    let warningCount = 0;
-    let staged = 0;
-    let ignored = 0;
-    let lines = 0;
-    let dataRecords = 0;
-    let trailerCount: number | null = null;
-    let headerMode: ImportMode | null = null;
-    let sawTrailer = false;
-    let batch: StagedRecord[] = [];
+    let state = newReadState();
     let staging: Promise<void> = Promise.resolve();
-    let lastProgress = 0;
-    const addRejection = (r: Rejection) => {
-      rejectedCount++;
-      if (rejected.length < MAX_REJECTIONS_KEPT) rejected.push(r);
-    };
-    const progress = (phase: ImportProgress['phase']) =>
-      options.onProgress?.({ lines, staged, rejected: rejectedCount, phase });
-
-    try {
-      try {
-        for await (const { record, info } of source) {
-          lines = info.lines;
-          const id = (record[0] ?? '').trim();
-          if (sawTrailer) {
-            addRejection({
-              line: info.lines,
-              recordType: RECORD_NAMES[id] ?? id,
-              reason: 'comes after the trailer (99) record',
-            });
-            continue;
-          }
-          if (id === 'RECORD_IDENTIFIER') continue;
-          recordsByType[id] = (recordsByType[id] ?? 0) + 1;
-          if (id === '10') {
-            headerMode = readHeader(record).fileType;
-            continue;
-          }
-          if (id === '99') {
-            sawTrailer = true;
-            trailerCount = readTrailerCount(record);
-            continue;
-          }
-          dataRecords++;
-          if (isIgnoredRecord(id)) {
-            ignored++;
-            continue;
-          }
-          const result = checkRecord(info.lines, record);
-          if (result.rejection) {
-            addRejection(result.rejection);
-            continue;
-          }
-          if (result.warning) {
-            warningCount++;
-            if (warnings.length < 100) warnings.push(result.warning);
-          }
-          if (result.staged) {
-            batch.push(result.staged);
-            staged++;
-          }
-          if (batch.length >= STAGE_BATCH) {
-            // One batch is written while the next is read: the database and the parser overlap.
-            await staging;
-            staging = repo.stageRecords(db, importId, batch);
-            batch = [];
-          }
-          if (lines - lastProgress >= 100_000) {
-            lastProgress = lines;
-            progress('reading');
-          }
-        }
-      } catch (error) {
-        if (error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')) {
-          throw new ImportFailed(`The file is not valid CSV: ${error.message}`);
-        }
-        throw error;
-      }
+    const progress = (phase: ImportProgress['phase'], s: ReadState = state) =>
+      options.onProgress?.({ lines: s.lines, staged: s.staged, rejected: s.rejectedCount, phase });
+    // One batch is written while the next is read, so the database and the parser overlap.
+    const stage = async (columns: StagedColumns) => {
       await staging;
-      await repo.stageRecords(db, importId, batch);
-      batch = [];
-      if (!sawTrailer) {
+      staging = repo.stageColumns(db, importId, columns);
+    };
+    try {
+      state = await read(stage, (s) => progress('reading', s));
+      await staging;
+      if (!state.sawTrailer) {
         throw new ImportFailed(
           'The file has no trailer (99) record, so it may be incomplete. Nothing was changed.',
         );
       }
-      if (trailerCount === null) {
+      if (state.trailerCount === null) {
         throw new ImportFailed('The trailer (99) record has no RECORD_COUNT. Nothing was changed.');
       }
-      if (!trailerCountAgrees(trailerCount, dataRecords)) {
+      if (!trailerCountAgrees(state.trailerCount, state.dataRecords)) {
         throw new ImportFailed(
-          `The trailer says the file has ${trailerCount} records but it has ${dataRecords} (plus header and trailer), so it may be incomplete. Nothing was changed.`,
+          `The trailer says the file has ${state.trailerCount} records but it has ${state.dataRecords} (plus header and trailer), so it may be incomplete. Nothing was changed.`,
         );
       }
-      if (staged === 0) {
-        throw new ImportFailed('The file has no usable records. Nothing was changed.');
-      }
-      const mode: ImportMode = options.mode ?? headerMode ?? 'full';
-      if (warningCount > warnings.length)
-        warnings.push(`… and ${warningCount - warnings.length} more warnings`);
+      if (state.staged === 0) throw new ImportFailed('The file has no usable records. Nothing was changed.');
+      const mode: ImportMode = options.mode ?? state.headerMode ?? 'full';
+      const warnings = [...state.warnings];
+      if (state.warningCount > warnings.length)
+        warnings.push(`… and ${state.warningCount - warnings.length} more warnings`);
 
       progress('checking');
       await repo.analyzeTables(db, ['gazetteer_staging_record']);
       const orphans = await repo.removeOrphans(db, importId, councilId, mode);
       for (const o of orphans) {
-        addRejection({
+        addRejection(state, {
           line: o.line,
           recordType: RECORD_NAMES[String(o.record_type)] ?? String(o.record_type),
           reason: `UPRN ${o.owner_key} has no BLPU (21) record`,
         });
       }
-      rejected.sort((a, b) => a.line - b.line);
+      state.rejected.sort((a, b) => a.line - b.line);
       const streetless = await repo.countLpisWithoutStreet(db, importId, councilId);
-      if (streetless > 0)
+      if (streetless > 0) {
         warnings.push(
           `${streetless} LPIs name a USRN with no street descriptor; their addresses have no street`,
         );
+      }
+      const stagedCount = state.staged - orphans.length;
 
       progress('applying');
       const { applied, addresses } = await inTransaction(db, async (tx) => {
@@ -695,19 +801,18 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           mode === 'full'
             ? await repo.rebuildAllAddresses(tx, councilId)
             : await repo.rebuildChangedAddresses(tx, importId, councilId);
-        const counts = {
-          lines,
-          staged: staged - orphans.length,
-          rejected: rejectedCount,
-          ignored,
-          addresses: addressCount,
-          ...Object.fromEntries(Object.entries(appliedCounts).map(([t, c]) => [t, c])),
-        };
         await repo.finishImport(tx, importId, {
           status: 'applied',
           mode,
-          counts,
-          rejected: rejected
+          counts: {
+            lines: state.lines,
+            staged: stagedCount,
+            rejected: state.rejectedCount,
+            ignored: state.ignored,
+            addresses: addressCount,
+            ...appliedCounts,
+          },
+          rejected: state.rejected
             .slice(0, 200)
             .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
         });
@@ -715,7 +820,13 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           action: 'gazetteer.imported',
           subjectType: 'gazetteer_import',
           subjectId: importId,
-          details: { mode, lines, staged, rejected: rejectedCount, addresses: addressCount },
+          details: {
+            mode,
+            lines: state.lines,
+            staged: stagedCount,
+            rejected: state.rejectedCount,
+            addresses: addressCount,
+          },
         });
         return { applied: appliedCounts, addresses: addressCount };
       });
@@ -723,16 +834,16 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       return {
         importId,
         mode,
-        lines,
-        recordsByType,
-        staged: staged - orphans.length,
-        ignored,
-        rejectedCount,
-        rejected,
+        lines: state.lines,
+        recordsByType: state.recordsByType,
+        staged: stagedCount,
+        ignored: state.ignored,
+        rejectedCount: state.rejectedCount,
+        rejected: state.rejected,
         warnings,
         applied,
         addresses,
-        trailerCount,
+        trailerCount: state.trailerCount,
         seconds: Math.round((performance.now() - started) / 100) / 10,
       };
     } catch (error) {
@@ -740,16 +851,15 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       await repo
         .finishImport(db, importId, {
           status: 'failed',
-          counts: { lines, staged, rejected: rejectedCount },
-          rejected: rejected
+          counts: { lines: state.lines, staged: state.staged, rejected: state.rejectedCount },
+          rejected: state.rejected
             .slice(0, 200)
             .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
           failure: error instanceof Error ? error.message : String(error),
         })
         .catch(() => {});
-      if (error instanceof ImportFailed) {
-        Object.assign(error, { rejected, rejectedCount });
-      }
+      if (error instanceof ImportFailed)
+        Object.assign(error, { rejected: state.rejected, rejectedCount: state.rejectedCount });
       throw error;
     } finally {
       await repo.deleteStaging(db, importId).catch(() => {});
@@ -1249,6 +1359,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     properties: summaries,
     importAddressBase,
     importAddressBaseRecords,
+    importAddressBaseFile,
     importPostcodes,
     importAssets,
     locate,

@@ -88,6 +88,16 @@ describe.each(testDatabaseKinds())('gazetteer (%s)', (kind) => {
     ]);
     expect(report.applied.gazetteer_lpi?.upserted).toBe(10);
     expect(report.applied.gazetteer_blpu?.upserted).toBe(8);
+    // Read in parallel parts by worker threads, the same file gives the same lines and records.
+    const parallel = await g.importAddressBaseFile(
+      t.councilId,
+      fixture('small-full.csv'),
+      { fileName: 'small-full.csv', parallel: 3 },
+      context(),
+    );
+    expect(parallel.rejected.map((r) => r.line)).toEqual([36, 37, 38, 39]);
+    const upserted = (r: typeof report) => Object.values(r.applied).map((c) => c.upserted);
+    expect(upserted(parallel)).toEqual(upserted(report));
     // The full supply replaced the demo town.
     const counts = await g.counts(t.councilId);
     expect(counts).toMatchObject({ streets: 3, blpus: 8, lpis: 10 });
