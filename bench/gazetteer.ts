@@ -275,4 +275,6 @@ try {
 }
 
 metrics.database = 'postgres server';
+// The machine is shared: record how busy it was, since every figure above depends on it.
+metrics.load_average_1m_at_end = Math.round((os.loadavg()[0] ?? 0) * 100) / 100;
 log(`wrote ${writeResults('gazetteer', metrics)}`);
