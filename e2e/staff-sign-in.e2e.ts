@@ -6,11 +6,11 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home', 'Find a service'],
-  officer: ['Home', 'Find a service'],
-  supervisor: ['Home', 'Find a service'],
-  admin: ['Home', 'Staff and tokens', 'Find a service', 'Service catalogue'],
-  auditor: ['Home', 'Audit trail', 'Find a service'],
+  agent: ['Home', 'Addresses', 'Find a service'],
+  officer: ['Home', 'Addresses', 'Find a service'],
+  supervisor: ['Home', 'Addresses', 'Find a service'],
+  admin: ['Home', 'Staff and tokens', 'Addresses', 'Find a service', 'Service catalogue'],
+  auditor: ['Home', 'Audit trail', 'Addresses', 'Find a service'],
 };
 
 describe('staff sign-in in a real browser', () => {

@@ -1,8 +1,10 @@
 import { DEMO_PASSWORD, demoCouncil, demoUsers } from '../src/councils/demo.ts';
+import { createGazetteerService } from '../src/modules/gazetteer/index.ts';
 import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
 import { seedCatalogue } from './catalogue.ts';
+import { seedGazetteer } from './gazetteer.ts';
 
 export interface DemoSeedResult {
   seeded: boolean;
@@ -40,6 +42,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
     );
   }
   await seedCatalogue(db, governance, council.id);
+  await seedGazetteer(createGazetteerService(db), council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

@@ -6,6 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
+import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -93,9 +94,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline'"),
   });
 
-  const navigation: NavItem[] = [...governanceNavigation, ...catalogueNavigation];
+  const navigation: NavItem[] = [...governanceNavigation, ...gazetteerNavigation, ...catalogueNavigation];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
+    addressSearchProvider(services.gazetteer),
     serviceSearchProvider(services.catalogue),
   ];
 
@@ -151,6 +153,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     searchProviders: () => searchProviders,
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
+  await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
 
   return app;
 }

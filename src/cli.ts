@@ -3,6 +3,11 @@ import { parseArgs } from 'node:util';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { CATALOGUE_USAGE, catalogueCommand } from './modules/catalogue/catalogue.command.ts';
+import {
+  GAZETTEER_USAGE,
+  GazetteerUsageError,
+  gazetteerCommand,
+} from './modules/gazetteer/gazetteer.command.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
@@ -20,6 +25,7 @@ Commands:
   token create --name NAME --role ROLE
                                  Create an API token; it is printed once, as the last line
 ${CATALOGUE_USAGE}
+${GAZETTEER_USAGE}
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -147,6 +153,15 @@ export async function runCli(argv: string[]): Promise<number> {
         return 0;
       case 'catalogue':
         return await catalogueCommand(rest, { out, err, withRuntime, usageError: (m) => new UsageError(m) });
+      case 'gazetteer':
+        return await gazetteerCommand(rest, {
+          out,
+          err,
+          withService: (work) =>
+            withRuntime(async ({ services }) =>
+              work(services.gazetteer, (await services.governance.defaultCouncil()).id),
+            ),
+        });
       case undefined:
       case 'help':
       case '--help':
@@ -159,6 +174,7 @@ export async function runCli(argv: string[]): Promise<number> {
   } catch (error) {
     if (
       error instanceof UsageError ||
+      error instanceof GazetteerUsageError ||
       (error instanceof TypeError && 'code' in error && String(error.code).startsWith('ERR_PARSE_ARGS'))
     ) {
       err(`guildhall: ${error.message}`);

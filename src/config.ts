@@ -25,6 +25,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Trust X-Forwarded-* from a reverse proxy (set when Guildhall runs behind one). */
   readonly trustProxy: boolean;
+  /** Map tiles for property pages (https://…/{z}/{x}/{y}.png); without it pages show no map. */
+  readonly mapTileUrl: string | undefined;
 }
 
 export class ConfigError extends Error {
@@ -96,6 +98,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   else problems.push(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}, but is "${rawLevel}"`);
 
   const allowEmbeddedInProduction = flag('GUILDHALL_ALLOW_EMBEDDED');
+  const mapTileUrl = env.MAP_TILE_URL?.trim() || undefined;
+  if (mapTileUrl !== undefined && !/^https:\/\/[^\s]+\{z\}.*\{x\}.*\{y\}/.test(mapTileUrl)) {
+    problems.push('MAP_TILE_URL must be an https:// URL with {z}, {x} and {y} in it');
+  }
   const config: Config = {
     nodeEnv,
     host: env.HOST?.trim() || '0.0.0.0',
@@ -115,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     // Browsers accept Secure cookies from http://localhost, so the demo works with them on.
     secureCookies: env.COOKIE_SECURE === undefined ? true : flag('COOKIE_SECURE'),
     trustProxy: flag('TRUST_PROXY'),
+    mapTileUrl,
   };
 
   if (nodeEnv === 'production') {

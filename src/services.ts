@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
+import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import type { Database } from './platform/db/database.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
@@ -8,6 +9,7 @@ import type { JobDefinition } from './platform/jobs/jobs.ts';
 export interface Services {
   governance: GovernanceService;
   catalogue: CatalogueService;
+  gazetteer: GazetteerService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -20,6 +22,7 @@ export function createServices(database: Database, config: Config, sessionSecret
   });
   return {
     governance,
+    gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
     catalogue: createCatalogueService(database.db, { teams: governance }),
   };
 }

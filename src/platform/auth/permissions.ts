@@ -29,6 +29,8 @@ export const PERMISSIONS = {
   'catalogue.read': [...STAFF, 'integration'],
   /** Edit, publish, retire, import and export service definitions. */
   'catalogue.manage': ['admin'],
+  /** Find addresses, streets, assets and who is responsible where (the gazetteer). */
+  'gazetteer.read': [...STAFF, 'integration'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
