@@ -6,6 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
@@ -86,8 +87,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/api/docs', staticCSP: true });
 
-  const navigation: NavItem[] = [...governanceNavigation];
-  const searchProviders: SearchProvider[] = [staffSearchProvider(services.governance)];
+  const navigation: NavItem[] = [...governanceNavigation, ...partiesNavigation];
+  const searchProviders: SearchProvider[] = [
+    staffSearchProvider(services.governance),
+    partySearchProvider(services.parties),
+  ];
 
   let councilName: { value: string | undefined; at: number } = { value: undefined, at: 0 };
   const currentCouncilName = (): string | undefined => {
@@ -140,6 +144,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionAbsoluteHours: config.sessionAbsoluteHours,
     searchProviders: () => searchProviders,
   });
+  await app.register(partiesRoutes, { service: services.parties });
 
   return app;
 }

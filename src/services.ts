@@ -1,11 +1,13 @@
 import type { Config } from './config.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
 
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
 export interface Services {
   governance: GovernanceService;
+  parties: PartiesService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -17,6 +19,7 @@ export function createServices(database: Database, config: Config, sessionSecret
       signInMaxAttempts: config.signInMaxAttempts,
       signInLockMinutes: config.signInLockMinutes,
     }),
+    parties: createPartiesService(database.db),
   };
 }
 

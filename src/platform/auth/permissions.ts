@@ -25,6 +25,14 @@ export const PERMISSIONS = {
   'users.manage': ['admin'],
   /** Read the audit trail. */
   'audit.read': ['auditor'],
+  /** Find people and organisations and read their single view (every read is audited). */
+  'parties.read': [...STAFF, 'integration'],
+  /** Create and change people, organisations and households. */
+  'parties.write': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
+  /** Raise staff alerts (e.g. potentially violent person) on a party. */
+  'parties.alerts': ['officer', 'supervisor', 'admin'],
+  /** Merge duplicate records and undo merges. */
+  'parties.merge': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,402 @@
+import type { Executor } from '../../platform/db/database.ts';
+import {
+  formatPartialDate,
+  identifierKey,
+  nameKey,
+  normaliseEmail,
+  normaliseNiNumber,
+  normalisePartyReference,
+  normalisePhone,
+  normalisePostcode,
+  type PartialDate,
+  parsePartialDate,
+  postcodeKey,
+} from './parties.normalise.ts';
+import * as repo from './parties.repository.ts';
+import { IDENTIFIER_LABELS } from './parties.validate.ts';
+import type { NameVariants } from './parties.variants.ts';
+
+/** One party found by a search, with why it matched. */
+export interface PartySearchResult {
+  readonly party: repo.PartySummary;
+  readonly score: number;
+  readonly reasons: readonly string[];
+}
+
+/** What the words typed into the search box were taken to be. */
+export interface ParsedQuery {
+  words: string[];
+  dateOfBirth?: PartialDate;
+  postcode?: string;
+  phone?: string;
+  email?: string;
+  reference?: string;
+  identifier?: string;
+}
+
+const POSTCODE_ALONE = /^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$/;
+
+/**
+ * Splits a free-text query into clues: an email, a phone number, a postcode, a reference, an
+ * identifier, a date (or year) of birth, and the words of a name.
+ */
+export function parseQuery(query: string): ParsedQuery {
+  const parsed: ParsedQuery = { words: [] };
+  let rest = query.trim().replace(/\s+/g, ' ');
+  if (rest === '') return parsed;
+
+  const reference = normalisePartyReference(rest);
+  if (reference) return { ...parsed, reference };
+  const email = rest.includes('@') ? normaliseEmail(rest) : undefined;
+  if (email) return { ...parsed, email };
+  if (POSTCODE_ALONE.test(rest)) {
+    const postcode = normalisePostcode(rest);
+    if (postcode) return { ...parsed, postcode };
+  }
+  const ni = normaliseNiNumber(rest);
+  if (ni) return { ...parsed, identifier: ni };
+  if (/^[+\d][\d\s().-]*$/.test(rest) && !parsePartialDate(rest)) {
+    const digits = rest.replace(/\D/g, '');
+    const phone = normalisePhone(rest);
+    return {
+      ...parsed,
+      ...(phone ? { phone } : {}),
+      identifier: digits.length > 0 ? identifierKey(rest) : undefined,
+    };
+  }
+
+  // Mixed queries: pick out a postcode, an email, a date or year, and keep the rest as name words.
+  const postcodeInside = /\b([A-Za-z]{1,2}\d[A-Za-z\d]?) ?(\d[A-Za-z]{2})\b/.exec(rest);
+  if (postcodeInside) {
+    const postcode = normalisePostcode(`${postcodeInside[1]}${postcodeInside[2]}`);
+    if (postcode) {
+      parsed.postcode = postcode;
+      rest = rest.replace(postcodeInside[0], ' ');
+    }
+  }
+  for (const token of rest.split(' ')) {
+    if (token === '') continue;
+    if (token.includes('@')) {
+      const e = normaliseEmail(token);
+      if (e) parsed.email = e;
+      continue;
+    }
+    if (/\d/.test(token)) {
+      const date = parsePartialDate(token);
+      if (date && !parsed.dateOfBirth) parsed.dateOfBirth = date;
+      else if (!parsed.identifier) parsed.identifier = identifierKey(token);
+      continue;
+    }
+    const word = nameKey(token);
+    if (word) parsed.words.push(word);
+  }
+  return parsed;
+}
+
+function dateRange(date: PartialDate): { from: string; to: string } {
+  const [y, m, d] = date.date.split('-').map(Number) as [number, number, number];
+  const end =
+    date.precision === 'year'
+      ? new Date(Date.UTC(y + 1, 0, 1))
+      : date.precision === 'month'
+        ? new Date(Date.UTC(y, m, 1))
+        : new Date(Date.UTC(y, m - 1, d + 1));
+  return { from: date.date, to: end.toISOString().slice(0, 10) };
+}
+
+interface Candidate {
+  score: number;
+  reasons: Set<string>;
+}
+
+const CANDIDATE_ROWS = 300;
+
+type TermMatch = { how: 'exact' | 'variant' | 'close' | 'sound' | 'prefix'; score: number };
+
+/** Every key a typed name word might stand for, each with how well it fits. */
+async function expandWord(
+  db: Executor,
+  councilId: string,
+  part: 'given' | 'family',
+  word: string,
+  variants: NameVariants,
+): Promise<Map<string, TermMatch>> {
+  const keys = new Map<string, TermMatch>();
+  const add = (term: string, match: TermMatch) => {
+    const current = keys.get(term);
+    if (!current || current.score < match.score) keys.set(term, match);
+  };
+  add(word, { how: 'exact', score: 1 });
+  const nicknames = part === 'given' ? variants.forenames(word) : variants.surnames(word);
+  for (const v of nicknames) add(v, { how: 'variant', score: 0.9 });
+  const [close, prefixed] = await Promise.all([
+    repo.closeNameTerms(db, councilId, part, word, 12),
+    // A half-typed forename ("marg") stands for the names it starts; a single letter is an initial.
+    part === 'given' && word.length >= 2 && word.length <= 4
+      ? repo.nameTermsStartingWith(db, councilId, part, word, 40)
+      : Promise.resolve([] as string[]),
+  ]);
+  for (const c of close) {
+    if (c.term === word) continue;
+    const score =
+      c.distance <= 1
+        ? 0.85
+        : c.sameSound
+          ? 0.8
+          : Math.max(0.5, 0.85 - 0.1 * c.distance) * c.similarity + 0.2;
+    add(c.term, { how: c.sameSound && c.distance > 1 ? 'sound' : 'close', score: Math.min(score, 0.85) });
+  }
+  for (const p of prefixed) add(p, { how: 'prefix', score: 0.7 });
+  return keys;
+}
+
+function describe(how: TermMatch['how'], typed: string, key: string, part: 'given' | 'family'): string {
+  const what = part === 'given' ? 'First name' : 'Family name';
+  const cap = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+  switch (how) {
+    case 'exact':
+      return `${what} matches`;
+    case 'variant':
+      return part === 'given'
+        ? `“${cap(typed)}” is a form of ${cap(key)}`
+        : `${cap(key)} is a variant of “${cap(typed)}”`;
+    case 'sound':
+      return `${what} sounds like “${cap(typed)}”`;
+    case 'prefix':
+      return `${what} starts “${cap(typed)}”`;
+    default:
+      return `${what} is close to “${cap(typed)}”`;
+  }
+}
+
+/** Finds people by the words of their name, trying both orders (family name first or last). */
+async function searchNames(
+  db: Executor,
+  councilId: string,
+  words: string[],
+  variants: NameVariants,
+  dob: { from: string; to: string } | undefined,
+): Promise<Map<string, { score: number; reasons: string[] }>> {
+  const best = new Map<string, { score: number; reasons: string[] }>();
+  const add = (partyId: string, score: number, reasons: string[]) => {
+    const current = best.get(partyId);
+    if (!current || current.score < score) best.set(partyId, { score, reasons });
+  };
+  if (words.length === 0) return best;
+  const dobOptions = dob ? { dobFrom: dob.from, dobTo: dob.to } : {};
+  if (words.length === 1) {
+    const word = words[0] as string;
+    const family = await expandWord(db, councilId, 'family', word, variants);
+    const hits = await repo.findByNameKeys(db, councilId, [...family.keys()], null, {
+      limit: CANDIDATE_ROWS,
+      preferFamily: word,
+      ...dobOptions,
+    });
+    for (const hit of hits) {
+      const match = family.get(hit.familyKey);
+      if (match) add(hit.partyId, 0.55 * match.score, [describe(match.how, word, hit.familyKey, 'family')]);
+    }
+    return best;
+  }
+  const first = words[0] as string;
+  const last = words.at(-1) as string;
+  const orders: { given: string; family: string; penalty: number }[] = [
+    { given: first, family: last, penalty: 1 },
+    { given: last, family: first, penalty: 0.97 },
+  ];
+  await Promise.all(
+    orders.map(async ({ given, family, penalty }) => {
+      const [givenKeys, familyKeys] = await Promise.all([
+        given.length === 1 ? Promise.resolve(undefined) : expandWord(db, councilId, 'given', given, variants),
+        expandWord(db, councilId, 'family', family, variants),
+      ]);
+      const [byKeys, bySound] = await Promise.all([
+        repo.findByNameKeys(db, councilId, [...familyKeys.keys()], givenKeys ? [...givenKeys.keys()] : null, {
+          limit: CANDIDATE_ROWS,
+          preferFamily: family,
+          preferGiven: given,
+          ...dobOptions,
+        }),
+        repo.findByNameSounds(db, councilId, family, [given, ...variants.forenames(given)], 100),
+      ]);
+      for (const hit of [...byKeys, ...bySound]) {
+        const f = familyKeys.get(hit.familyKey) ?? { how: 'sound' as const, score: 0.75 };
+        const g =
+          given.length === 1
+            ? hit.givenKey.startsWith(given)
+              ? { how: 'prefix' as const, score: 0.6 }
+              : undefined
+            : (givenKeys?.get(hit.givenKey) ?? { how: 'sound' as const, score: 0.7 });
+        if (!g) continue;
+        const used = hit.use === 'previous' ? 0.9 : 1;
+        const score = (0.55 * f.score + 0.45 * g.score) * penalty * used;
+        const reasons = [
+          describe(g.how, given, hit.givenKey, 'given'),
+          describe(f.how, family, hit.familyKey, 'family'),
+        ];
+        if (penalty < 1) reasons.push('Names given the other way round');
+        if (hit.use === 'previous') reasons.push('Matches a previous name');
+        if (hit.use === 'preferred') reasons.push('Matches the name they prefer');
+        add(hit.partyId, score, reasons);
+      }
+    }),
+  );
+  return best;
+}
+
+/**
+ * One search box for everything. Each clue in the query finds candidates through its own index; a
+ * party's score adds up what matched, and the best come first, each with the reasons it matched.
+ */
+export async function searchParties(
+  db: Executor,
+  councilId: string,
+  query: string,
+  limit: number,
+  variants: NameVariants,
+): Promise<PartySearchResult[]> {
+  const parsed = parseQuery(query);
+  const candidates = new Map<string, Candidate>();
+  // Name clues compete (the best explanation of the name wins); other clues add to the score.
+  const add = (partyId: string, score: number, reasons: readonly string[]) => {
+    const c = candidates.get(partyId);
+    if (!c) candidates.set(partyId, { score, reasons: new Set(reasons) });
+    else if (score > c.score) {
+      c.score = score;
+      for (const r of reasons) c.reasons.add(r);
+    }
+  };
+  const boost = (partyId: string, amount: number, reason: string) => {
+    const c = candidates.get(partyId) ?? { score: 0, reasons: new Set<string>() };
+    candidates.set(partyId, c);
+    if (c.reasons.has(reason)) return;
+    c.reasons.add(reason);
+    c.score += amount;
+  };
+
+  const dob = parsed.dateOfBirth ? dateRange(parsed.dateOfBirth) : undefined;
+  const work: Promise<void>[] = [];
+  let dobFiltered = dob !== undefined && parsed.words.length > 0;
+  work.push(
+    (async () => {
+      let names = await searchNames(db, councilId, parsed.words, variants, dobFiltered ? dob : undefined);
+      if (names.size === 0 && dobFiltered) {
+        // The date may be wrong; fall back to the name alone.
+        dobFiltered = false;
+        names = await searchNames(db, councilId, parsed.words, variants, undefined);
+      }
+      for (const [id, hit] of names) add(id, hit.score, hit.reasons);
+    })(),
+  );
+  if (parsed.words.length > 0) {
+    work.push(
+      repo.findByDisplayName(db, councilId, parsed.words.join(' '), 20).then((hits) => {
+        for (const hit of hits) add(hit.partyId, 0.9 * hit.similarity, ['Name matches']);
+      }),
+    );
+  }
+  if (parsed.reference) {
+    const reference = parsed.reference;
+    work.push(
+      repo.findPartyByReference(db, councilId, reference).then((party) => {
+        if (party) boost(party.id, 1.2, 'Reference matches');
+      }),
+    );
+  }
+  if (parsed.email) {
+    const email = parsed.email;
+    work.push(
+      repo.findByContactValue(db, councilId, email, 50).then((ids) => {
+        for (const id of ids) boost(id, 1, 'Email address matches');
+      }),
+    );
+  }
+  if (parsed.phone) {
+    const phone = parsed.phone;
+    work.push(
+      repo.findByContactValue(db, councilId, phone, 50).then((ids) => {
+        for (const id of ids) boost(id, 1, 'Phone number matches');
+      }),
+    );
+  }
+  if (parsed.identifier) {
+    const key = parsed.identifier;
+    work.push(
+      repo.findByIdentifierKey(db, councilId, key, 50).then((hits) => {
+        for (const hit of hits)
+          boost(
+            hit.partyId,
+            1.1,
+            hit.scheme === 'source'
+              ? `${hit.system} key matches`
+              : `${IDENTIFIER_LABELS[hit.scheme as repo.IdentifierScheme] ?? 'Identifier'} matches`,
+          );
+      }),
+    );
+  }
+  const postcodeOnly = parsed.postcode && parsed.words.length === 0;
+  if (parsed.postcode) {
+    const key = postcodeKey(parsed.postcode);
+    work.push(
+      repo.findByPostcode(db, councilId, key, postcodeOnly ? 100 : 2000).then((ids) => {
+        for (const id of ids) {
+          // With a name, a postcode only confirms; alone, it lists who lives there.
+          if (postcodeOnly || candidates.has(id)) boost(id, postcodeOnly ? 0.8 : 0.3, 'Postcode matches');
+        }
+      }),
+    );
+  }
+  const dobOnly = dob && parsed.words.length === 0 && !parsed.postcode;
+  if (dob && dobOnly) {
+    work.push(
+      repo.findByDateOfBirth(db, councilId, dob.from, dob.to, 100).then((ids) => {
+        for (const id of ids) boost(id, 0.6, 'Date of birth matches');
+      }),
+    );
+  }
+  // Names first, so the postcode can confirm them.
+  const [names, ...others] = work;
+  await names;
+  await Promise.all(others);
+
+  if (dobFiltered && parsed.dateOfBirth) {
+    const label =
+      parsed.dateOfBirth.precision === 'year'
+        ? `Born in ${formatPartialDate(parsed.dateOfBirth.date, 'year')}`
+        : 'Date of birth matches';
+    // The name search was limited to people born then, so every name hit shares the date.
+    for (const c of candidates.values()) {
+      if (c.score <= 0 || c.reasons.has('Name matches')) continue;
+      c.score += 0.2;
+      c.reasons.add(label);
+    }
+  }
+
+  const ranked = [...candidates]
+    .filter(([, c]) => c.score > 0)
+    .sort((a, b) => b[1].score - a[1].score)
+    .slice(0, limit * 3);
+  const summaries = new Map(
+    (
+      await repo.summaries(
+        db,
+        councilId,
+        ranked.map(([id]) => id),
+      )
+    ).map((s) => [s.id, s]),
+  );
+  const results: PartySearchResult[] = [];
+  for (const [id, c] of ranked) {
+    const party = summaries.get(id);
+    if (!party || party.status !== 'active') continue;
+    results.push({ party, score: Math.round(c.score * 1000) / 1000, reasons: [...c.reasons] });
+  }
+  // Ties go to exact name matches, then alphabetically, so results are stable.
+  results.sort(
+    (a, b) =>
+      b.score - a.score ||
+      a.party.displayName.localeCompare(b.party.displayName) ||
+      a.party.id.localeCompare(b.party.id),
+  );
+  return results.slice(0, limit);
+}
