@@ -388,7 +388,7 @@ export async function searchParties(
   const results: PartySearchResult[] = [];
   for (const [id, c] of ranked) {
     const party = summaries.get(id);
-    if (!party || party.status !== 'active') continue;
+    if (party?.status !== 'active') continue;
     results.push({ party, score: Math.round(c.score * 1000) / 1000, reasons: [...c.reasons] });
   }
   // Ties go to exact name matches, then alphabetically, so results are stable.

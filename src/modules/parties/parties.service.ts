@@ -461,7 +461,7 @@ export function createPartiesService(db: Executor) {
         errors.push({ field: 'reason', message: 'Give the reason for the alert in up to 500 characters' });
       const review = input.reviewOn ? parsePartialDate(input.reviewOn) : undefined;
       const today = new Date().toISOString().slice(0, 10);
-      if (!review || review.precision !== 'day' || review.date <= today)
+      if (review?.precision !== 'day' || review.date <= today)
         errors.push({
           field: 'reviewOn',
           message: 'Enter a review date in the future, in the format YYYY-MM-DD',

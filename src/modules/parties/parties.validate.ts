@@ -180,7 +180,7 @@ export function validateIdentifier(
     if (!ni) {
       errors.push({
         field: field === 'niNumber' ? field : `${field}.value`,
-        message: 'Enter a National Insurance number in the correct format, like QQ 12 34 56 C',
+        message: 'Enter a National Insurance number in the correct format, like AB 12 34 56 C',
       });
       return undefined;
     }
