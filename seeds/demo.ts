@@ -2,6 +2,7 @@ import { DEMO_PASSWORD, demoCouncil, demoUsers } from '../src/councils/demo.ts';
 import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
+import { seedDemoParties } from './parties.ts';
 
 export interface DemoSeedResult {
   seeded: boolean;
@@ -38,6 +39,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
       { ...context, councilId: council.id },
     );
   }
+  await seedDemoParties(db, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

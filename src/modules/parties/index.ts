@@ -12,6 +12,8 @@ export {
 export { type PartiesRouteOptions, partiesRoutes } from './parties.routes.ts';
 export type {
   AddressRecord,
+  BulkResult,
+  BulkRow,
   ContactPointRecord,
   IdentifierRecord,
   PartiesService,

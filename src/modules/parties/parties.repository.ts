@@ -1317,3 +1317,135 @@ export async function markUnmerged(db: Executor, id: string, by: string | null):
     .where('id', '=', id)
     .execute();
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk loading (demo data, imports): one statement per table for many parties, through unnest.
+
+export interface BulkParty {
+  id: string;
+  reference: string;
+  fields: PartyFields;
+  names: readonly NewName[];
+  identifiers: readonly NewIdentifier[];
+  contactPoints: readonly NewContactPoint[];
+  addresses: readonly NewAddress[];
+}
+
+export async function bulkInsertParties(
+  db: Executor,
+  councilId: string,
+  parties: readonly BulkParty[],
+): Promise<void> {
+  if (parties.length === 0) return;
+  const col = <T>(get: (p: BulkParty) => T) => parties.map(get);
+  const f = (p: BulkParty) => p.fields;
+  await sql`
+    insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
+      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+      preferred_channel, language, language_other, large_print, bsl, interpreter)
+    select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
+      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+      preferred_channel, language, language_other, large_print, bsl, interpreter
+      from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.reference)}::text[], ${col((p) => f(p).kind)}::text[],
+        ${col((p) => f(p).title)}::text[], ${col((p) => f(p).givenNames)}::text[], ${col((p) => f(p).familyName)}::text[],
+        ${col((p) => f(p).suffix)}::text[], ${col((p) => f(p).preferredName)}::text[], ${col((p) => f(p).organisationName)}::text[],
+        ${col((p) => f(p).organisationType)}::text[], ${col((p) => f(p).displayName)}::text[], ${col((p) => f(p).nameKey)}::text[],
+        ${col((p) => f(p).dateOfBirth)}::date[], ${col((p) => f(p).birthDatePrecision)}::text[], ${col((p) => f(p).dateOfDeath)}::date[],
+        ${col((p) => f(p).preferredChannel)}::text[], ${col((p) => f(p).language)}::text[], ${col((p) => f(p).languageOther)}::text[],
+        ${col((p) => f(p).largePrint)}::boolean[], ${col((p) => f(p).bsl)}::boolean[], ${col((p) => f(p).interpreter)}::boolean[])
+        as u(id, reference, kind, title, given_names, family_name, suffix, preferred_name, organisation_name,
+             organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+             preferred_channel, language, language_other, large_print, bsl, interpreter)`.execute(db);
+
+  const names = parties.flatMap((p) => p.names.map((n) => ({ partyId: p.id, n })));
+  if (names.length > 0) {
+    await sql`
+      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key)
+      select ${councilId}::uuid, * from unnest(${names.map((x) => x.partyId)}::uuid[], ${names.map((x) => x.n.use)}::text[],
+        ${names.map((x) => x.n.title)}::text[], ${names.map((x) => x.n.givenNames)}::text[], ${names.map((x) => x.n.familyName)}::text[],
+        ${names.map((x) => x.n.givenKey)}::text[], ${names.map((x) => x.n.familyKey)}::text[])`.execute(db);
+    await sql`
+      insert into party_name_term (council_id, part, term)
+      select distinct ${councilId}::uuid, part, term
+        from unnest(${names.flatMap(() => ['given', 'family'])}::text[],
+                    ${names.flatMap((x) => [x.n.givenKey, x.n.familyKey])}::text[]) as u(part, term)
+       where term <> ''
+      on conflict do nothing`.execute(db);
+  }
+  const ids = parties.flatMap((p) => p.identifiers.map((i) => ({ partyId: p.id, i })));
+  if (ids.length > 0) {
+    await sql`
+      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
+      select ${councilId}::uuid, * from unnest(${ids.map((x) => x.partyId)}::uuid[], ${ids.map((x) => x.i.scheme)}::text[],
+        ${ids.map((x) => x.i.system)}::text[], ${ids.map((x) => x.i.value)}::text[], ${ids.map((x) => x.i.valueKey)}::text[])`.execute(
+      db,
+    );
+  }
+  const points = parties.flatMap((p) => p.contactPoints.map((c) => ({ partyId: p.id, c })));
+  if (points.length > 0) {
+    await sql`
+      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
+      select ${councilId}::uuid, * from unnest(${points.map((x) => x.partyId)}::uuid[], ${points.map((x) => x.c.kind)}::text[],
+        ${points.map((x) => x.c.value)}::text[], ${points.map((x) => x.c.label)}::text[], ${points.map((x) => x.c.isPreferred)}::boolean[],
+        ${points.map((x) => x.c.isVerified)}::boolean[], ${points.map((x) => x.c.doNotContact)}::boolean[])`.execute(
+      db,
+    );
+  }
+  const addresses = parties.flatMap((p) => p.addresses.map((a) => ({ partyId: p.id, a })));
+  if (addresses.length > 0) {
+    await sql`
+      insert into party_address (council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to)
+      select ${councilId}::uuid, * from unnest(${addresses.map((x) => x.partyId)}::uuid[], ${addresses.map((x) => x.a.role)}::text[],
+        ${addresses.map((x) => x.a.text)}::text[], ${addresses.map((x) => x.a.postcode)}::text[], ${addresses.map((x) => x.a.postcodeKey)}::text[],
+        ${addresses.map((x) => x.a.uprn)}::bigint[], ${addresses.map((x) => x.a.validFrom)}::date[], ${addresses.map((x) => x.a.validTo)}::date[])`.execute(
+      db,
+    );
+  }
+}
+
+export async function bulkInsertRelationships(
+  db: Executor,
+  councilId: string,
+  relationships: readonly {
+    type: string;
+    fromPartyId: string;
+    toPartyId: string;
+    validFrom: string | null;
+  }[],
+): Promise<void> {
+  if (relationships.length === 0) return;
+  await sql`
+    insert into party_relationship (council_id, type, from_party_id, to_party_id, valid_from)
+    select ${councilId}::uuid, * from unnest(${relationships.map((r) => r.type)}::text[], ${relationships.map((r) => r.fromPartyId)}::uuid[],
+      ${relationships.map((r) => r.toPartyId)}::uuid[], ${relationships.map((r) => r.validFrom)}::date[])`.execute(
+    db,
+  );
+}
+
+/** Which of these source keys already name a party. */
+export async function existingSourceKeys(
+  db: Executor,
+  councilId: string,
+  system: string,
+  valueKeys: readonly string[],
+): Promise<Set<string>> {
+  if (valueKeys.length === 0) return new Set();
+  const { rows } = await sql<{ value_key: string }>`
+    select value_key from party_identifier
+     where council_id = ${councilId} and scheme = 'source' and system = ${system}
+       and value_key = any(${[...valueKeys]}::text[])`.execute(db);
+  return new Set(rows.map((r) => r.value_key));
+}
+
+/** Whether any of these references is taken (references are random; clashes are rare but possible). */
+export async function takenReferences(
+  db: Executor,
+  councilId: string,
+  references: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql<{ reference: string }>`
+    select reference from party where council_id = ${councilId} and reference = any(${[...references]}::text[])`.execute(
+    db,
+  );
+  return new Set(rows.map((r) => r.reference));
+}

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { Executor } from '../../platform/db/database.ts';
@@ -89,6 +90,32 @@ export interface SingleView {
   relationships: (repo.RelationshipRecord & { label: string })[];
   alerts: repo.AlertRecord[];
   merges: repo.MergeRecord[];
+}
+
+/** A time-ordered UUID (version 7), made here so that bulk loads can relate rows before inserting them. */
+export function uuidV7(): string {
+  const bytes = randomBytes(16);
+  const ms = Date.now();
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface BulkRow {
+  /** Where the row came from (a CSV line number), for the rejected-rows report. */
+  line: number;
+  input: PartyInput;
+  /** The source system's key for this row; imports are idempotent by it. */
+  sourceKey?: string;
+}
+
+export interface BulkResult {
+  created: { line: number; id: string }[];
+  updated: number;
+  unchanged: number;
+  rejected: { line: number; errors: readonly FieldError[] }[];
 }
 
 function isUniqueViolation(error: unknown): boolean {
@@ -692,6 +719,128 @@ export function createPartiesService(db: Executor) {
         });
         return { id: target, outcome: 'updated' };
       });
+    },
+
+    /**
+     * Loads many parties at once (imports, demo data). Rows that fail validation are reported with
+     * their line and reasons and the rest are loaded. With a source system, rows whose key is already
+     * known update that party instead, so running the same file twice changes nothing.
+     */
+    async bulkLoad(
+      councilId: string,
+      rows: readonly BulkRow[],
+      context: AuditContext,
+      system?: string,
+    ): Promise<BulkResult> {
+      const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [] };
+      const fresh: { row: BulkRow; party: ValidParty }[] = [];
+      const sourceOf = new Map<BulkRow, repo.NewIdentifier>();
+      const seenKeys = new Set<string>();
+      for (const row of rows) {
+        const errors: FieldError[] = [];
+        if (system !== undefined) {
+          const source = validateIdentifier(
+            { scheme: 'source', system, value: row.sourceKey ?? '' },
+            'key',
+            errors,
+          );
+          if (source) {
+            if (seenKeys.has(source.valueKey))
+              errors.push({ field: 'key', message: 'The same key appears earlier in this file' });
+            seenKeys.add(source.valueKey);
+            sourceOf.set(row, source);
+          }
+        }
+        const { party, errors: fieldErrors } = validateParty(row.input);
+        errors.push(...fieldErrors);
+        if (errors.length > 0 || !party) result.rejected.push({ line: row.line, errors });
+        else fresh.push({ row, party });
+      }
+      const existing =
+        system !== undefined
+          ? await repo.existingSourceKeys(
+              db,
+              councilId,
+              system,
+              [...sourceOf.values()].map((s) => s.valueKey),
+            )
+          : new Set<string>();
+      const toInsert: repo.BulkParty[] = [];
+      const lines: number[] = [];
+      for (const { row, party } of fresh) {
+        const source = sourceOf.get(row);
+        if (source && existing.has(source.valueKey)) {
+          const outcome = await this.upsertBySourceKey(
+            councilId,
+            source.system ?? '',
+            source.value,
+            row.input,
+            context,
+          );
+          if (outcome.outcome === 'updated') result.updated++;
+          else result.unchanged++;
+          continue;
+        }
+        toInsert.push({
+          id: uuidV7(),
+          reference: newPartyReference(),
+          fields: party.fields,
+          names: party.names,
+          identifiers: source ? [source, ...party.identifiers] : party.identifiers,
+          contactPoints: party.contactPoints,
+          addresses: party.addresses,
+        });
+        lines.push(row.line);
+      }
+      if (toInsert.length > 0) {
+        await inTransaction(db, async (tx) => {
+          // Draw again for any reference already taken (rare: 32^7 possibilities).
+          for (
+            const taken = await repo.takenReferences(
+              tx,
+              councilId,
+              toInsert.map((p) => p.reference),
+            );
+            taken.size > 0;
+          ) {
+            for (const p of toInsert) if (taken.has(p.reference)) p.reference = newPartyReference();
+            const again = await repo.takenReferences(
+              tx,
+              councilId,
+              toInsert.map((p) => p.reference),
+            );
+            if (again.size === 0) break;
+          }
+          await repo.bulkInsertParties(tx, councilId, toInsert);
+          await recordAudit(tx, context, {
+            action: 'party.bulk_loaded',
+            subjectType: 'party',
+            details: {
+              created: toInsert.length,
+              system: system ?? null,
+              firstId: toInsert[0]?.id,
+              lastId: toInsert.at(-1)?.id,
+            },
+          });
+        });
+        toInsert.forEach((p, i) => {
+          result.created.push({ line: lines[i] ?? 0, id: p.id });
+        });
+      }
+      return result;
+    },
+
+    /** Relates many parties at once (demo households). */
+    async bulkRelate(
+      councilId: string,
+      relationships: readonly {
+        type: RelationshipType;
+        fromPartyId: string;
+        toPartyId: string;
+        validFrom: string | null;
+      }[],
+    ): Promise<void> {
+      await inTransaction(db, (tx) => repo.bulkInsertRelationships(tx, councilId, relationships));
     },
 
     countParties: (councilId: string) => repo.countParties(db, councilId),
