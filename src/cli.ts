@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { ConfigError, loadConfig } from './config.ts';
+import { runImportCommand } from './modules/parties/index.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
@@ -18,6 +19,8 @@ Commands:
                                  Without --password, one is generated and printed.
   token create --name NAME --role ROLE
                                  Create an API token; it is printed once, as the last line
+  import parties FILE.csv --mapping MAPPING.json [--rejects REJECTS.csv]
+                                 Load people or organisations from a CSV file (see docs/parties.md)
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -143,6 +146,11 @@ export async function runCli(argv: string[]): Promise<number> {
         if (rest[0] !== 'create') throw new UsageError('Did you mean: guildhall token create ...');
         await tokenCreate(rest.slice(1));
         return 0;
+      case 'import':
+        return await withRuntime(async ({ services }) => {
+          const council = await services.governance.defaultCouncil();
+          return runImportCommand(rest, { parties: services.parties, councilId: council.id, out, err });
+        });
       case undefined:
       case 'help':
       case '--help':

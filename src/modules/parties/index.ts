@@ -2,6 +2,7 @@ import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import { formatPartialDate } from './parties.normalise.ts';
 import type { PartiesService } from './parties.service.ts';
 
+export { importParties, runImportCommand } from './parties.command.ts';
 export {
   MergeNotReversible,
   PartyAlreadyMerged,

@@ -681,7 +681,10 @@ export function createPartiesService(db: Executor) {
         if (!current) throw new PartyNotFound();
         const { party, errors } = validateParty({ ...input, kind: current.kind }, current);
         if (!party) fail(errors);
-        const same = JSON.stringify(strip(current)) === JSON.stringify(party.fields);
+        const before = strip(current);
+        const same = (Object.keys(before) as (keyof repo.PartyFields)[]).every(
+          (k) => before[k] === party.fields[k],
+        );
         // Contact details already held are not added twice.
         const [points, addresses, identifiers] = await Promise.all([
           repo.listContactPoints(tx, target),
@@ -731,11 +734,12 @@ export function createPartiesService(db: Executor) {
       rows: readonly BulkRow[],
       context: AuditContext,
       system?: string,
+      /** Keys already seen earlier in the same file (a file loaded in batches shares one set). */
+      seenKeys: Set<string> = new Set(),
     ): Promise<BulkResult> {
       const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [] };
       const fresh: { row: BulkRow; party: ValidParty }[] = [];
       const sourceOf = new Map<BulkRow, repo.NewIdentifier>();
-      const seenKeys = new Set<string>();
       for (const row of rows) {
         const errors: FieldError[] = [];
         if (system !== undefined) {
