@@ -7,8 +7,9 @@
 //  - recall@10 for queries with one typo, a nickname or transposed names.
 // Postgres server with BENCH_PERSONS (default 1,000,000) people; PGlite with BENCH_EMBEDDED_PERSONS
 // (default 200,000). Writes bench/results/parties.json.
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+
 import { once } from 'node:events';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
@@ -24,7 +25,10 @@ import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { percentile, writeResults } from './lib/results.ts';
 
-const SERVER_URL = process.env.BENCH_DATABASE_URL ?? process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
+const SERVER_URL =
+  process.env.BENCH_DATABASE_URL ??
+  process.env.TEST_DATABASE_URL ??
+  'postgresql://postgres@127.0.0.1:5432/test';
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 1_000_000);
 const EMBEDDED_PERSONS = Number(process.env.BENCH_EMBEDDED_PERSONS ?? 200_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 800);
@@ -45,7 +49,8 @@ async function generateCsv(file: string, persons: number, seed: number): Promise
   const out = createWriteStream(file);
   out.write('Ref,Forename,Surname,DOB,Address,Postcode,Tel,Email,CouncilTax\n');
   const sample: Target[] = [];
-  const quote = (v: string | undefined) => (v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v);
+  const quote = (v: string | undefined) =>
+    v === undefined ? '' : /[",\n]/.test(v) ? `"${v.replaceAll('"', '""')}"` : v;
   let n = 0;
   for (let h = 0; n < persons; h++) {
     const household = generateHousehold({ random, phones: 'mobile', emailDomain: 'example.net' }, h);
@@ -53,7 +58,17 @@ async function generateCsv(file: string, persons: number, seed: number): Promise
       if (n >= persons) break;
       const key = `B${String(n).padStart(8, '0')}`;
       const p = member.input;
-      const line = [key, p.givenName, p.familyName, p.dateOfBirth, p.address?.text, p.address?.postcode, p.phone, p.email, p.identifiers?.[0]?.value]
+      const line = [
+        key,
+        p.givenName,
+        p.familyName,
+        p.dateOfBirth,
+        p.address?.text,
+        p.address?.postcode,
+        p.phone,
+        p.email,
+        p.identifiers?.[0]?.value,
+      ]
         .map(quote)
         .join(',');
       if (!out.write(`${line}\n`)) await once(out, 'drain');
@@ -95,11 +110,30 @@ function typo(word: string, random: () => number): string {
   return word.slice(0, i) + letters[Math.floor(random() * letters.length)] + word.slice(i + 1);
 }
 
-type QueryKind = 'full_name' | 'misspelt_name' | 'nickname' | 'partial_name_year' | 'postcode' | 'phone' | 'email' | 'identifier';
-const KINDS: QueryKind[] = ['full_name', 'misspelt_name', 'nickname', 'partial_name_year', 'postcode', 'phone', 'email', 'identifier'];
+type QueryKind =
+  | 'full_name'
+  | 'misspelt_name'
+  | 'nickname'
+  | 'partial_name_year'
+  | 'postcode'
+  | 'phone'
+  | 'email'
+  | 'identifier';
+const KINDS: QueryKind[] = [
+  'full_name',
+  'misspelt_name',
+  'nickname',
+  'partial_name_year',
+  'postcode',
+  'phone',
+  'email',
+  'identifier',
+];
 
 function nickname(given: string, random: () => number): string | undefined {
-  const variants = nameVariants().forenames(given.toLowerCase()).filter((v) => v.length >= 3);
+  const variants = nameVariants()
+    .forenames(given.toLowerCase())
+    .filter((v) => v.length >= 3);
   return variants.length ? variants[Math.floor(random() * variants.length)] : undefined;
 }
 
@@ -109,7 +143,9 @@ function makeQuery(kind: QueryKind, t: Target, random: () => number): string | u
     case 'full_name':
       return `${p.givenName} ${p.familyName}`;
     case 'misspelt_name':
-      return random() < 0.5 ? `${p.givenName} ${typo(p.familyName, random)}` : `${typo(p.givenName, random)} ${p.familyName}`;
+      return random() < 0.5
+        ? `${p.givenName} ${typo(p.familyName, random)}`
+        : `${typo(p.givenName, random)} ${p.familyName}`;
     case 'nickname': {
       const nick = nickname(p.givenName, random);
       return nick ? `${nick} ${p.familyName}` : undefined;
@@ -130,15 +166,30 @@ function makeQuery(kind: QueryKind, t: Target, random: () => number): string | u
 /** The limit: each query's clue answered by one raw SQL statement on the same database. */
 async function rawQuery(pool: pg.Pool, councilId: string, kind: QueryKind, q: string): Promise<void> {
   if (kind === 'postcode') {
-    await pool.query('select party_id from party_address where council_id = $1 and postcode_key = $2 limit 20', [councilId, q.toUpperCase()]);
+    await pool.query(
+      'select party_id from party_address where council_id = $1 and postcode_key = $2 limit 20',
+      [councilId, q.toUpperCase()],
+    );
   } else if (kind === 'phone') {
-    await pool.query('select party_id from contact_point where council_id = $1 and value = $2 limit 20', [councilId, `+44${q.slice(1)}`]);
+    await pool.query('select party_id from contact_point where council_id = $1 and value = $2 limit 20', [
+      councilId,
+      `+44${q.slice(1)}`,
+    ]);
   } else if (kind === 'email') {
-    await pool.query('select party_id from contact_point where council_id = $1 and value = $2 limit 20', [councilId, q.toLowerCase()]);
+    await pool.query('select party_id from contact_point where council_id = $1 and value = $2 limit 20', [
+      councilId,
+      q.toLowerCase(),
+    ]);
   } else if (kind === 'identifier') {
-    await pool.query('select party_id from party_identifier where council_id = $1 and value_key = $2 limit 20', [councilId, q.toUpperCase()]);
+    await pool.query(
+      'select party_id from party_identifier where council_id = $1 and value_key = $2 limit 20',
+      [councilId, q.toUpperCase()],
+    );
   } else {
-    const text = q.toLowerCase().replace(/[^a-z ]/g, '').trim();
+    const text = q
+      .toLowerCase()
+      .replace(/[^a-z ]/g, '')
+      .trim();
     await pool.query(
       'select id from party where council_id = $1 and name_key % $2 order by name_key <-> $2 limit 20',
       [councilId, text],
@@ -159,14 +210,21 @@ interface Measured {
   recallByKind: Record<string, number>;
 }
 
-async function measure(runtime: Runtime, pool: pg.Pool | undefined, persons: number, label: string): Promise<Measured> {
+async function measure(
+  runtime: Runtime,
+  pool: pg.Pool | undefined,
+  persons: number,
+  label: string,
+): Promise<Measured> {
   await seedDemoCouncil(runtime.database.db, runtime.services.governance);
   const council = await runtime.services.governance.defaultCouncil();
   const dir = mkdtempSync(path.join(os.tmpdir(), 'gh-bench-parties-'));
   const file = path.join(dir, 'people.csv');
   let t0 = performance.now();
   const targets = await generateCsv(file, persons, 7);
-  log(`${label}: generated ${persons.toLocaleString('en-GB')} people in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  log(
+    `${label}: generated ${persons.toLocaleString('en-GB')} people in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
+  );
   t0 = performance.now();
   const summary = await importParties({
     parties: runtime.services.parties,
@@ -176,12 +234,15 @@ async function measure(runtime: Runtime, pool: pg.Pool | undefined, persons: num
     rejectsFile: path.join(dir, 'rejected.csv'),
     batchSize: 5_000,
     progress: (s) => {
-      if (s.rows % 100_000 === 0) log(`  ${label}: ${s.rows.toLocaleString('en-GB')} rows, ${Math.round(s.rows / s.seconds)} rows/s`);
+      if (s.rows % 100_000 === 0)
+        log(`  ${label}: ${s.rows.toLocaleString('en-GB')} rows, ${Math.round(s.rows / s.seconds)} rows/s`);
     },
   });
   const importSeconds = (performance.now() - t0) / 1000;
   rmSync(dir, { recursive: true, force: true });
-  log(`${label}: imported ${summary.created} (${summary.rejected} rejected) in ${importSeconds.toFixed(1)} s`);
+  log(
+    `${label}: imported ${summary.created} (${summary.rejected} rejected) in ${importSeconds.toFixed(1)} s`,
+  );
   await sql`analyze`.execute(runtime.database.db);
 
   const { rows } = await sql<{ value_key: string; party_id: string }>`
@@ -191,7 +252,11 @@ async function measure(runtime: Runtime, pool: pg.Pool | undefined, persons: num
   const idOf = new Map(rows.map((r) => [r.value_key, r.party_id]));
   for (const t of targets) t.id = idOf.get(t.key);
 
-  const app: FastifyInstance = await buildApp({ config: runtime.config, database: runtime.database, services: runtime.services });
+  const app: FastifyInstance = await buildApp({
+    config: runtime.config,
+    database: runtime.database,
+    services: runtime.services,
+  });
   const { token } = await runtime.services.governance.createApiToken(
     { councilId: council.id, name: `bench ${label}`, role: 'integration' },
     systemAuditContext(council.id, 'bench'),
@@ -201,14 +266,16 @@ async function measure(runtime: Runtime, pool: pg.Pool | undefined, persons: num
     const s = performance.now();
     const response = await app.inject({ method: 'GET', url, headers });
     const ms = performance.now() - s;
-    if (response.statusCode !== 200) throw new Error(`${url} answered ${response.statusCode}: ${response.body}`);
+    if (response.statusCode !== 200)
+      throw new Error(`${url} answered ${response.statusCode}: ${response.body}`);
     return { ms, body: response.json() as { results: { id: string }[] } };
   };
 
   const random = seededRandom(99);
   const usable = targets.filter((t) => t.id);
   // Warm up.
-  for (const t of usable.slice(0, 30)) await call(`/api/v1/parties?q=${encodeURIComponent(`${t.person.givenName} ${t.person.familyName}`)}`);
+  for (const t of usable.slice(0, 30))
+    await call(`/api/v1/parties?q=${encodeURIComponent(`${t.person.givenName} ${t.person.familyName}`)}`);
 
   const search: number[] = [];
   const limit: number[] = [];
@@ -254,7 +321,9 @@ async function measure(runtime: Runtime, pool: pg.Pool | undefined, persons: num
           : `${p.familyName} ${p.givenName}`;
     if (!name) continue;
     asked++;
-    const withDob = await call(`/api/v1/parties?q=${encodeURIComponent(`${name} ${p.dateOfBirth}`)}&limit=10`);
+    const withDob = await call(
+      `/api/v1/parties?q=${encodeURIComponent(`${name} ${p.dateOfBirth}`)}&limit=10`,
+    );
     const hit = withDob.body.results.some((r) => r.id === target.id);
     if (hit) found++;
     const counts = (recallByKind[kind] ??= [0, 0]);
@@ -305,8 +374,17 @@ const metrics: Record<string, number | string> = {};
 if (PERSONS > 0) {
   const db = await freshServerDatabase();
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-bench-'));
-  const config = loadConfig({ NODE_ENV: 'test', GUILDHALL_DATA_DIR: dataDir, DATABASE_URL: db.url, LOG_LEVEL: 'silent', DATABASE_POOL_MAX: '10' });
-  const runtime = await openRuntime(config, { role: 'server', sessionSecret: 'bench-session-secret-0123456789-0123456789' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    GUILDHALL_DATA_DIR: dataDir,
+    DATABASE_URL: db.url,
+    LOG_LEVEL: 'silent',
+    DATABASE_POOL_MAX: '10',
+  });
+  const runtime = await openRuntime(config, {
+    role: 'server',
+    sessionSecret: 'bench-session-secret-0123456789-0123456789',
+  });
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
     // The limit's trigram query needs a trigram index on every name (the app indexes name keys instead).
@@ -315,17 +393,29 @@ if (PERSONS > 0) {
       return result;
     })();
     const t0 = performance.now();
-    await pool.query('create index if not exists bench_party_name_key_trgm on party using gin (name_key gin_trgm_ops)');
+    await pool.query(
+      'create index if not exists bench_party_name_key_trgm on party using gin (name_key gin_trgm_ops)',
+    );
     log(`postgres: built the limit's trigram index in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     // Re-run the query mix with the same seed for the limit, now that its index exists.
     const council = await runtime.services.governance.defaultCouncil();
     const random = seededRandom(99);
     const limit: number[] = [];
-    const { rows } = await pool.query<{ given_names: string; family_name: string; date_of_birth: string; id: string }>(
+    const { rows } = await pool.query<{
+      given_names: string;
+      family_name: string;
+      date_of_birth: string;
+      id: string;
+    }>(
       `select given_names, family_name, date_of_birth::text, id from party where council_id = $1 and kind = 'person' order by random() limit 500`,
       [council.id],
     );
-    const { rows: extra } = await pool.query<{ postcode: string; phone: string | null; email: string | null; key: string }>(
+    const { rows: extra } = await pool.query<{
+      postcode: string;
+      phone: string | null;
+      email: string | null;
+      key: string;
+    }>(
       `select a.postcode, (select value from contact_point c where c.party_id = p.id and kind = 'phone' limit 1) as phone,
               (select value from contact_point c where c.party_id = p.id and kind = 'email' limit 1) as email,
               (select value from party_identifier i where i.party_id = p.id limit 1) as key
@@ -375,19 +465,31 @@ if (PERSONS > 0) {
       ...Object.fromEntries(Object.entries(m.recallByKind).map(([k, v]) => [`recall_at_10_${k}`, v])),
       ...Object.fromEntries(Object.entries(m.searchByKind).map(([k, v]) => [`search_${k}_p95_ms`, p(v, 95)])),
     });
-    log(`postgres: search p95 ${metrics.search_p95_ms} ms (limit ${metrics.search_limit_p95_ms} ms), single view p95 ${metrics.single_view_p95_ms} ms, recall@10 ${metrics.recall_at_10}`);
+    log(
+      `postgres: search p95 ${metrics.search_p95_ms} ms (limit ${metrics.search_limit_p95_ms} ms), single view p95 ${metrics.single_view_p95_ms} ms, recall@10 ${metrics.recall_at_10}`,
+    );
   } finally {
     await pool.end();
     await runtime.close();
-    await db.drop();
+    // BENCH_KEEP=1 keeps the database for looking at query plans (drop it by hand afterwards).
+    if (process.env.BENCH_KEEP === '1') log(`kept ${db.url}`);
+    else await db.drop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
 
 if (EMBEDDED_PERSONS > 0) {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-bench-'));
-  const config = loadConfig({ NODE_ENV: 'test', GUILDHALL_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' });
-  const runtime = await openRuntime(config, { role: 'server', sessionSecret: 'bench-session-secret-0123456789-0123456789' });
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    GUILDHALL_DATA_DIR: dataDir,
+    DATABASE_URL: '',
+    LOG_LEVEL: 'silent',
+  });
+  const runtime = await openRuntime(config, {
+    role: 'server',
+    sessionSecret: 'bench-session-secret-0123456789-0123456789',
+  });
   try {
     const m = await measure(runtime, undefined, EMBEDDED_PERSONS, 'pglite');
     Object.assign(metrics, {
@@ -399,7 +501,9 @@ if (EMBEDDED_PERSONS > 0) {
       embedded_single_view_p95_ms: p(m.singleView, 95),
       embedded_recall_at_10: round(m.recall),
     });
-    log(`pglite: search p95 ${metrics.embedded_search_p95_ms} ms, recall@10 ${metrics.embedded_recall_at_10}`);
+    log(
+      `pglite: search p95 ${metrics.embedded_search_p95_ms} ms, recall@10 ${metrics.embedded_recall_at_10}`,
+    );
   } finally {
     await runtime.close();
     rmSync(dataDir, { recursive: true, force: true });

@@ -37,6 +37,8 @@ create table party (
   created_at timestamptz not null default now(),
   updated_at timestamptz not null default now(),
   unique (council_id, reference),
+  -- Rows about a party refer to it with its council, so they can never cross councils.
+  unique (council_id, id),
   check ((date_of_birth is null) = (birth_date_precision is null))
 );
 create index party_dob on party (council_id, date_of_birth);
@@ -47,8 +49,8 @@ create index party_org_name_trgm on party using gin (name_key gin_trgm_ops) wher
 -- Search runs on the first forename and the family name, exactly and by double metaphone.
 create table party_name (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  party_id uuid not null references party (id),
+  council_id uuid not null,
+  party_id uuid not null,
   use text not null check (use in ('current', 'preferred', 'previous')),
   title text,
   given_names text,
@@ -74,14 +76,15 @@ create table party_name_term (
   sound text generated always as (dmetaphone(term)) stored,
   primary key (council_id, part, term)
 );
-create index party_name_term_trgm on party_name_term using gin (term gin_trgm_ops);
+-- GiST, so the nearest terms come straight from the index (term <-> word), typos in short names included.
+create index party_name_term_trgm on party_name_term using gist (term gist_trgm_ops);
 create index party_name_term_sound on party_name_term (council_id, part, sound);
 create index party_name_term_prefix on party_name_term (council_id, part, term text_pattern_ops);
 
 create table party_identifier (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  party_id uuid not null references party (id),
+  council_id uuid not null,
+  party_id uuid not null,
   scheme text not null check (scheme in ('ni_number', 'nhs_number', 'council_tax', 'tenancy', 'source')),
   -- For source-system keys: which system the key belongs to (e.g. "revenues", "housing").
   system text,
@@ -97,8 +100,8 @@ create unique index party_identifier_source on party_identifier (council_id, sys
 
 create table contact_point (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  party_id uuid not null references party (id),
+  council_id uuid not null,
+  party_id uuid not null,
   kind text not null check (kind in ('phone', 'email')),
   -- E.164 for phones, lower case for email.
   value text not null,
@@ -113,8 +116,8 @@ create index contact_point_party on contact_point (party_id);
 
 create table party_address (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  party_id uuid not null references party (id),
+  council_id uuid not null,
+  party_id uuid not null,
   role text not null check (role in ('home', 'correspondence', 'work')),
   text text not null,
   postcode text,
@@ -130,11 +133,13 @@ create index party_address_party on party_address (party_id);
 
 create table party_relationship (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
+  council_id uuid not null,
   type text not null check (type in ('household_member', 'household_head', 'employee_of', 'parent_of', 'carer_of',
     'representative_of', 'landlord_of', 'director_of')),
-  from_party_id uuid not null references party (id),
-  to_party_id uuid not null references party (id),
+  from_party_id uuid not null,
+  to_party_id uuid not null,
+  foreign key (council_id, from_party_id) references party (council_id, id),
+  foreign key (council_id, to_party_id) references party (council_id, id),
   valid_from date,
   valid_to date,
   created_at timestamptz not null default now(),
@@ -147,8 +152,8 @@ create index party_relationship_to on party_relationship (to_party_id);
 -- Warnings for staff (e.g. potentially violent person, vulnerable adult), shown only to the roles listed.
 create table party_alert (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  party_id uuid not null references party (id),
+  council_id uuid not null,
+  party_id uuid not null,
   kind text not null check (kind in ('potentially_violent', 'vulnerable', 'safeguarding', 'other')),
   reason text not null,
   review_on date not null,
@@ -162,9 +167,11 @@ create index party_alert_party on party_alert (party_id);
 -- A merge keeps both parties' rows as they were and the ids of every row it moved, so it can be undone.
 create table party_merge (
   id uuid primary key default uuid_v7(),
-  council_id uuid not null references council (id),
-  survivor_id uuid not null references party (id),
-  merged_id uuid not null references party (id),
+  council_id uuid not null,
+  survivor_id uuid not null,
+  merged_id uuid not null,
+  foreign key (council_id, survivor_id) references party (council_id, id),
+  foreign key (council_id, merged_id) references party (council_id, id),
   survivor_before jsonb not null,
   merged_before jsonb not null,
   moved jsonb not null,
@@ -175,3 +182,10 @@ create table party_merge (
 );
 create index party_merge_survivor on party_merge (survivor_id);
 create index party_merge_merged on party_merge (merged_id);
+
+-- One composite foreign key per row (the party, in the same council) instead of two.
+alter table party_name add foreign key (council_id, party_id) references party (council_id, id);
+alter table party_identifier add foreign key (council_id, party_id) references party (council_id, id);
+alter table contact_point add foreign key (council_id, party_id) references party (council_id, id);
+alter table party_address add foreign key (council_id, party_id) references party (council_id, id);
+alter table party_alert add foreign key (council_id, party_id) references party (council_id, id);

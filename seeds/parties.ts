@@ -158,7 +158,7 @@ export function generateHousehold(options: GeneratorOptions, serial: number): Ge
       input.phone =
         options.phones === 'drama'
           ? `${DRAMA_PREFIXES[Math.floor(random() * DRAMA_PREFIXES.length)]}${String(Math.floor(random() * 1000)).padStart(3, '0')}`
-          : `07${String(400_000_000 + Math.floor(random() * 599_999_999)).padStart(9, '0')}`;
+          : `07${800_000_000 + Math.floor(random() * 99_999_999)}`;
     }
     if (!child && random() < 0.55) {
       input.email = `${givenName}.${familyName}${serial % 97 === 0 ? '' : serial + i}@${options.emailDomain}`

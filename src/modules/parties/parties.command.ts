@@ -4,7 +4,7 @@ import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
-import type { BulkRow, PartiesService } from './parties.service.ts';
+import { type BulkRow, type PartiesService, prepareBulk } from './parties.service.ts';
 import type { PartyInput } from './parties.validate.ts';
 
 /**
@@ -159,22 +159,33 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
   let batch: BulkRow[] = [];
   const seenKeys = new Set<string>();
 
+  // Up to two batches are written at once (each in its own transaction, on its own connection), and
+  // the next is checked meanwhile: the database and Node both keep busy.
+  const inFlight = new Set<Promise<void>>();
   const flush = async () => {
     if (batch.length === 0) return;
-    const result = await parties.bulkLoad(councilId, batch, context, mapping.system, seenKeys);
-    summary.created += result.created.length;
-    summary.updated += result.updated;
-    summary.unchanged += result.unchanged;
-    summary.rejected += result.rejected.length;
     const keyOf = new Map(batch.map((row) => [row.line, row.sourceKey ?? '']));
-    for (const r of result.rejected)
+    const prepared = prepareBulk(batch, mapping.system, seenKeys);
+    batch = [];
+    // Rejections are known before any database work: report them now, in line order.
+    summary.rejected += prepared.rejected.length;
+    for (const r of prepared.rejected)
       for (const e of r.errors) {
         if (!rejects.write(stringify([[r.line, keyOf.get(r.line) ?? '', e.field, e.message]])))
           await once(rejects, 'drain');
       }
-    batch = [];
-    summary.seconds = (performance.now() - started) / 1000;
-    options.progress?.(summary);
+    while (inFlight.size >= 2) await Promise.race(inFlight);
+    const commit: Promise<void> = parties
+      .commitBulk(councilId, prepared, context, mapping.system)
+      .then((result) => {
+        summary.created += result.created.length;
+        summary.updated += result.updated;
+        summary.unchanged += result.unchanged;
+        summary.seconds = (performance.now() - started) / 1000;
+        options.progress?.(summary);
+      })
+      .finally(() => inFlight.delete(commit));
+    inFlight.add(commit);
   };
 
   const parser = createReadStream(options.file).pipe(
@@ -213,6 +224,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     if (batch.length >= batchSize) await flush();
   }
   await flush();
+  await Promise.all(inFlight);
   rejects.end();
   await once(rejects, 'finish');
   summary.rejectsFile = summary.rejected > 0 ? options.rejectsFile : null;

@@ -822,134 +822,11 @@ export async function listAlerts(db: Executor, partyId: string, role: string): P
 // ---------------------------------------------------------------------------------------------
 // Search. Each function answers one kind of clue from an index; the service combines and ranks.
 
-export interface NameTermMatch {
-  term: string;
-  similarity: number;
-  distance: number;
-  sameSound: boolean;
-}
-
-/**
- * Name keys in use that are close to `word`: by trigram similarity, by sounding the same (double
- * metaphone) or, for short words, by edit distance. Best first.
- */
-export async function closeNameTerms(
-  db: Executor,
-  councilId: string,
-  part: 'given' | 'family',
-  word: string,
-  limit: number,
-): Promise<NameTermMatch[]> {
-  const { rows } = await sql<{ term: string; similarity: number; distance: number; same_sound: boolean }>`
-    with candidates as (
-      (select term from party_name_term
-        where council_id = ${councilId} and part = ${part} and term % ${word}
-        order by similarity(term, ${word}) desc limit 40)
-      union
-      (select term from party_name_term
-        where council_id = ${councilId} and part = ${part} and sound = dmetaphone(${word})
-        limit 40)
-    )
-    select term, similarity(term, ${word})::float8 as similarity,
-           levenshtein(term, ${word}) as distance,
-           coalesce(dmetaphone(term) = dmetaphone(${word}), false) as same_sound
-      from candidates
-     order by levenshtein(term, ${word}), similarity(term, ${word}) desc
-     limit ${limit}`.execute(db);
-  return rows.map((r) => ({
-    term: r.term,
-    similarity: Number(r.similarity),
-    distance: Number(r.distance),
-    sameSound: r.same_sound,
-  }));
-}
-
-/** Name keys that start with `prefix` ("marg" → margaret, margery …), the most common first. */
-export async function nameTermsStartingWith(
-  db: Executor,
-  councilId: string,
-  part: 'given' | 'family',
-  prefix: string,
-  limit: number,
-): Promise<string[]> {
-  const rows = await t(db)
-    .selectFrom('party_name_term')
-    .select('term')
-    .where('council_id', '=', councilId)
-    .where('part', '=', part)
-    .where('term', 'like', `${prefix.replace(/[%_\\]/g, '')}%`)
-    .orderBy('term')
-    .limit(limit)
-    .execute();
-  return rows.map((r) => r.term);
-}
-
 export interface NameHit {
   partyId: string;
   use: string;
   givenKey: string;
   familyKey: string;
-}
-
-export interface NameKeyOptions {
-  limit: number;
-  /** Rank rows with exactly these keys first, so a cap on rows never drops the exact match. */
-  preferGiven?: string;
-  preferFamily?: string;
-  /** Only people born in [dobFrom, dobTo). */
-  dobFrom?: string;
-  dobTo?: string;
-}
-
-/** Names whose family key is one of `familyKeys` and, when given, whose first forename is one of `givenKeys`. */
-export async function findByNameKeys(
-  db: Executor,
-  councilId: string,
-  familyKeys: readonly string[],
-  givenKeys: readonly string[] | null,
-  options: NameKeyOptions,
-): Promise<NameHit[]> {
-  if (familyKeys.length === 0 || (givenKeys && givenKeys.length === 0)) return [];
-  const dob =
-    options.dobFrom && options.dobTo
-      ? sql`and exists (select 1 from party p where p.id = n.party_id
-                          and p.date_of_birth >= ${options.dobFrom} and p.date_of_birth < ${options.dobTo})`
-      : sql``;
-  const given = givenKeys ? sql`and n.given_key = any(${[...givenKeys]}::text[])` : sql``;
-  const { rows } = await sql<{ party_id: string; use: string; given_key: string; family_key: string }>`
-    select n.party_id, n.use, n.given_key, n.family_key from party_name n
-     where n.council_id = ${councilId} and n.family_key = any(${[...familyKeys]}::text[]) ${given} ${dob}
-     order by (n.family_key = ${options.preferFamily ?? ''}) desc, (n.given_key = ${options.preferGiven ?? ''}) desc
-     limit ${options.limit}`.execute(db);
-  return rows.map((r) => ({
-    partyId: r.party_id,
-    use: r.use,
-    givenKey: r.given_key,
-    familyKey: r.family_key,
-  }));
-}
-
-/** Names that sound like the family name and whose forename sounds like one of the given sounds. */
-export async function findByNameSounds(
-  db: Executor,
-  councilId: string,
-  familyWord: string,
-  givenWords: readonly string[],
-  limit: number,
-): Promise<NameHit[]> {
-  if (givenWords.length === 0) return [];
-  const { rows } = await sql<{ party_id: string; use: string; given_key: string; family_key: string }>`
-    select party_id, use, given_key, family_key from party_name
-     where council_id = ${councilId}
-       and family_sound = dmetaphone(${familyWord})
-       and given_sound in (select dmetaphone(w) from unnest(${[...givenWords]}::text[]) as w)
-     limit ${limit}`.execute(db);
-  return rows.map((r) => ({
-    partyId: r.party_id,
-    use: r.use,
-    givenKey: r.given_key,
-    familyKey: r.family_key,
-  }));
 }
 
 export async function findByPostcode(
@@ -1337,8 +1214,33 @@ export async function bulkInsertParties(
   parties: readonly BulkParty[],
 ): Promise<void> {
   if (parties.length === 0) return;
-  const col = <T>(get: (p: BulkParty) => T) => parties.map(get);
-  const f = (p: BulkParty) => p.fields;
+  // Each table's rows go as one JSON array: far cheaper to send and to read than one array per column.
+  const partyRows = parties.map((p) => {
+    const f = p.fields;
+    return {
+      id: p.id,
+      reference: p.reference,
+      kind: f.kind,
+      title: f.title,
+      given_names: f.givenNames,
+      family_name: f.familyName,
+      suffix: f.suffix,
+      preferred_name: f.preferredName,
+      organisation_name: f.organisationName,
+      organisation_type: f.organisationType,
+      display_name: f.displayName,
+      name_key: f.nameKey,
+      date_of_birth: f.dateOfBirth,
+      birth_date_precision: f.birthDatePrecision,
+      date_of_death: f.dateOfDeath,
+      preferred_channel: f.preferredChannel,
+      language: f.language,
+      language_other: f.languageOther,
+      large_print: f.largePrint,
+      bsl: f.bsl,
+      interpreter: f.interpreter,
+    };
+  });
   await sql`
     insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
       organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
@@ -1346,60 +1248,97 @@ export async function bulkInsertParties(
     select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
       organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
       preferred_channel, language, language_other, large_print, bsl, interpreter
-      from unnest(${col((p) => p.id)}::uuid[], ${col((p) => p.reference)}::text[], ${col((p) => f(p).kind)}::text[],
-        ${col((p) => f(p).title)}::text[], ${col((p) => f(p).givenNames)}::text[], ${col((p) => f(p).familyName)}::text[],
-        ${col((p) => f(p).suffix)}::text[], ${col((p) => f(p).preferredName)}::text[], ${col((p) => f(p).organisationName)}::text[],
-        ${col((p) => f(p).organisationType)}::text[], ${col((p) => f(p).displayName)}::text[], ${col((p) => f(p).nameKey)}::text[],
-        ${col((p) => f(p).dateOfBirth)}::date[], ${col((p) => f(p).birthDatePrecision)}::text[], ${col((p) => f(p).dateOfDeath)}::date[],
-        ${col((p) => f(p).preferredChannel)}::text[], ${col((p) => f(p).language)}::text[], ${col((p) => f(p).languageOther)}::text[],
-        ${col((p) => f(p).largePrint)}::boolean[], ${col((p) => f(p).bsl)}::boolean[], ${col((p) => f(p).interpreter)}::boolean[])
-        as u(id, reference, kind, title, given_names, family_name, suffix, preferred_name, organisation_name,
-             organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
-             preferred_channel, language, language_other, large_print, bsl, interpreter)`.execute(db);
+      from json_to_recordset(${JSON.stringify(partyRows)}::json) as x(id uuid, reference text, kind text, title text,
+        given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
+        organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
+        date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
+        bsl boolean, interpreter boolean)`.execute(db);
 
-  const names = parties.flatMap((p) => p.names.map((n) => ({ partyId: p.id, n })));
+  const names = parties.flatMap((p) =>
+    p.names.map((n) => ({
+      party_id: p.id,
+      use: n.use,
+      title: n.title,
+      given_names: n.givenNames,
+      family_name: n.familyName,
+      given_key: n.givenKey,
+      family_key: n.familyKey,
+    })),
+  );
   if (names.length > 0) {
     await sql`
       insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key)
-      select ${councilId}::uuid, * from unnest(${names.map((x) => x.partyId)}::uuid[], ${names.map((x) => x.n.use)}::text[],
-        ${names.map((x) => x.n.title)}::text[], ${names.map((x) => x.n.givenNames)}::text[], ${names.map((x) => x.n.familyName)}::text[],
-        ${names.map((x) => x.n.givenKey)}::text[], ${names.map((x) => x.n.familyKey)}::text[])`.execute(db);
+      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key
+        from json_to_recordset(${JSON.stringify(names)}::json) as x(party_id uuid, use text, title text,
+          given_names text, family_name text, given_key text, family_key text)`.execute(db);
+    const terms = new Set<string>();
+    for (const n of names) {
+      if (n.given_key) terms.add(`given:${n.given_key}`);
+      if (n.family_key) terms.add(`family:${n.family_key}`);
+    }
+    // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
+    const termRows = [...terms].sort().map((t) => {
+      const at = t.indexOf(':');
+      return { part: t.slice(0, at), term: t.slice(at + 1) };
+    });
     await sql`
       insert into party_name_term (council_id, part, term)
-      select distinct ${councilId}::uuid, part, term
-        from unnest(${names.flatMap(() => ['given', 'family'])}::text[],
-                    ${names.flatMap((x) => [x.n.givenKey, x.n.familyKey])}::text[]) as u(part, term)
-       where term <> ''
+      select ${councilId}::uuid, part, term from json_to_recordset(${JSON.stringify(termRows)}::json) as x(part text, term text)
       on conflict do nothing`.execute(db);
   }
-  const ids = parties.flatMap((p) => p.identifiers.map((i) => ({ partyId: p.id, i })));
+  const ids = parties.flatMap((p) =>
+    p.identifiers.map((i) => ({
+      party_id: p.id,
+      scheme: i.scheme,
+      system: i.system,
+      value: i.value,
+      value_key: i.valueKey,
+    })),
+  );
   if (ids.length > 0) {
     await sql`
       insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
-      select ${councilId}::uuid, * from unnest(${ids.map((x) => x.partyId)}::uuid[], ${ids.map((x) => x.i.scheme)}::text[],
-        ${ids.map((x) => x.i.system)}::text[], ${ids.map((x) => x.i.value)}::text[], ${ids.map((x) => x.i.valueKey)}::text[])`.execute(
+      select ${councilId}::uuid, party_id, scheme, system, value, value_key
+        from json_to_recordset(${JSON.stringify(ids)}::json) as x(party_id uuid, scheme text, system text, value text, value_key text)`.execute(
       db,
     );
   }
-  const points = parties.flatMap((p) => p.contactPoints.map((c) => ({ partyId: p.id, c })));
+  const points = parties.flatMap((p) =>
+    p.contactPoints.map((c) => ({
+      party_id: p.id,
+      kind: c.kind,
+      value: c.value,
+      label: c.label,
+      is_preferred: c.isPreferred,
+      is_verified: c.isVerified,
+      do_not_contact: c.doNotContact,
+    })),
+  );
   if (points.length > 0) {
     await sql`
       insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
-      select ${councilId}::uuid, * from unnest(${points.map((x) => x.partyId)}::uuid[], ${points.map((x) => x.c.kind)}::text[],
-        ${points.map((x) => x.c.value)}::text[], ${points.map((x) => x.c.label)}::text[], ${points.map((x) => x.c.isPreferred)}::boolean[],
-        ${points.map((x) => x.c.isVerified)}::boolean[], ${points.map((x) => x.c.doNotContact)}::boolean[])`.execute(
-      db,
-    );
+      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
+        from json_to_recordset(${JSON.stringify(points)}::json) as x(party_id uuid, kind text, value text, label text,
+          is_preferred boolean, is_verified boolean, do_not_contact boolean)`.execute(db);
   }
-  const addresses = parties.flatMap((p) => p.addresses.map((a) => ({ partyId: p.id, a })));
+  const addresses = parties.flatMap((p) =>
+    p.addresses.map((a) => ({
+      party_id: p.id,
+      role: a.role,
+      text: a.text,
+      postcode: a.postcode,
+      postcode_key: a.postcodeKey,
+      uprn: a.uprn,
+      valid_from: a.validFrom,
+      valid_to: a.validTo,
+    })),
+  );
   if (addresses.length > 0) {
     await sql`
       insert into party_address (council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to)
-      select ${councilId}::uuid, * from unnest(${addresses.map((x) => x.partyId)}::uuid[], ${addresses.map((x) => x.a.role)}::text[],
-        ${addresses.map((x) => x.a.text)}::text[], ${addresses.map((x) => x.a.postcode)}::text[], ${addresses.map((x) => x.a.postcodeKey)}::text[],
-        ${addresses.map((x) => x.a.uprn)}::bigint[], ${addresses.map((x) => x.a.validFrom)}::date[], ${addresses.map((x) => x.a.validTo)}::date[])`.execute(
-      db,
-    );
+      select ${councilId}::uuid, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to
+        from json_to_recordset(${JSON.stringify(addresses)}::json) as x(party_id uuid, role text, text text, postcode text,
+          postcode_key text, uprn bigint, valid_from date, valid_to date)`.execute(db);
   }
 }
 
@@ -1448,4 +1387,139 @@ export async function takenReferences(
     db,
   );
   return new Set(rows.map((r) => r.reference));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search in few round trips: every word's close terms in one query, every candidate name in another.
+
+export interface TermExpansion {
+  part: 'given' | 'family';
+  word: string;
+  term: string;
+  similarity: number;
+  distance: number;
+  sameSound: boolean;
+  prefix: boolean;
+}
+
+/**
+ * For each (part, word): the name keys in use that are close to it (trigram, same sound, best by
+ * edit distance) and, where `prefix` is set, the keys it starts ("marg" → margaret, margery …).
+ */
+export async function expandNameWords(
+  db: Executor,
+  councilId: string,
+  words: readonly { part: 'given' | 'family'; word: string; prefix: boolean }[],
+  closeLimit: number,
+  prefixLimit: number,
+): Promise<TermExpansion[]> {
+  if (words.length === 0) return [];
+  const prefixed = words.filter((w) => w.prefix);
+  const { rows } = await sql<{
+    part: string;
+    word: string;
+    term: string;
+    similarity: number;
+    distance: number;
+    same_sound: boolean;
+    prefix: boolean;
+  }>`
+    select q.part, q.word, c.term, c.similarity, c.distance, c.same_sound, false as prefix
+      from unnest(${words.map((w) => w.part)}::text[], ${words.map((w) => w.word)}::text[]) as q(part, word)
+      cross join lateral (
+        select x.term, similarity(x.term, q.word)::float8 as similarity, levenshtein(x.term, q.word) as distance,
+               coalesce(dmetaphone(x.term) = dmetaphone(q.word), false) as same_sound
+          from (
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part and t.term % q.word
+              order by t.term <-> q.word limit 30)
+            union
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part and t.sound = dmetaphone(q.word) limit 40)
+          ) x
+         order by levenshtein(x.term, q.word), similarity(x.term, q.word) desc
+         limit ${closeLimit}
+      ) c
+    union all
+    select q.part, q.word, p.term, 0, 0, false, true
+      from unnest(${prefixed.map((w) => w.part)}::text[], ${prefixed.map((w) => w.word)}::text[]) as q(part, word)
+      cross join lateral (
+        select t.term from party_name_term t
+         where t.council_id = ${councilId} and t.part = q.part
+           and t.term ~>=~ q.word and t.term ~<~ (q.word || '{')
+         limit ${prefixLimit}
+      ) p`.execute(db);
+  return rows.map((r) => ({
+    part: r.part as 'given' | 'family',
+    word: r.word,
+    term: r.term,
+    similarity: Number(r.similarity),
+    distance: Number(r.distance),
+    sameSound: r.same_sound,
+    prefix: r.prefix,
+  }));
+}
+
+export interface NameCandidateSpec {
+  familyKeys: readonly string[];
+  /** Null: any forename. */
+  givenKeys: readonly string[] | null;
+  preferFamily: string;
+  preferGiven: string;
+  /** Also people whose family name sounds like this and forename like one of `soundGiven`. */
+  soundFamily?: string;
+  soundGiven?: readonly string[];
+}
+
+export interface NameCandidate extends NameHit {
+  /** Which spec found it. */
+  spec: number;
+  bySound: boolean;
+}
+
+/** All the candidate names for several readings of a query, in one statement. */
+export async function findNameCandidates(
+  db: Executor,
+  councilId: string,
+  specs: readonly NameCandidateSpec[],
+  options: { limit: number; dobFrom?: string; dobTo?: string },
+): Promise<NameCandidate[]> {
+  const dob =
+    options.dobFrom && options.dobTo
+      ? sql`and exists (select 1 from party p where p.id = n.party_id
+                          and p.date_of_birth >= ${options.dobFrom} and p.date_of_birth < ${options.dobTo})`
+      : sql``;
+  const parts = specs.flatMap((s, i) => {
+    if (s.familyKeys.length === 0 || (s.givenKeys && s.givenKeys.length === 0)) return [];
+    const given = s.givenKeys ? sql`and n.given_key = any(${[...s.givenKeys]}::text[])` : sql``;
+    const byKeys = sql`(select n.party_id, n.use, n.given_key, n.family_key, ${i}::int as spec, false as by_sound
+        from party_name n
+       where n.council_id = ${councilId} and n.family_key = any(${[...s.familyKeys]}::text[]) ${given} ${dob}
+       order by (n.family_key = ${s.preferFamily}) desc, (n.given_key = ${s.preferGiven}) desc
+       limit ${options.limit})`;
+    if (!s.soundFamily || !s.soundGiven?.length) return [byKeys];
+    const bySound = sql`(select n.party_id, n.use, n.given_key, n.family_key, ${i}::int as spec, true as by_sound
+        from party_name n
+       where n.council_id = ${councilId} and n.family_sound = dmetaphone(${s.soundFamily})
+         and n.given_sound in (select dmetaphone(w) from unnest(${[...s.soundGiven]}::text[]) as w) ${dob}
+       limit 100)`;
+    return [byKeys, bySound];
+  });
+  if (parts.length === 0) return [];
+  const { rows } = await sql<{
+    party_id: string;
+    use: string;
+    given_key: string;
+    family_key: string;
+    spec: number;
+    by_sound: boolean;
+  }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  return rows.map((r) => ({
+    partyId: r.party_id,
+    use: r.use,
+    givenKey: r.given_key,
+    familyKey: r.family_key,
+    spec: Number(r.spec),
+    bySound: r.by_sound,
+  }));
 }

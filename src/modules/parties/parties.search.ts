@@ -113,41 +113,43 @@ const CANDIDATE_ROWS = 300;
 
 type TermMatch = { how: 'exact' | 'variant' | 'close' | 'sound' | 'prefix'; score: number };
 
-/** Every key a typed name word might stand for, each with how well it fits. */
-async function expandWord(
+/** How well a name key in use fits the word typed, from the term expansion. */
+function termScore(e: repo.TermExpansion): TermMatch {
+  if (e.prefix) return { how: 'prefix', score: 0.7 };
+  if (e.distance <= 1) return { how: 'close', score: 0.85 };
+  if (e.sameSound) return { how: 'sound', score: 0.8 };
+  return { how: 'close', score: Math.min(0.8, Math.max(0.5, 0.85 - 0.1 * e.distance) * e.similarity + 0.2) };
+}
+
+/** Every key each typed word might stand for, as a given name and as a family name. */
+async function expandWords(
   db: Executor,
   councilId: string,
-  part: 'given' | 'family',
-  word: string,
+  words: readonly { part: 'given' | 'family'; word: string }[],
   variants: NameVariants,
-): Promise<Map<string, TermMatch>> {
-  const keys = new Map<string, TermMatch>();
-  const add = (term: string, match: TermMatch) => {
-    const current = keys.get(term);
-    if (!current || current.score < match.score) keys.set(term, match);
-  };
-  add(word, { how: 'exact', score: 1 });
-  const nicknames = part === 'given' ? variants.forenames(word) : variants.surnames(word);
-  for (const v of nicknames) add(v, { how: 'variant', score: 0.9 });
-  const [close, prefixed] = await Promise.all([
-    repo.closeNameTerms(db, councilId, part, word, 12),
-    // A half-typed forename ("marg") stands for the names it starts; a single letter is an initial.
-    part === 'given' && word.length >= 2 && word.length <= 4
-      ? repo.nameTermsStartingWith(db, councilId, part, word, 40)
-      : Promise.resolve([] as string[]),
-  ]);
-  for (const c of close) {
-    if (c.term === word) continue;
-    const score =
-      c.distance <= 1
-        ? 0.85
-        : c.sameSound
-          ? 0.8
-          : Math.max(0.5, 0.85 - 0.1 * c.distance) * c.similarity + 0.2;
-    add(c.term, { how: c.sameSound && c.distance > 1 ? 'sound' : 'close', score: Math.min(score, 0.85) });
+): Promise<Map<string, Map<string, TermMatch>>> {
+  const expansions = await repo.expandNameWords(
+    db,
+    councilId,
+    words.map((w) => ({ ...w, prefix: w.part === 'given' && w.word.length >= 2 && w.word.length <= 4 })),
+    12,
+    40,
+  );
+  const result = new Map<string, Map<string, TermMatch>>();
+  for (const { part, word } of words) {
+    const keys = new Map<string, TermMatch>();
+    const add = (term: string, match: TermMatch) => {
+      const current = keys.get(term);
+      if (!current || current.score < match.score) keys.set(term, match);
+    };
+    add(word, { how: 'exact', score: 1 });
+    for (const v of part === 'given' ? variants.forenames(word) : variants.surnames(word))
+      add(v, { how: 'variant', score: 0.9 });
+    for (const e of expansions)
+      if (e.part === part && e.word === word && e.term !== word) add(e.term, termScore(e));
+    result.set(`${part}:${word}`, keys);
   }
-  for (const p of prefixed) add(p, { how: 'prefix', score: 0.7 });
-  return keys;
+  return result;
 }
 
 function describe(how: TermMatch['how'], typed: string, key: string, part: 'given' | 'family'): string {
@@ -184,63 +186,61 @@ async function searchNames(
   };
   if (words.length === 0) return best;
   const dobOptions = dob ? { dobFrom: dob.from, dobTo: dob.to } : {};
-  if (words.length === 1) {
-    const word = words[0] as string;
-    const family = await expandWord(db, councilId, 'family', word, variants);
-    const hits = await repo.findByNameKeys(db, councilId, [...family.keys()], null, {
-      limit: CANDIDATE_ROWS,
-      preferFamily: word,
-      ...dobOptions,
-    });
-    for (const hit of hits) {
-      const match = family.get(hit.familyKey);
-      if (match) add(hit.partyId, 0.55 * match.score, [describe(match.how, word, hit.familyKey, 'family')]);
-    }
-    return best;
-  }
   const first = words[0] as string;
   const last = words.at(-1) as string;
-  const orders: { given: string; family: string; penalty: number }[] = [
-    { given: first, family: last, penalty: 1 },
-    { given: last, family: first, penalty: 0.97 },
-  ];
-  await Promise.all(
-    orders.map(async ({ given, family, penalty }) => {
-      const [givenKeys, familyKeys] = await Promise.all([
-        given.length === 1 ? Promise.resolve(undefined) : expandWord(db, councilId, 'given', given, variants),
-        expandWord(db, councilId, 'family', family, variants),
-      ]);
-      const [byKeys, bySound] = await Promise.all([
-        repo.findByNameKeys(db, councilId, [...familyKeys.keys()], givenKeys ? [...givenKeys.keys()] : null, {
-          limit: CANDIDATE_ROWS,
-          preferFamily: family,
-          preferGiven: given,
-          ...dobOptions,
-        }),
-        repo.findByNameSounds(db, councilId, family, [given, ...variants.forenames(given)], 100),
-      ]);
-      for (const hit of [...byKeys, ...bySound]) {
-        const f = familyKeys.get(hit.familyKey) ?? { how: 'sound' as const, score: 0.75 };
-        const g =
-          given.length === 1
-            ? hit.givenKey.startsWith(given)
-              ? { how: 'prefix' as const, score: 0.6 }
-              : undefined
-            : (givenKeys?.get(hit.givenKey) ?? { how: 'sound' as const, score: 0.7 });
-        if (!g) continue;
-        const used = hit.use === 'previous' ? 0.9 : 1;
-        const score = (0.55 * f.score + 0.45 * g.score) * penalty * used;
-        const reasons = [
-          describe(g.how, given, hit.givenKey, 'given'),
-          describe(f.how, family, hit.familyKey, 'family'),
+  const orders =
+    words.length === 1
+      ? [{ given: '', family: first, penalty: 1 }]
+      : [
+          { given: first, family: last, penalty: 1 },
+          { given: last, family: first, penalty: 0.97 },
         ];
-        if (penalty < 1) reasons.push('Names given the other way round');
-        if (hit.use === 'previous') reasons.push('Matches a previous name');
-        if (hit.use === 'preferred') reasons.push('Matches the name they prefer');
-        add(hit.partyId, score, reasons);
-      }
-    }),
-  );
+  const wanted: { part: 'given' | 'family'; word: string }[] = [];
+  for (const o of orders) {
+    wanted.push({ part: 'family', word: o.family });
+    if (o.given.length > 1) wanted.push({ part: 'given', word: o.given });
+  }
+  const expanded = await expandWords(db, councilId, wanted, variants);
+  const specs: repo.NameCandidateSpec[] = orders.map((o) => {
+    const familyKeys = expanded.get(`family:${o.family}`) ?? new Map<string, TermMatch>();
+    const givenKeys =
+      o.given.length > 1 ? (expanded.get(`given:${o.given}`) ?? new Map<string, TermMatch>()) : null;
+    return {
+      familyKeys: [...familyKeys.keys()],
+      givenKeys: givenKeys ? [...givenKeys.keys()] : null,
+      preferFamily: o.family,
+      preferGiven: o.given,
+      ...(o.given.length > 1
+        ? { soundFamily: o.family, soundGiven: [o.given, ...variants.forenames(o.given)] }
+        : {}),
+    };
+  });
+  const hits = await repo.findNameCandidates(db, councilId, specs, { limit: CANDIDATE_ROWS, ...dobOptions });
+  for (const hit of hits) {
+    const o = orders[hit.spec];
+    if (!o) continue;
+    const familyKeys = expanded.get(`family:${o.family}`);
+    const f = familyKeys?.get(hit.familyKey) ?? { how: 'sound' as const, score: 0.75 };
+    let g: TermMatch | undefined;
+    if (o.given === '') g = undefined;
+    else if (o.given.length === 1)
+      g = hit.givenKey.startsWith(o.given) ? { how: 'prefix', score: 0.6 } : undefined;
+    else
+      g =
+        expanded.get(`given:${o.given}`)?.get(hit.givenKey) ??
+        (hit.bySound ? { how: 'sound', score: 0.7 } : undefined);
+    if (o.given !== '' && !g) continue;
+    const used = hit.use === 'previous' ? 0.9 : 1;
+    const score = (g ? 0.55 * f.score + 0.45 * g.score : 0.55 * f.score) * o.penalty * used;
+    const reasons = [
+      ...(g ? [describe(g.how, o.given, hit.givenKey, 'given')] : []),
+      describe(f.how, o.family, hit.familyKey, 'family'),
+    ];
+    if (o.penalty < 1) reasons.push('Names given the other way round');
+    if (hit.use === 'previous') reasons.push('Matches a previous name');
+    if (hit.use === 'preferred') reasons.push('Matches the name they prefer');
+    add(hit.partyId, score, reasons);
+  }
   return best;
 }
 

@@ -118,6 +118,40 @@ export interface BulkResult {
   rejected: { line: number; errors: readonly FieldError[] }[];
 }
 
+export interface PreparedBulk {
+  fresh: { row: BulkRow; party: ValidParty; source?: repo.NewIdentifier }[];
+  rejected: { line: number; errors: readonly FieldError[] }[];
+}
+
+/**
+ * The validating half of a bulk load, with no database work, so an import can check the next batch
+ * while the database writes this one.
+ */
+export function prepareBulk(
+  rows: readonly BulkRow[],
+  system?: string,
+  seenKeys: Set<string> = new Set(),
+): PreparedBulk {
+  const prepared: PreparedBulk = { fresh: [], rejected: [] };
+  for (const row of rows) {
+    const errors: FieldError[] = [];
+    let source: repo.NewIdentifier | undefined;
+    if (system !== undefined) {
+      source = validateIdentifier({ scheme: 'source', system, value: row.sourceKey ?? '' }, 'key', errors);
+      if (source) {
+        if (seenKeys.has(source.valueKey))
+          errors.push({ field: 'key', message: 'The same key appears earlier in this file' });
+        seenKeys.add(source.valueKey);
+      }
+    }
+    const { party, errors: fieldErrors } = validateParty(row.input);
+    errors.push(...fieldErrors);
+    if (errors.length > 0 || !party) prepared.rejected.push({ line: row.line, errors });
+    else prepared.fresh.push({ row, party, ...(source ? { source } : {}) });
+  }
+  return prepared;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 }
@@ -737,29 +771,19 @@ export function createPartiesService(db: Executor) {
       /** Keys already seen earlier in the same file (a file loaded in batches shares one set). */
       seenKeys: Set<string> = new Set(),
     ): Promise<BulkResult> {
-      const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [] };
-      const fresh: { row: BulkRow; party: ValidParty }[] = [];
-      const sourceOf = new Map<BulkRow, repo.NewIdentifier>();
-      for (const row of rows) {
-        const errors: FieldError[] = [];
-        if (system !== undefined) {
-          const source = validateIdentifier(
-            { scheme: 'source', system, value: row.sourceKey ?? '' },
-            'key',
-            errors,
-          );
-          if (source) {
-            if (seenKeys.has(source.valueKey))
-              errors.push({ field: 'key', message: 'The same key appears earlier in this file' });
-            seenKeys.add(source.valueKey);
-            sourceOf.set(row, source);
-          }
-        }
-        const { party, errors: fieldErrors } = validateParty(row.input);
-        errors.push(...fieldErrors);
-        if (errors.length > 0 || !party) result.rejected.push({ line: row.line, errors });
-        else fresh.push({ row, party });
-      }
+      return this.commitBulk(councilId, prepareBulk(rows, system, seenKeys), context, system);
+    },
+
+    /** The database half of bulkLoad: inserts what prepareBulk accepted (or updates known keys). */
+    async commitBulk(
+      councilId: string,
+      prepared: PreparedBulk,
+      context: AuditContext,
+      system?: string,
+    ): Promise<BulkResult> {
+      const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [...prepared.rejected] };
+      const { fresh } = prepared;
+      const sourceOf = new Map(fresh.flatMap((f) => (f.source ? [[f.row, f.source] as const] : [])));
       const existing =
         system !== undefined
           ? await repo.existingSourceKeys(
