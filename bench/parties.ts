@@ -287,7 +287,7 @@ async function measure(
     if (!q) continue;
     const { ms } = await call(`/api/v1/parties?q=${encodeURIComponent(q)}&limit=10`);
     search.push(ms);
-    (searchByKind[kind] ??= []).push(ms);
+    searchByKind[kind] = [...(searchByKind[kind] ?? []), ms];
     if (pool) {
       const s = performance.now();
       await rawQuery(pool, council.id, kind, q);
@@ -326,9 +326,8 @@ async function measure(
     );
     const hit = withDob.body.results.some((r) => r.id === target.id);
     if (hit) found++;
-    const counts = (recallByKind[kind] ??= [0, 0]);
-    counts[1]++;
-    if (hit) counts[0]++;
+    const counts = recallByKind[kind] ?? [0, 0];
+    recallByKind[kind] = [counts[0] + (hit ? 1 : 0), counts[1] + 1];
     const nameOnly = await call(`/api/v1/parties?q=${encodeURIComponent(name)}&limit=10`);
     if (nameOnly.body.results.some((r) => r.id === target.id)) foundNameOnly++;
   }

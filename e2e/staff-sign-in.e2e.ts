@@ -6,11 +6,11 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home'],
-  officer: ['Home'],
-  supervisor: ['Home'],
-  admin: ['Home', 'Staff and tokens'],
-  auditor: ['Home', 'Audit trail'],
+  agent: ['Home', 'People and organisations'],
+  officer: ['Home', 'People and organisations'],
+  supervisor: ['Home', 'People and organisations'],
+  admin: ['Home', 'Staff and tokens', 'People and organisations'],
+  auditor: ['Home', 'Audit trail', 'People and organisations'],
 };
 
 describe('staff sign-in in a real browser', () => {
