@@ -89,6 +89,14 @@ describe.each(testDatabaseKinds())('parties REST API (%s)', (kind) => {
     expect(results[0]?.reasons).toContain('Born in 1957');
   });
 
+  it('uses a postcode or phone given with a name to tell namesakes apart', async () => {
+    for (const q of ['Margaret Thistlewood SW1A 2AA', 'Thistlewood 07911 123456']) {
+      const results = await search(q);
+      expect(results[0]?.id, q).toBe(margaretId);
+      expect(results[0]?.reasons.join('; '), q).toMatch(/Postcode matches|Phone number matches/);
+    }
+  });
+
   it('finds by reference', async () => {
     const view = (await api('GET', `/api/v1/parties/${margaretId}`)).json() as { reference: string };
     const results = await search(view.reference.toLowerCase());

@@ -72,5 +72,13 @@ describe('reading a search query', () => {
       dateOfBirth: { date: '1957-01-01', precision: 'year' },
     });
     expect(parseQuery('thompson SE1 7PB')).toMatchObject({ words: ['thompson'], postcode: 'SE1 7PB' });
+    expect(parseQuery('thompson 07911 123456')).toMatchObject({
+      words: ['thompson'],
+      phone: '+447911123456',
+    });
+    expect(parseQuery('thompson 1957-03-12')).toMatchObject({
+      words: ['thompson'],
+      dateOfBirth: { precision: 'day' },
+    });
   });
 });

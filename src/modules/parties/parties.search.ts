@@ -74,6 +74,14 @@ export function parseQuery(query: string): ParsedQuery {
       rest = rest.replace(postcodeInside[0], ' ');
     }
   }
+  // A phone number typed with spaces ("07911 123456") is one clue, not two.
+  for (const run of rest.match(/\+?\d[\d ()-]{8,}\d/g) ?? []) {
+    const phone = normalisePhone(run);
+    if (phone && !parsed.phone) {
+      parsed.phone = phone;
+      rest = rest.replace(run, ' ');
+    }
+  }
   for (const token of rest.split(' ')) {
     if (token === '') continue;
     if (token.includes('@')) {
@@ -105,7 +113,11 @@ function dateRange(date: PartialDate): { from: string; to: string } {
 }
 
 interface Candidate {
-  score: number;
+  /** How well the name matches (the best reading of it). */
+  name: number;
+  nameReasons: string[];
+  /** What other clues (phone, postcode, date of birth …) add. */
+  bonus: number;
   reasons: Set<string>;
 }
 
@@ -257,124 +269,97 @@ export async function searchParties(
 ): Promise<PartySearchResult[]> {
   const parsed = parseQuery(query);
   const candidates = new Map<string, Candidate>();
-  // Name clues compete (the best explanation of the name wins); other clues add to the score.
-  const add = (partyId: string, score: number, reasons: readonly string[]) => {
-    const c = candidates.get(partyId);
-    if (!c) candidates.set(partyId, { score, reasons: new Set(reasons) });
-    else if (score > c.score) {
-      c.score = score;
-      for (const r of reasons) c.reasons.add(r);
+  const candidate = (partyId: string): Candidate => {
+    const c = candidates.get(partyId) ?? { name: 0, nameReasons: [], bonus: 0, reasons: new Set<string>() };
+    candidates.set(partyId, c);
+    return c;
+  };
+  // Readings of the name compete (the best explanation wins); every other clue adds to the score.
+  const nameHit = (partyId: string, score: number, reasons: readonly string[]) => {
+    const c = candidate(partyId);
+    if (score > c.name) {
+      c.name = score;
+      c.nameReasons = [...reasons];
     }
   };
   const boost = (partyId: string, amount: number, reason: string) => {
-    const c = candidates.get(partyId) ?? { score: 0, reasons: new Set<string>() };
-    candidates.set(partyId, c);
+    const c = candidate(partyId);
     if (c.reasons.has(reason)) return;
     c.reasons.add(reason);
-    c.score += amount;
+    c.bonus += amount;
   };
 
   const dob = parsed.dateOfBirth ? dateRange(parsed.dateOfBirth) : undefined;
-  const work: Promise<void>[] = [];
   let dobFiltered = dob !== undefined && parsed.words.length > 0;
-  work.push(
-    (async () => {
-      let names = await searchNames(db, councilId, parsed.words, variants, dobFiltered ? dob : undefined);
-      if (names.size === 0 && dobFiltered) {
-        // The date may be wrong; fall back to the name alone.
-        dobFiltered = false;
-        names = await searchNames(db, councilId, parsed.words, variants, undefined);
-      }
-      for (const [id, hit] of names) add(id, hit.score, hit.reasons);
-    })(),
-  );
-  if (parsed.words.length > 0) {
-    work.push(
-      repo.findByDisplayName(db, councilId, parsed.words.join(' '), 20).then((hits) => {
-        for (const hit of hits) add(hit.partyId, 0.9 * hit.similarity, ['Name matches']);
-      }),
-    );
-  }
-  if (parsed.reference) {
-    const reference = parsed.reference;
-    work.push(
-      repo.findPartyByReference(db, councilId, reference).then((party) => {
-        if (party) boost(party.id, 1.2, 'Reference matches');
-      }),
-    );
-  }
-  if (parsed.email) {
-    const email = parsed.email;
-    work.push(
-      repo.findByContactValue(db, councilId, email, 50).then((ids) => {
-        for (const id of ids) boost(id, 1, 'Email address matches');
-      }),
-    );
-  }
-  if (parsed.phone) {
-    const phone = parsed.phone;
-    work.push(
-      repo.findByContactValue(db, councilId, phone, 50).then((ids) => {
-        for (const id of ids) boost(id, 1, 'Phone number matches');
-      }),
-    );
-  }
-  if (parsed.identifier) {
-    const key = parsed.identifier;
-    work.push(
-      repo.findByIdentifierKey(db, councilId, key, 50).then((hits) => {
-        for (const hit of hits)
-          boost(
-            hit.partyId,
-            1.1,
-            hit.scheme === 'source'
-              ? `${hit.system} key matches`
-              : `${IDENTIFIER_LABELS[hit.scheme as repo.IdentifierScheme] ?? 'Identifier'} matches`,
-          );
-      }),
-    );
-  }
-  const postcodeOnly = parsed.postcode && parsed.words.length === 0;
-  if (parsed.postcode) {
-    const key = postcodeKey(parsed.postcode);
-    work.push(
-      repo.findByPostcode(db, councilId, key, postcodeOnly ? 100 : 2000).then((ids) => {
-        for (const id of ids) {
-          // With a name, a postcode only confirms; alone, it lists who lives there.
-          if (postcodeOnly || candidates.has(id)) boost(id, postcodeOnly ? 0.8 : 0.3, 'Postcode matches');
-        }
-      }),
-    );
-  }
-  const dobOnly = dob && parsed.words.length === 0 && !parsed.postcode;
-  if (dob && dobOnly) {
-    work.push(
-      repo.findByDateOfBirth(db, councilId, dob.from, dob.to, 100).then((ids) => {
-        for (const id of ids) boost(id, 0.6, 'Date of birth matches');
-      }),
-    );
-  }
-  // Names first, so the postcode can confirm them.
-  const [names, ...others] = work;
-  await names;
-  await Promise.all(others);
+  const names = (async () => {
+    let found = await searchNames(db, councilId, parsed.words, variants, dobFiltered ? dob : undefined);
+    if (found.size === 0 && dobFiltered) {
+      // The date may be wrong; fall back to the name alone.
+      dobFiltered = false;
+      found = await searchNames(db, councilId, parsed.words, variants, undefined);
+    }
+    return found;
+  })();
+  const none = Promise.resolve([] as string[]);
+  const [nameHits, organisations, byReference, byEmail, byPhone, byIdentifier, byPostcode, byDob] =
+    await Promise.all([
+      names,
+      parsed.words.length > 0
+        ? repo.findByDisplayName(db, councilId, parsed.words.join(' '), 20)
+        : Promise.resolve([]),
+      parsed.reference
+        ? repo.findPartyByReference(db, councilId, parsed.reference)
+        : Promise.resolve(undefined),
+      parsed.email ? repo.findByContactValue(db, councilId, parsed.email, 50) : none,
+      parsed.phone ? repo.findByContactValue(db, councilId, parsed.phone, 50) : none,
+      parsed.identifier
+        ? repo.findByIdentifierKey(db, councilId, parsed.identifier, 50)
+        : Promise.resolve([]),
+      parsed.postcode
+        ? repo.findByPostcode(
+            db,
+            councilId,
+            postcodeKey(parsed.postcode),
+            parsed.words.length === 0 ? 100 : 2000,
+          )
+        : none,
+      dob && parsed.words.length === 0 && !parsed.postcode
+        ? repo.findByDateOfBirth(db, councilId, dob.from, dob.to, 100)
+        : none,
+    ]);
 
+  for (const [id, hit] of nameHits) nameHit(id, hit.score, hit.reasons);
+  for (const hit of organisations) nameHit(hit.partyId, 0.9 * hit.similarity, ['Name matches']);
   if (dobFiltered && parsed.dateOfBirth) {
     const label =
       parsed.dateOfBirth.precision === 'year'
         ? `Born in ${formatPartialDate(parsed.dateOfBirth.date, 'year')}`
         : 'Date of birth matches';
-    // The name search was limited to people born then, so every name hit shares the date.
-    for (const c of candidates.values()) {
-      if (c.score <= 0 || c.reasons.has('Name matches')) continue;
-      c.score += 0.2;
-      c.reasons.add(label);
-    }
+    // The name search was limited to people born then, so every person it found shares the date.
+    for (const id of nameHits.keys()) boost(id, 0.2, label);
   }
+  if (byReference) boost(byReference.id, 1.2, 'Reference matches');
+  for (const id of byEmail) boost(id, 1, 'Email address matches');
+  for (const id of byPhone) boost(id, 1, 'Phone number matches');
+  for (const hit of byIdentifier)
+    boost(
+      hit.partyId,
+      1.1,
+      hit.scheme === 'source'
+        ? `${hit.system} key matches`
+        : `${IDENTIFIER_LABELS[hit.scheme as repo.IdentifierScheme] ?? 'Identifier'} matches`,
+    );
+  for (const id of byPostcode) {
+    // Alone, a postcode lists who lives there; with a name, it only confirms people the name found.
+    if (parsed.words.length === 0) boost(id, 0.8, 'Postcode matches');
+    else if (candidates.has(id)) boost(id, 0.3, 'Postcode matches');
+  }
+  for (const id of byDob) boost(id, 0.6, 'Date of birth matches');
 
+  const score = (c: Candidate) => c.name + c.bonus;
   const ranked = [...candidates]
-    .filter(([, c]) => c.score > 0)
-    .sort((a, b) => b[1].score - a[1].score)
+    .filter(([, c]) => score(c) > 0)
+    .sort((a, b) => score(b[1]) - score(a[1]))
     .slice(0, limit * 3);
   const summaries = new Map(
     (
@@ -389,7 +374,11 @@ export async function searchParties(
   for (const [id, c] of ranked) {
     const party = summaries.get(id);
     if (party?.status !== 'active') continue;
-    results.push({ party, score: Math.round(c.score * 1000) / 1000, reasons: [...c.reasons] });
+    results.push({
+      party,
+      score: Math.round(score(c) * 1000) / 1000,
+      reasons: [...c.nameReasons, ...c.reasons].filter((r, i, all) => all.indexOf(r) === i),
+    });
   }
   // Ties go to exact name matches, then alphabetically, so results are stable.
   results.sort(
