@@ -1432,10 +1432,18 @@ export async function expandNameWords(
           from (
             (select t.term from party_name_term t
               where t.council_id = ${councilId} and t.part = q.part and t.term % q.word
-              order by t.term <-> q.word limit 30)
+              order by similarity(t.term, q.word) desc limit 30)
             union
             (select t.term from party_name_term t
               where t.council_id = ${councilId} and t.part = q.part and t.sound = dmetaphone(q.word) limit 40)
+            union
+            -- Swapped letters defeat trigrams and sounds; edit distance catches them among the words
+            -- sharing the first letter (found through the prefix index).
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part
+                and t.term ~>=~ left(q.word, 1) and t.term ~<~ (left(q.word, 1) || '{')
+                and levenshtein_less_equal(t.term, q.word, 2) <= 2
+              limit 40)
           ) x
          order by levenshtein(x.term, q.word), similarity(x.term, q.word) desc
          limit ${closeLimit}
