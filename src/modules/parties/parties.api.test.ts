@@ -246,6 +246,61 @@ describe.each(testDatabaseKinds())('parties REST API (%s)', (kind) => {
     expect((await search('9434765919'))[0]?.id).toBe(margaretId);
   });
 
+  it('undoes merges newest first, keeping every identifier', async () => {
+    const make = async (givenName: string, value: string) =>
+      (
+        (
+          await api('POST', '/api/v1/parties', {
+            kind: 'person',
+            givenName,
+            familyName: 'Mergeworth',
+            identifiers: [{ scheme: 'source', system: 'housing', value }],
+          })
+        ).json() as { id: string }
+      ).id;
+    const [a, b, c] = [await make('Anna', 'H1'), await make('Ana', 'H2'), await make('Annie', 'H3')];
+    const supervisorToken = await createToken(t, 'supervisor');
+    const as = (method: 'POST', url: string, payload?: unknown) =>
+      t.app.inject({
+        method,
+        url,
+        headers: { authorization: `Bearer ${supervisorToken}`, 'content-type': 'application/json' },
+        payload: JSON.stringify(payload ?? {}),
+      });
+    const first = (
+      await as('POST', `/api/v1/parties/${a}/merge`, { mergedId: b, choices: { givenNames: 'merged' } })
+    ).json() as { mergeId: string };
+    const second = (await as('POST', `/api/v1/parties/${a}/merge`, { mergedId: c })).json() as {
+      mergeId: string;
+    };
+    const view = (await api('GET', `/api/v1/parties/${a}`)).json() as {
+      givenNames: string;
+      identifiers: { value: string }[];
+    };
+    expect(view.givenNames).toBe('Ana');
+    expect(view.identifiers.map((i) => i.value).sort()).toEqual(['H1', 'H2', 'H3']);
+    expect((await api('POST', `/api/v1/parties/${b}/merge`, { mergedId: c })).statusCode).toBe(403);
+
+    const tooEarly = await as('POST', `/api/v1/party-merges/${first.mergeId}/undo`);
+    expect(tooEarly.statusCode).toBe(409);
+    expect((tooEarly.json() as { code: string }).code).toBe('MergeNotReversible');
+    expect((await as('POST', `/api/v1/party-merges/${second.mergeId}/undo`)).statusCode).toBe(200);
+    expect((await as('POST', `/api/v1/party-merges/${first.mergeId}/undo`)).statusCode).toBe(200);
+    const restored = (await api('GET', `/api/v1/parties/${a}`)).json() as {
+      givenNames: string;
+      identifiers: { value: string }[];
+    };
+    expect(restored).toMatchObject({
+      givenNames: 'Anna',
+      identifiers: [expect.objectContaining({ value: 'H1' })],
+    });
+    expect(restored.identifiers).toHaveLength(1);
+    expect((await api('GET', `/api/v1/parties/${b}`)).json()).toMatchObject({
+      status: 'active',
+      identifiers: [expect.objectContaining({ value: 'H2' })],
+    });
+  });
+
   it('answers 404 problem+json for an unknown party', async () => {
     const response = await api('GET', '/api/v1/parties/0190a0e4-0000-7000-8000-000000000000');
     expect(response.statusCode).toBe(404);

@@ -1174,17 +1174,16 @@ export async function hasLaterMerge(
   db: Executor,
   councilId: string,
   partyId: string,
-  after: Date,
+  mergeId: string,
 ): Promise<boolean> {
-  const row = await t(db)
-    .selectFrom('party_merge')
-    .select('id')
-    .where('council_id', '=', councilId)
-    .where('unmerged_at', 'is', null)
-    .where('merged_at', '>', after)
-    .where((eb) => eb.or([eb('survivor_id', '=', partyId), eb('merged_id', '=', partyId)]))
-    .executeTakeFirst();
-  return row !== undefined;
+  // Compared in the database: a JavaScript Date would drop the microseconds and find the merge itself.
+  const { rows } = await sql<{ id: string }>`
+    select m.id from party_merge m
+     where m.council_id = ${councilId} and m.unmerged_at is null and m.id <> ${mergeId}
+       and (m.survivor_id = ${partyId} or m.merged_id = ${partyId})
+       and m.merged_at >= (select merged_at from party_merge where id = ${mergeId})
+     limit 1`.execute(db);
+  return rows.length > 0;
 }
 
 export async function markUnmerged(db: Executor, id: string, by: string | null): Promise<void> {

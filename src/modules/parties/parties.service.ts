@@ -646,7 +646,7 @@ export function createPartiesService(db: Executor) {
         const merge = await repo.findMerge(tx, councilId, mergeId);
         if (!merge) throw new MergeNotReversible('There is no such merge');
         if (merge.unmergedAt) throw new MergeNotReversible('This merge has already been undone');
-        if (await repo.hasLaterMerge(tx, councilId, merge.survivorId, merge.mergedAt))
+        if (await repo.hasLaterMerge(tx, councilId, merge.survivorId, merge.id))
           throw new MergeNotReversible('The record has been merged again since; undo the later merge first');
         // Rows added to the survivor since the merge stay with it; the merged record gets its own back.
         const survivorNow = await repo.findParty(tx, councilId, merge.survivorId, { forUpdate: true });
