@@ -59,12 +59,17 @@ create table party_name (
   family_key text not null,
   given_sound text generated always as (dmetaphone(given_key)) stored,
   family_sound text generated always as (dmetaphone(family_key)) stored,
+  -- The party's date of birth, copied here so that "name and date of birth" is answered from the
+  -- index alone (kept in step by the repository whenever the party changes).
+  date_of_birth date,
   valid_from date,
   valid_to date,
   created_at timestamptz not null default now()
 );
-create index party_name_keys on party_name (council_id, family_key, given_key);
-create index party_name_sounds on party_name (council_id, family_sound, given_sound);
+-- Covering indexes: a search reads candidates from the index without visiting the table.
+create index party_name_keys on party_name (council_id, family_key, given_key) include (party_id, use, date_of_birth);
+create index party_name_sounds on party_name (council_id, family_sound, given_sound)
+  include (party_id, use, given_key, family_key, date_of_birth);
 create index party_name_party on party_name (party_id);
 
 -- The distinct name keys in use, so a misspelt or half-typed name is corrected against a few

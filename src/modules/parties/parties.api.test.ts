@@ -197,6 +197,10 @@ describe.each(testDatabaseKinds())('parties REST API (%s)', (kind) => {
     const byOld = await search('Priya Oldname');
     expect(byOld[0]?.id).toBe(id);
     expect(byOld[0]?.reasons).toContain('Matches a previous name');
+    // A corrected date of birth is what name-and-date searches use from then on.
+    expect((await api('PATCH', `/api/v1/parties/${id}`, { dateOfBirth: '1981-02-03' })).statusCode).toBe(200);
+    expect((await search('Priya Newname 03/02/1981'))[0]?.reasons).toContain('Date of birth matches');
+    expect((await search('Priya Oldname 1981'))[0]?.id).toBe(id);
     const stale = await t.app.inject({
       method: 'PATCH',
       url: `/api/v1/parties/${id}`,

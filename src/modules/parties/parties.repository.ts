@@ -44,6 +44,7 @@ interface PartyNameTable {
   family_key: string;
   given_sound: Generated<string | null>;
   family_sound: Generated<string | null>;
+  date_of_birth: string | null;
   valid_from: string | null;
   valid_to: string | null;
   created_at: Generated<Date>;
@@ -312,7 +313,16 @@ export async function updateParty(
     .where('id', '=', id);
   if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
   const result = await query.executeTakeFirst();
-  return Number(result.numUpdatedRows) === 1;
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  // Keep the copy of the date of birth on the party's names in step (it serves name searches).
+  await t(db)
+    .updateTable('party_name')
+    .set({ date_of_birth: fields.dateOfBirth })
+    .where('council_id', '=', councilId)
+    .where('party_id', '=', id)
+    .where(sql<boolean>`date_of_birth is distinct from ${fields.dateOfBirth}::date`)
+    .execute();
+  return true;
 }
 
 export async function setPartyStatus(
@@ -412,6 +422,7 @@ export async function insertNames(
         family_name: n.familyName,
         given_key: n.givenKey,
         family_key: n.familyKey,
+        date_of_birth: sql<string | null>`(select date_of_birth from party where id = ${partyId})`,
         valid_from: n.validFrom,
         valid_to: n.validTo,
       })),
@@ -1262,14 +1273,17 @@ export async function bulkInsertParties(
       family_name: n.familyName,
       given_key: n.givenKey,
       family_key: n.familyKey,
+      date_of_birth: p.fields.dateOfBirth,
     })),
   );
   if (names.length > 0) {
     await sql`
-      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key)
-      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key
+      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
+      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
         from json_to_recordset(${JSON.stringify(names)}::json) as x(party_id uuid, use text, title text,
-          given_names text, family_name text, given_key text, family_key text)`.execute(db);
+          given_names text, family_name text, given_key text, family_key text, date_of_birth date)`.execute(
+      db,
+    );
     const terms = new Set<string>();
     for (const n of names) {
       if (n.given_key) terms.add(`given:${n.given_key}`);
@@ -1493,8 +1507,7 @@ export async function findNameCandidates(
 ): Promise<NameCandidate[]> {
   const dob =
     options.dobFrom && options.dobTo
-      ? sql`and exists (select 1 from party p where p.id = n.party_id
-                          and p.date_of_birth >= ${options.dobFrom} and p.date_of_birth < ${options.dobTo})`
+      ? sql`and n.date_of_birth >= ${options.dobFrom} and n.date_of_birth < ${options.dobTo}`
       : sql``;
   const parts = specs.flatMap((s, i) => {
     if (s.familyKeys.length === 0 || (s.givenKeys && s.givenKeys.length === 0)) return [];
