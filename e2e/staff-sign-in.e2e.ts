@@ -6,11 +6,18 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home', 'Addresses', 'Find a service'],
-  officer: ['Home', 'Addresses', 'Find a service'],
-  supervisor: ['Home', 'Addresses', 'Find a service'],
-  admin: ['Home', 'Staff and tokens', 'Addresses', 'Find a service', 'Service catalogue'],
-  auditor: ['Home', 'Audit trail', 'Addresses', 'Find a service'],
+  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
+  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
+  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
+  admin: [
+    'Home',
+    'Staff and tokens',
+    'People and organisations',
+    'Addresses',
+    'Find a service',
+    'Service catalogue',
+  ],
+  auditor: ['Home', 'Audit trail', 'People and organisations', 'Addresses', 'Find a service'],
 };
 
 describe('staff sign-in in a real browser', () => {

@@ -5,6 +5,7 @@ import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { seedGazetteer } from './gazetteer.ts';
+import { seedDemoParties } from './parties.ts';
 
 export interface DemoSeedResult {
   seeded: boolean;
@@ -43,6 +44,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   }
   await seedCatalogue(db, governance, council.id);
   await seedGazetteer(createGazetteerService(db), council.id);
+  await seedDemoParties(db, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
@@ -94,9 +95,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       header.replace("style-src 'self' https:", "style-src 'self' 'unsafe-inline'"),
   });
 
-  const navigation: NavItem[] = [...governanceNavigation, ...gazetteerNavigation, ...catalogueNavigation];
+  const navigation: NavItem[] = [
+    ...governanceNavigation,
+    ...partiesNavigation,
+    ...gazetteerNavigation,
+    ...catalogueNavigation,
+  ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
+    partySearchProvider(services.parties),
     addressSearchProvider(services.gazetteer),
     serviceSearchProvider(services.catalogue),
   ];
@@ -154,6 +161,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
+  await app.register(partiesRoutes, { service: services.parties });
 
   return app;
 }

@@ -8,6 +8,7 @@ import {
   GazetteerUsageError,
   gazetteerCommand,
 } from './modules/gazetteer/gazetteer.command.ts';
+import { runImportCommand } from './modules/parties/index.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
 import { DomainError } from './platform/http/errors.ts';
@@ -26,6 +27,8 @@ Commands:
                                  Create an API token; it is printed once, as the last line
 ${CATALOGUE_USAGE}
 ${GAZETTEER_USAGE}
+  import parties FILE.csv --mapping MAPPING.json [--rejects REJECTS.csv]
+                                 Load people or organisations from a CSV file (see docs/parties.md)
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -161,6 +164,11 @@ export async function runCli(argv: string[]): Promise<number> {
             withRuntime(async ({ services }) =>
               work(services.gazetteer, (await services.governance.defaultCouncil()).id),
             ),
+        });
+      case 'import':
+        return await withRuntime(async ({ services }) => {
+          const council = await services.governance.defaultCouncil();
+          return runImportCommand(rest, { parties: services.parties, councilId: council.id, out, err });
         });
       case undefined:
       case 'help':

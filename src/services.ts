@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
 
@@ -10,6 +11,7 @@ export interface Services {
   governance: GovernanceService;
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
+  parties: PartiesService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -24,6 +26,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     governance,
     gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
     catalogue: createCatalogueService(database.db, { teams: governance }),
+    parties: createPartiesService(database.db),
   };
 }
 

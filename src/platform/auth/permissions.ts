@@ -31,6 +31,14 @@ export const PERMISSIONS = {
   'catalogue.manage': ['admin'],
   /** Find addresses, streets, assets and who is responsible where (the gazetteer). */
   'gazetteer.read': [...STAFF, 'integration'],
+  /** Find people and organisations and read their single view (every read is audited). */
+  'parties.read': [...STAFF, 'integration'],
+  /** Create and change people, organisations and households. */
+  'parties.write': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
+  /** Raise staff alerts (e.g. potentially violent person) on a party. */
+  'parties.alerts': ['officer', 'supervisor', 'admin'],
+  /** Merge duplicate records and undo merges. */
+  'parties.merge': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

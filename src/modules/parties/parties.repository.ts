@@ -1,0 +1,1545 @@
+import { type Generated, sql } from 'kysely';
+import type { Executor } from '../../platform/db/database.ts';
+import type { DatePrecision } from './parties.normalise.ts';
+
+interface PartyTable {
+  id: Generated<string>;
+  council_id: string;
+  reference: string;
+  kind: string;
+  status: Generated<string>;
+  merged_into: string | null;
+  title: string | null;
+  given_names: string | null;
+  family_name: string | null;
+  suffix: string | null;
+  preferred_name: string | null;
+  organisation_name: string | null;
+  organisation_type: string | null;
+  display_name: string;
+  name_key: string;
+  date_of_birth: string | null;
+  birth_date_precision: string | null;
+  date_of_death: string | null;
+  preferred_channel: string | null;
+  language: Generated<string>;
+  language_other: string | null;
+  large_print: Generated<boolean>;
+  bsl: Generated<boolean>;
+  interpreter: Generated<boolean>;
+  version: Generated<number>;
+  created_at: Generated<Date>;
+  updated_at: Generated<Date>;
+}
+
+interface PartyNameTable {
+  id: Generated<string>;
+  council_id: string;
+  party_id: string;
+  use: string;
+  title: string | null;
+  given_names: string | null;
+  family_name: string | null;
+  given_key: string;
+  family_key: string;
+  given_sound: Generated<string | null>;
+  family_sound: Generated<string | null>;
+  date_of_birth: string | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  created_at: Generated<Date>;
+}
+
+interface PartyNameTermTable {
+  council_id: string;
+  part: string;
+  term: string;
+  sound: Generated<string | null>;
+}
+
+interface PartyIdentifierTable {
+  id: Generated<string>;
+  council_id: string;
+  party_id: string;
+  scheme: string;
+  system: string | null;
+  value: string;
+  value_key: string;
+  created_at: Generated<Date>;
+}
+
+interface ContactPointTable {
+  id: Generated<string>;
+  council_id: string;
+  party_id: string;
+  kind: string;
+  value: string;
+  label: string | null;
+  is_preferred: Generated<boolean>;
+  is_verified: Generated<boolean>;
+  do_not_contact: Generated<boolean>;
+  created_at: Generated<Date>;
+}
+
+interface PartyAddressTable {
+  id: Generated<string>;
+  council_id: string;
+  party_id: string;
+  role: string;
+  text: string;
+  postcode: string | null;
+  postcode_key: string | null;
+  uprn: number | null;
+  valid_from: string | null;
+  valid_to: string | null;
+  created_at: Generated<Date>;
+}
+
+interface PartyRelationshipTable {
+  id: Generated<string>;
+  council_id: string;
+  type: string;
+  from_party_id: string;
+  to_party_id: string;
+  valid_from: string | null;
+  valid_to: string | null;
+  created_at: Generated<Date>;
+}
+
+interface PartyAlertTable {
+  id: Generated<string>;
+  council_id: string;
+  party_id: string;
+  kind: string;
+  reason: string;
+  review_on: string;
+  visible_to: string[];
+  raised_by: string | null;
+  created_at: Generated<Date>;
+  ended_at: Date | null;
+}
+
+interface PartyMergeTable {
+  id: Generated<string>;
+  council_id: string;
+  survivor_id: string;
+  merged_id: string;
+  survivor_before: unknown;
+  merged_before: unknown;
+  moved: unknown;
+  merged_by: string | null;
+  merged_at: Generated<Date>;
+  unmerged_by: string | null;
+  unmerged_at: Date | null;
+}
+
+type Tables = {
+  party: PartyTable;
+  party_name: PartyNameTable;
+  party_name_term: PartyNameTermTable;
+  party_identifier: PartyIdentifierTable;
+  contact_point: ContactPointTable;
+  party_address: PartyAddressTable;
+  party_relationship: PartyRelationshipTable;
+  party_alert: PartyAlertTable;
+  party_merge: PartyMergeTable;
+};
+
+const t = (db: Executor) => db.withTables<Tables>();
+
+// ---------------------------------------------------------------------------------------------
+// Parties
+
+export type PartyKind = 'person' | 'organisation' | 'household';
+
+/** The columns of a party that people edit (everything but ids, status and timestamps). */
+export interface PartyFields {
+  kind: PartyKind;
+  title: string | null;
+  givenNames: string | null;
+  familyName: string | null;
+  suffix: string | null;
+  preferredName: string | null;
+  organisationName: string | null;
+  organisationType: string | null;
+  displayName: string;
+  nameKey: string;
+  dateOfBirth: string | null;
+  birthDatePrecision: DatePrecision | null;
+  dateOfDeath: string | null;
+  preferredChannel: string | null;
+  language: string;
+  languageOther: string | null;
+  largePrint: boolean;
+  bsl: boolean;
+  interpreter: boolean;
+}
+
+export interface PartyRecord extends PartyFields {
+  id: string;
+  councilId: string;
+  reference: string;
+  status: 'active' | 'merged';
+  mergedInto: string | null;
+  version: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+const PARTY_COLUMNS = [
+  'id',
+  'council_id',
+  'reference',
+  'kind',
+  'status',
+  'merged_into',
+  'title',
+  'given_names',
+  'family_name',
+  'suffix',
+  'preferred_name',
+  'organisation_name',
+  'organisation_type',
+  'display_name',
+  'name_key',
+  'date_of_birth',
+  'birth_date_precision',
+  'date_of_death',
+  'preferred_channel',
+  'language',
+  'language_other',
+  'large_print',
+  'bsl',
+  'interpreter',
+  'version',
+  'created_at',
+  'updated_at',
+] as const;
+
+type PartyRow = {
+  [K in (typeof PARTY_COLUMNS)[number]]: K extends 'version'
+    ? number
+    : K extends 'large_print' | 'bsl' | 'interpreter'
+      ? boolean
+      : K extends 'created_at' | 'updated_at'
+        ? Date
+        : K extends 'id' | 'status' | 'language'
+          ? string
+          : PartyTable[K];
+};
+
+function toParty(row: PartyRow): PartyRecord {
+  return {
+    id: row.id,
+    councilId: row.council_id,
+    reference: row.reference,
+    kind: row.kind as PartyKind,
+    status: row.status as 'active' | 'merged',
+    mergedInto: row.merged_into,
+    title: row.title,
+    givenNames: row.given_names,
+    familyName: row.family_name,
+    suffix: row.suffix,
+    preferredName: row.preferred_name,
+    organisationName: row.organisation_name,
+    organisationType: row.organisation_type,
+    displayName: row.display_name,
+    nameKey: row.name_key,
+    dateOfBirth: row.date_of_birth,
+    birthDatePrecision: row.birth_date_precision as DatePrecision | null,
+    dateOfDeath: row.date_of_death,
+    preferredChannel: row.preferred_channel,
+    language: row.language,
+    languageOther: row.language_other,
+    largePrint: row.large_print,
+    bsl: row.bsl,
+    interpreter: row.interpreter,
+    version: row.version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function partyColumns(fields: PartyFields) {
+  return {
+    kind: fields.kind,
+    title: fields.title,
+    given_names: fields.givenNames,
+    family_name: fields.familyName,
+    suffix: fields.suffix,
+    preferred_name: fields.preferredName,
+    organisation_name: fields.organisationName,
+    organisation_type: fields.organisationType,
+    display_name: fields.displayName,
+    name_key: fields.nameKey,
+    date_of_birth: fields.dateOfBirth,
+    birth_date_precision: fields.birthDatePrecision,
+    date_of_death: fields.dateOfDeath,
+    preferred_channel: fields.preferredChannel,
+    language: fields.language,
+    language_other: fields.languageOther,
+    large_print: fields.largePrint,
+    bsl: fields.bsl,
+    interpreter: fields.interpreter,
+  };
+}
+
+export async function insertParty(
+  db: Executor,
+  councilId: string,
+  reference: string,
+  fields: PartyFields,
+): Promise<string> {
+  const row = await t(db)
+    .insertInto('party')
+    .values({ council_id: councilId, reference, ...partyColumns(fields) })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Updates a party if it is still at `expectedVersion`; false when someone else changed it first. */
+export async function updateParty(
+  db: Executor,
+  councilId: string,
+  id: string,
+  fields: PartyFields,
+  expectedVersion?: number,
+): Promise<boolean> {
+  let query = t(db)
+    .updateTable('party')
+    .set({ ...partyColumns(fields), version: sql`version + 1`, updated_at: sql`now()` })
+    .where('council_id', '=', councilId)
+    .where('id', '=', id);
+  if (expectedVersion !== undefined) query = query.where('version', '=', expectedVersion);
+  const result = await query.executeTakeFirst();
+  if (Number(result.numUpdatedRows) !== 1) return false;
+  // Keep the copy of the date of birth on the party's names in step (it serves name searches).
+  await t(db)
+    .updateTable('party_name')
+    .set({ date_of_birth: fields.dateOfBirth })
+    .where('council_id', '=', councilId)
+    .where('party_id', '=', id)
+    .where(sql<boolean>`date_of_birth is distinct from ${fields.dateOfBirth}::date`)
+    .execute();
+  return true;
+}
+
+export async function setPartyStatus(
+  db: Executor,
+  councilId: string,
+  id: string,
+  status: 'active' | 'merged',
+  mergedInto: string | null,
+): Promise<void> {
+  await t(db)
+    .updateTable('party')
+    .set({ status, merged_into: mergedInto, version: sql`version + 1`, updated_at: sql`now()` })
+    .where('council_id', '=', councilId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export async function findParty(
+  db: Executor,
+  councilId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<PartyRecord | undefined> {
+  let query = t(db)
+    .selectFrom('party')
+    .select(PARTY_COLUMNS)
+    .where('council_id', '=', councilId)
+    .where('id', '=', id);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toParty(row as PartyRow) : undefined;
+}
+
+export async function findPartyByReference(
+  db: Executor,
+  councilId: string,
+  reference: string,
+): Promise<PartyRecord | undefined> {
+  const row = await t(db)
+    .selectFrom('party')
+    .select(PARTY_COLUMNS)
+    .where('council_id', '=', councilId)
+    .where('reference', '=', reference)
+    .executeTakeFirst();
+  return row ? toParty(row as PartyRow) : undefined;
+}
+
+export async function countParties(db: Executor, councilId: string): Promise<number> {
+  const row = await t(db)
+    .selectFrom('party')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where('council_id', '=', councilId)
+    .executeTakeFirstOrThrow();
+  return Number(row.n);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Names
+
+export interface NameRecord {
+  id: string;
+  use: 'current' | 'preferred' | 'previous';
+  title: string | null;
+  givenNames: string | null;
+  familyName: string | null;
+  validFrom: string | null;
+  validTo: string | null;
+}
+
+export interface NewName {
+  use: 'current' | 'preferred' | 'previous';
+  title: string | null;
+  givenNames: string | null;
+  familyName: string | null;
+  givenKey: string;
+  familyKey: string;
+  validFrom: string | null;
+  validTo: string | null;
+}
+
+export async function insertNames(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  names: readonly NewName[],
+): Promise<void> {
+  if (names.length === 0) return;
+  await t(db)
+    .insertInto('party_name')
+    .values(
+      names.map((n) => ({
+        council_id: councilId,
+        party_id: partyId,
+        use: n.use,
+        title: n.title,
+        given_names: n.givenNames,
+        family_name: n.familyName,
+        given_key: n.givenKey,
+        family_key: n.familyKey,
+        date_of_birth: sql<string | null>`(select date_of_birth from party where id = ${partyId})`,
+        valid_from: n.validFrom,
+        valid_to: n.validTo,
+      })),
+    )
+    .execute();
+  await insertNameTerms(
+    db,
+    councilId,
+    names.flatMap((n) => [
+      { part: 'given' as const, term: n.givenKey },
+      { part: 'family' as const, term: n.familyKey },
+    ]),
+  );
+}
+
+/** Replaces the current and preferred names (previous names are history and stay). */
+export async function deleteCurrentNames(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  keepIds: readonly string[] = [],
+): Promise<void> {
+  let query = t(db)
+    .deleteFrom('party_name')
+    .where('council_id', '=', councilId)
+    .where('party_id', '=', partyId)
+    .where('use', 'in', ['current', 'preferred']);
+  if (keepIds.length > 0) query = query.where('id', 'not in', [...keepIds]);
+  await query.execute();
+}
+
+export async function insertNameTerms(
+  db: Executor,
+  councilId: string,
+  terms: readonly { part: 'given' | 'family'; term: string }[],
+): Promise<void> {
+  const unique = new Map<string, { part: string; term: string }>();
+  for (const term of terms) if (term.term) unique.set(`${term.part}:${term.term}`, term);
+  if (unique.size === 0) return;
+  await t(db)
+    .insertInto('party_name_term')
+    .values([...unique.values()].map((term) => ({ council_id: councilId, ...term })))
+    .onConflict((oc) => oc.doNothing())
+    .execute();
+}
+
+export async function listNames(db: Executor, partyId: string): Promise<NameRecord[]> {
+  const rows = await t(db)
+    .selectFrom('party_name')
+    .select(['id', 'use', 'title', 'given_names', 'family_name', 'valid_from', 'valid_to'])
+    .where('party_id', '=', partyId)
+    .orderBy('use')
+    .orderBy('valid_to', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    use: r.use as NameRecord['use'],
+    title: r.title,
+    givenNames: r.given_names,
+    familyName: r.family_name,
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Identifiers, contact points, addresses
+
+export type IdentifierScheme = 'ni_number' | 'nhs_number' | 'council_tax' | 'tenancy' | 'source';
+
+export interface IdentifierRecord {
+  id: string;
+  partyId: string;
+  scheme: IdentifierScheme;
+  system: string | null;
+  value: string;
+  createdAt: Date;
+}
+
+export interface NewIdentifier {
+  scheme: IdentifierScheme;
+  system: string | null;
+  value: string;
+  valueKey: string;
+}
+
+export async function insertIdentifiers(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  identifiers: readonly NewIdentifier[],
+): Promise<string[]> {
+  if (identifiers.length === 0) return [];
+  const rows = await t(db)
+    .insertInto('party_identifier')
+    .values(
+      identifiers.map((i) => ({
+        council_id: councilId,
+        party_id: partyId,
+        scheme: i.scheme,
+        system: i.system,
+        value: i.value,
+        value_key: i.valueKey,
+      })),
+    )
+    .returning('id')
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+export async function listIdentifiers(db: Executor, partyId: string): Promise<IdentifierRecord[]> {
+  const rows = await t(db)
+    .selectFrom('party_identifier')
+    .select(['id', 'party_id', 'scheme', 'system', 'value', 'created_at'])
+    .where('party_id', '=', partyId)
+    .orderBy('scheme')
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    partyId: r.party_id,
+    scheme: r.scheme as IdentifierScheme,
+    system: r.system,
+    value: r.value,
+    createdAt: r.created_at,
+  }));
+}
+
+/** The party that a source system's key already names, if any. */
+export async function findPartyIdBySourceKey(
+  db: Executor,
+  councilId: string,
+  system: string,
+  valueKey: string,
+): Promise<string | undefined> {
+  const row = await t(db)
+    .selectFrom('party_identifier')
+    .select('party_id')
+    .where('council_id', '=', councilId)
+    .where('scheme', '=', 'source')
+    .where('system', '=', system)
+    .where('value_key', '=', valueKey)
+    .executeTakeFirst();
+  return row?.party_id;
+}
+
+export interface ContactPointRecord {
+  id: string;
+  kind: 'phone' | 'email';
+  value: string;
+  label: string | null;
+  isPreferred: boolean;
+  isVerified: boolean;
+  doNotContact: boolean;
+}
+
+export interface NewContactPoint {
+  kind: 'phone' | 'email';
+  value: string;
+  label: string | null;
+  isPreferred: boolean;
+  isVerified: boolean;
+  doNotContact: boolean;
+}
+
+export async function insertContactPoints(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  points: readonly NewContactPoint[],
+): Promise<void> {
+  if (points.length === 0) return;
+  await t(db)
+    .insertInto('contact_point')
+    .values(
+      points.map((p) => ({
+        council_id: councilId,
+        party_id: partyId,
+        kind: p.kind,
+        value: p.value,
+        label: p.label,
+        is_preferred: p.isPreferred,
+        is_verified: p.isVerified,
+        do_not_contact: p.doNotContact,
+      })),
+    )
+    .execute();
+}
+
+export async function listContactPoints(db: Executor, partyId: string): Promise<ContactPointRecord[]> {
+  const rows = await t(db)
+    .selectFrom('contact_point')
+    .select(['id', 'kind', 'value', 'label', 'is_preferred', 'is_verified', 'do_not_contact'])
+    .where('party_id', '=', partyId)
+    .orderBy('kind', 'desc')
+    .orderBy('is_preferred', 'desc')
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind as 'phone' | 'email',
+    value: r.value,
+    label: r.label,
+    isPreferred: r.is_preferred,
+    isVerified: r.is_verified,
+    doNotContact: r.do_not_contact,
+  }));
+}
+
+export type AddressRole = 'home' | 'correspondence' | 'work';
+
+export interface AddressRecord {
+  id: string;
+  role: AddressRole;
+  text: string;
+  postcode: string | null;
+  uprn: number | null;
+  validFrom: string | null;
+  validTo: string | null;
+}
+
+export interface NewAddress {
+  role: AddressRole;
+  text: string;
+  postcode: string | null;
+  postcodeKey: string | null;
+  uprn: number | null;
+  validFrom: string | null;
+  validTo: string | null;
+}
+
+export async function insertAddresses(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  addresses: readonly NewAddress[],
+): Promise<void> {
+  if (addresses.length === 0) return;
+  await t(db)
+    .insertInto('party_address')
+    .values(
+      addresses.map((a) => ({
+        council_id: councilId,
+        party_id: partyId,
+        role: a.role,
+        text: a.text,
+        postcode: a.postcode,
+        postcode_key: a.postcodeKey,
+        uprn: a.uprn,
+        valid_from: a.validFrom,
+        valid_to: a.validTo,
+      })),
+    )
+    .execute();
+}
+
+export async function listAddresses(db: Executor, partyId: string): Promise<AddressRecord[]> {
+  const rows = await t(db)
+    .selectFrom('party_address')
+    .select(['id', 'role', 'text', 'postcode', 'uprn', 'valid_from', 'valid_to'])
+    .where('party_id', '=', partyId)
+    .orderBy(sql`valid_to is null`, 'desc')
+    .orderBy('role')
+    .orderBy('created_at')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    role: r.role as AddressRole,
+    text: r.text,
+    postcode: r.postcode,
+    uprn: r.uprn === null ? null : Number(r.uprn),
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Relationships and alerts
+
+export interface RelationshipRecord {
+  id: string;
+  type: string;
+  fromPartyId: string;
+  toPartyId: string;
+  validFrom: string | null;
+  validTo: string | null;
+  /** The party at the other end, seen from the party asked about. */
+  other: { id: string; displayName: string; kind: PartyKind; reference: string };
+  /** True when the party asked about is the relationship's `from` end. */
+  outgoing: boolean;
+}
+
+export async function insertRelationship(
+  db: Executor,
+  councilId: string,
+  input: {
+    type: string;
+    fromPartyId: string;
+    toPartyId: string;
+    validFrom: string | null;
+    validTo: string | null;
+  },
+): Promise<string> {
+  const row = await t(db)
+    .insertInto('party_relationship')
+    .values({
+      council_id: councilId,
+      type: input.type,
+      from_party_id: input.fromPartyId,
+      to_party_id: input.toPartyId,
+      valid_from: input.validFrom,
+      valid_to: input.validTo,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+export async function listRelationships(db: Executor, partyId: string): Promise<RelationshipRecord[]> {
+  const { rows } = await sql<{
+    id: string;
+    type: string;
+    from_party_id: string;
+    to_party_id: string;
+    valid_from: string | null;
+    valid_to: string | null;
+    other_id: string;
+    other_name: string;
+    other_kind: string;
+    other_reference: string;
+  }>`
+    select r.id, r.type, r.from_party_id, r.to_party_id, r.valid_from, r.valid_to,
+           o.id as other_id, o.display_name as other_name, o.kind as other_kind, o.reference as other_reference
+      from party_relationship r
+      join party o on o.id = case when r.from_party_id = ${partyId} then r.to_party_id else r.from_party_id end
+     where r.from_party_id = ${partyId} or r.to_party_id = ${partyId}
+     order by r.valid_to is null desc, r.type, o.display_name`.execute(db);
+  return rows.map((r) => ({
+    id: r.id,
+    type: r.type,
+    fromPartyId: r.from_party_id,
+    toPartyId: r.to_party_id,
+    validFrom: r.valid_from,
+    validTo: r.valid_to,
+    other: {
+      id: r.other_id,
+      displayName: r.other_name,
+      kind: r.other_kind as PartyKind,
+      reference: r.other_reference,
+    },
+    outgoing: r.from_party_id === partyId,
+  }));
+}
+
+export interface AlertRecord {
+  id: string;
+  kind: string;
+  reason: string;
+  reviewOn: string;
+  visibleTo: string[];
+  raisedBy: string | null;
+  createdAt: Date;
+}
+
+export async function insertAlert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  input: { kind: string; reason: string; reviewOn: string; visibleTo: string[]; raisedBy: string | null },
+): Promise<string> {
+  const row = await t(db)
+    .insertInto('party_alert')
+    .values({
+      council_id: councilId,
+      party_id: partyId,
+      kind: input.kind,
+      reason: input.reason,
+      review_on: input.reviewOn,
+      visible_to: input.visibleTo,
+      raised_by: input.raisedBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** Alerts still in force that the given role may see. */
+export async function listAlerts(db: Executor, partyId: string, role: string): Promise<AlertRecord[]> {
+  const rows = await t(db)
+    .selectFrom('party_alert')
+    .select(['id', 'kind', 'reason', 'review_on', 'visible_to', 'raised_by', 'created_at'])
+    .where('party_id', '=', partyId)
+    .where('ended_at', 'is', null)
+    .where(sql<boolean>`${role} = any(visible_to)`)
+    .orderBy('created_at', 'desc')
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    kind: r.kind,
+    reason: r.reason,
+    reviewOn: r.review_on,
+    visibleTo: r.visible_to,
+    raisedBy: r.raised_by,
+    createdAt: r.created_at,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search. Each function answers one kind of clue from an index; the service combines and ranks.
+
+export interface NameHit {
+  partyId: string;
+  use: string;
+  givenKey: string;
+  familyKey: string;
+}
+
+export async function findByPostcode(
+  db: Executor,
+  councilId: string,
+  postcodeKey: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await t(db)
+    .selectFrom('party_address')
+    .select('party_id')
+    .distinct()
+    .where('council_id', '=', councilId)
+    .where('postcode_key', '=', postcodeKey)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.party_id);
+}
+
+export async function findByContactValue(
+  db: Executor,
+  councilId: string,
+  value: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await t(db)
+    .selectFrom('contact_point')
+    .select('party_id')
+    .distinct()
+    .where('council_id', '=', councilId)
+    .where('value', '=', value)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.party_id);
+}
+
+export async function findByIdentifierKey(
+  db: Executor,
+  councilId: string,
+  valueKey: string,
+  limit: number,
+): Promise<{ partyId: string; scheme: string; system: string | null }[]> {
+  const rows = await t(db)
+    .selectFrom('party_identifier')
+    .select(['party_id', 'scheme', 'system'])
+    .where('council_id', '=', councilId)
+    .where('value_key', '=', valueKey)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ partyId: r.party_id, scheme: r.scheme, system: r.system }));
+}
+
+export async function findByDateOfBirth(
+  db: Executor,
+  councilId: string,
+  from: string,
+  toExclusive: string,
+  limit: number,
+): Promise<string[]> {
+  const rows = await t(db)
+    .selectFrom('party')
+    .select('id')
+    .where('council_id', '=', councilId)
+    .where('date_of_birth', '>=', from)
+    .where('date_of_birth', '<', toExclusive)
+    .limit(limit)
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Trigram search on the whole name of organisations and households. */
+export async function findByDisplayName(
+  db: Executor,
+  councilId: string,
+  text: string,
+  limit: number,
+): Promise<{ partyId: string; similarity: number }[]> {
+  const { rows } = await sql<{ id: string; similarity: number }>`
+    select id, similarity(name_key, ${text})::float8 as similarity from party
+     where council_id = ${councilId} and kind <> 'person' and name_key % ${text}
+     order by name_key <-> ${text}
+     limit ${limit}`.execute(db);
+  return rows.map((r) => ({ partyId: r.id, similarity: Number(r.similarity) }));
+}
+
+export interface PartySummary {
+  id: string;
+  reference: string;
+  kind: PartyKind;
+  status: 'active' | 'merged';
+  mergedInto: string | null;
+  displayName: string;
+  givenKey: string;
+  familyKey: string;
+  dateOfBirth: string | null;
+  birthDatePrecision: DatePrecision | null;
+  dateOfDeath: string | null;
+  address: string | null;
+  postcode: string | null;
+}
+
+/** What a search result or duplicate check shows: name, date of birth and current home address. */
+export async function summaries(
+  db: Executor,
+  councilId: string,
+  ids: readonly string[],
+): Promise<PartySummary[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{
+    id: string;
+    reference: string;
+    kind: string;
+    status: string;
+    merged_into: string | null;
+    display_name: string;
+    given_key: string | null;
+    family_key: string | null;
+    date_of_birth: string | null;
+    birth_date_precision: string | null;
+    date_of_death: string | null;
+    address: string | null;
+    postcode: string | null;
+  }>`
+    select p.id, p.reference, p.kind, p.status, p.merged_into, p.display_name,
+           n.given_key, n.family_key, p.date_of_birth, p.birth_date_precision, p.date_of_death,
+           a.text as address, a.postcode
+      from party p
+      left join lateral (
+        select given_key, family_key from party_name where party_id = p.id and use = 'current' limit 1
+      ) n on true
+      left join lateral (
+        select text, postcode from party_address
+         where party_id = p.id and valid_to is null
+         order by case role when 'home' then 0 when 'correspondence' then 1 else 2 end, created_at desc
+         limit 1
+      ) a on true
+     where p.council_id = ${councilId} and p.id = any(${[...ids]}::uuid[])`.execute(db);
+  return rows.map((r) => ({
+    id: r.id,
+    reference: r.reference,
+    kind: r.kind as PartyKind,
+    status: r.status as 'active' | 'merged',
+    mergedInto: r.merged_into,
+    displayName: r.display_name,
+    givenKey: r.given_key ?? '',
+    familyKey: r.family_key ?? '',
+    dateOfBirth: r.date_of_birth,
+    birthDatePrecision: r.birth_date_precision as DatePrecision | null,
+    dateOfDeath: r.date_of_death,
+    address: r.address,
+    postcode: r.postcode,
+  }));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Merge and unmerge
+
+export type MovableTable =
+  | 'party_name'
+  | 'party_identifier'
+  | 'contact_point'
+  | 'party_address'
+  | 'party_alert';
+
+export interface MovedRows {
+  party_name: string[];
+  party_identifier: string[];
+  contact_point: string[];
+  party_address: string[];
+  party_alert: string[];
+  relationship_from: string[];
+  relationship_to: string[];
+}
+
+/** Moves every row of the merged party to the survivor, returning the ids moved so they can go back. */
+export async function moveAllRows(
+  db: Executor,
+  councilId: string,
+  fromPartyId: string,
+  toPartyId: string,
+): Promise<MovedRows> {
+  const move = async (table: MovableTable) => {
+    const { rows } = await sql<{ id: string }>`
+      update ${sql.table(table)} set party_id = ${toPartyId}
+       where council_id = ${councilId} and party_id = ${fromPartyId} returning id`.execute(db);
+    return rows.map((r) => r.id);
+  };
+  const moved: MovedRows = {
+    party_name: await move('party_name'),
+    party_identifier: await move('party_identifier'),
+    contact_point: await move('contact_point'),
+    party_address: await move('party_address'),
+    party_alert: await move('party_alert'),
+    relationship_from: [],
+    relationship_to: [],
+  };
+  // Relationships between the two parties themselves would become a party related to itself; they stay.
+  moved.relationship_from = (
+    await sql<{ id: string }>`
+      update party_relationship set from_party_id = ${toPartyId}
+       where council_id = ${councilId} and from_party_id = ${fromPartyId} and to_party_id <> ${toPartyId}
+       returning id`.execute(db)
+  ).rows.map((r) => r.id);
+  moved.relationship_to = (
+    await sql<{ id: string }>`
+      update party_relationship set to_party_id = ${toPartyId}
+       where council_id = ${councilId} and to_party_id = ${fromPartyId} and from_party_id <> ${toPartyId}
+       returning id`.execute(db)
+  ).rows.map((r) => r.id);
+  return moved;
+}
+
+/** Puts the rows a merge moved back on the party they came from. */
+export async function moveRowsBack(
+  db: Executor,
+  councilId: string,
+  moved: MovedRows,
+  toPartyId: string,
+): Promise<void> {
+  for (const table of [
+    'party_name',
+    'party_identifier',
+    'contact_point',
+    'party_address',
+    'party_alert',
+  ] as const) {
+    const ids = moved[table];
+    if (ids.length === 0) continue;
+    await sql`update ${sql.table(table)} set party_id = ${toPartyId}
+               where council_id = ${councilId} and id = any(${ids}::uuid[])`.execute(db);
+  }
+  if (moved.relationship_from.length > 0)
+    await sql`update party_relationship set from_party_id = ${toPartyId}
+               where council_id = ${councilId} and id = any(${moved.relationship_from}::uuid[])`.execute(db);
+  if (moved.relationship_to.length > 0)
+    await sql`update party_relationship set to_party_id = ${toPartyId}
+               where council_id = ${councilId} and id = any(${moved.relationship_to}::uuid[])`.execute(db);
+}
+
+export interface MergeRecord {
+  id: string;
+  survivorId: string;
+  mergedId: string;
+  survivorBefore: PartyFields;
+  mergedBefore: PartyFields;
+  moved: MovedRows;
+  mergedBy: string | null;
+  mergedAt: Date;
+  unmergedAt: Date | null;
+}
+
+export async function insertMerge(
+  db: Executor,
+  councilId: string,
+  input: {
+    survivorId: string;
+    mergedId: string;
+    survivorBefore: PartyFields;
+    mergedBefore: PartyFields;
+    moved: MovedRows;
+    mergedBy: string | null;
+  },
+): Promise<string> {
+  const row = await t(db)
+    .insertInto('party_merge')
+    .values({
+      council_id: councilId,
+      survivor_id: input.survivorId,
+      merged_id: input.mergedId,
+      survivor_before: JSON.stringify(input.survivorBefore),
+      merged_before: JSON.stringify(input.mergedBefore),
+      moved: JSON.stringify(input.moved),
+      merged_by: input.mergedBy,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
+}
+
+function toMerge(row: {
+  id: string;
+  survivor_id: string;
+  merged_id: string;
+  survivor_before: unknown;
+  merged_before: unknown;
+  moved: unknown;
+  merged_by: string | null;
+  merged_at: Date;
+  unmerged_at: Date | null;
+}): MergeRecord {
+  return {
+    id: row.id,
+    survivorId: row.survivor_id,
+    mergedId: row.merged_id,
+    survivorBefore: row.survivor_before as PartyFields,
+    mergedBefore: row.merged_before as PartyFields,
+    moved: row.moved as MovedRows,
+    mergedBy: row.merged_by,
+    mergedAt: row.merged_at,
+    unmergedAt: row.unmerged_at,
+  };
+}
+
+const MERGE_COLUMNS = [
+  'id',
+  'survivor_id',
+  'merged_id',
+  'survivor_before',
+  'merged_before',
+  'moved',
+  'merged_by',
+  'merged_at',
+  'unmerged_at',
+] as const;
+
+export async function findMerge(
+  db: Executor,
+  councilId: string,
+  id: string,
+): Promise<MergeRecord | undefined> {
+  const row = await t(db)
+    .selectFrom('party_merge')
+    .select(MERGE_COLUMNS)
+    .where('council_id', '=', councilId)
+    .where('id', '=', id)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? toMerge(row) : undefined;
+}
+
+/** Merges in force that involve the party, newest first. */
+export async function listMergesOf(db: Executor, councilId: string, partyId: string): Promise<MergeRecord[]> {
+  const rows = await t(db)
+    .selectFrom('party_merge')
+    .select(MERGE_COLUMNS)
+    .where('council_id', '=', councilId)
+    .where((eb) => eb.or([eb('survivor_id', '=', partyId), eb('merged_id', '=', partyId)]))
+    .orderBy('merged_at', 'desc')
+    .execute();
+  return rows.map(toMerge);
+}
+
+/** Whether the survivor took part in a later merge that is still in force (undo that one first). */
+export async function hasLaterMerge(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  mergeId: string,
+): Promise<boolean> {
+  // Compared in the database: a JavaScript Date would drop the microseconds and find the merge itself.
+  const { rows } = await sql<{ id: string }>`
+    select m.id from party_merge m
+     where m.council_id = ${councilId} and m.unmerged_at is null and m.id <> ${mergeId}
+       and (m.survivor_id = ${partyId} or m.merged_id = ${partyId})
+       and m.merged_at >= (select merged_at from party_merge where id = ${mergeId})
+     limit 1`.execute(db);
+  return rows.length > 0;
+}
+
+export async function markUnmerged(db: Executor, id: string, by: string | null): Promise<void> {
+  await t(db)
+    .updateTable('party_merge')
+    .set({ unmerged_at: sql`now()`, unmerged_by: by })
+    .where('id', '=', id)
+    .execute();
+}
+
+// ---------------------------------------------------------------------------------------------
+// Bulk loading (demo data, imports): one statement per table for many parties, through unnest.
+
+export interface BulkParty {
+  id: string;
+  reference: string;
+  fields: PartyFields;
+  names: readonly NewName[];
+  identifiers: readonly NewIdentifier[];
+  contactPoints: readonly NewContactPoint[];
+  addresses: readonly NewAddress[];
+}
+
+export async function bulkInsertParties(
+  db: Executor,
+  councilId: string,
+  parties: readonly BulkParty[],
+): Promise<void> {
+  if (parties.length === 0) return;
+  // Each table's rows go as one JSON array: far cheaper to send and to read than one array per column.
+  const partyRows = parties.map((p) => {
+    const f = p.fields;
+    return {
+      id: p.id,
+      reference: p.reference,
+      kind: f.kind,
+      title: f.title,
+      given_names: f.givenNames,
+      family_name: f.familyName,
+      suffix: f.suffix,
+      preferred_name: f.preferredName,
+      organisation_name: f.organisationName,
+      organisation_type: f.organisationType,
+      display_name: f.displayName,
+      name_key: f.nameKey,
+      date_of_birth: f.dateOfBirth,
+      birth_date_precision: f.birthDatePrecision,
+      date_of_death: f.dateOfDeath,
+      preferred_channel: f.preferredChannel,
+      language: f.language,
+      language_other: f.languageOther,
+      large_print: f.largePrint,
+      bsl: f.bsl,
+      interpreter: f.interpreter,
+    };
+  });
+  await sql`
+    insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
+      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+      preferred_channel, language, language_other, large_print, bsl, interpreter)
+    select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
+      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+      preferred_channel, language, language_other, large_print, bsl, interpreter
+      from json_to_recordset(${JSON.stringify(partyRows)}::json) as x(id uuid, reference text, kind text, title text,
+        given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
+        organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
+        date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
+        bsl boolean, interpreter boolean)`.execute(db);
+
+  const names = parties.flatMap((p) =>
+    p.names.map((n) => ({
+      party_id: p.id,
+      use: n.use,
+      title: n.title,
+      given_names: n.givenNames,
+      family_name: n.familyName,
+      given_key: n.givenKey,
+      family_key: n.familyKey,
+      date_of_birth: p.fields.dateOfBirth,
+    })),
+  );
+  if (names.length > 0) {
+    await sql`
+      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
+      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
+        from json_to_recordset(${JSON.stringify(names)}::json) as x(party_id uuid, use text, title text,
+          given_names text, family_name text, given_key text, family_key text, date_of_birth date)`.execute(
+      db,
+    );
+    const terms = new Set<string>();
+    for (const n of names) {
+      if (n.given_key) terms.add(`given:${n.given_key}`);
+      if (n.family_key) terms.add(`family:${n.family_key}`);
+    }
+    // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
+    const termRows = [...terms].sort().map((t) => {
+      const at = t.indexOf(':');
+      return { part: t.slice(0, at), term: t.slice(at + 1) };
+    });
+    await sql`
+      insert into party_name_term (council_id, part, term)
+      select ${councilId}::uuid, part, term from json_to_recordset(${JSON.stringify(termRows)}::json) as x(part text, term text)
+      on conflict do nothing`.execute(db);
+  }
+  const ids = parties.flatMap((p) =>
+    p.identifiers.map((i) => ({
+      party_id: p.id,
+      scheme: i.scheme,
+      system: i.system,
+      value: i.value,
+      value_key: i.valueKey,
+    })),
+  );
+  if (ids.length > 0) {
+    await sql`
+      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
+      select ${councilId}::uuid, party_id, scheme, system, value, value_key
+        from json_to_recordset(${JSON.stringify(ids)}::json) as x(party_id uuid, scheme text, system text, value text, value_key text)`.execute(
+      db,
+    );
+  }
+  const points = parties.flatMap((p) =>
+    p.contactPoints.map((c) => ({
+      party_id: p.id,
+      kind: c.kind,
+      value: c.value,
+      label: c.label,
+      is_preferred: c.isPreferred,
+      is_verified: c.isVerified,
+      do_not_contact: c.doNotContact,
+    })),
+  );
+  if (points.length > 0) {
+    await sql`
+      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
+      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
+        from json_to_recordset(${JSON.stringify(points)}::json) as x(party_id uuid, kind text, value text, label text,
+          is_preferred boolean, is_verified boolean, do_not_contact boolean)`.execute(db);
+  }
+  const addresses = parties.flatMap((p) =>
+    p.addresses.map((a) => ({
+      party_id: p.id,
+      role: a.role,
+      text: a.text,
+      postcode: a.postcode,
+      postcode_key: a.postcodeKey,
+      uprn: a.uprn,
+      valid_from: a.validFrom,
+      valid_to: a.validTo,
+    })),
+  );
+  if (addresses.length > 0) {
+    await sql`
+      insert into party_address (council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to)
+      select ${councilId}::uuid, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to
+        from json_to_recordset(${JSON.stringify(addresses)}::json) as x(party_id uuid, role text, text text, postcode text,
+          postcode_key text, uprn bigint, valid_from date, valid_to date)`.execute(db);
+  }
+}
+
+export async function bulkInsertRelationships(
+  db: Executor,
+  councilId: string,
+  relationships: readonly {
+    type: string;
+    fromPartyId: string;
+    toPartyId: string;
+    validFrom: string | null;
+  }[],
+): Promise<void> {
+  if (relationships.length === 0) return;
+  await sql`
+    insert into party_relationship (council_id, type, from_party_id, to_party_id, valid_from)
+    select ${councilId}::uuid, * from unnest(${relationships.map((r) => r.type)}::text[], ${relationships.map((r) => r.fromPartyId)}::uuid[],
+      ${relationships.map((r) => r.toPartyId)}::uuid[], ${relationships.map((r) => r.validFrom)}::date[])`.execute(
+    db,
+  );
+}
+
+/** Which of these source keys already name a party. */
+export async function existingSourceKeys(
+  db: Executor,
+  councilId: string,
+  system: string,
+  valueKeys: readonly string[],
+): Promise<Set<string>> {
+  if (valueKeys.length === 0) return new Set();
+  const { rows } = await sql<{ value_key: string }>`
+    select value_key from party_identifier
+     where council_id = ${councilId} and scheme = 'source' and system = ${system}
+       and value_key = any(${[...valueKeys]}::text[])`.execute(db);
+  return new Set(rows.map((r) => r.value_key));
+}
+
+/** Whether any of these references is taken (references are random; clashes are rare but possible). */
+export async function takenReferences(
+  db: Executor,
+  councilId: string,
+  references: readonly string[],
+): Promise<Set<string>> {
+  const { rows } = await sql<{ reference: string }>`
+    select reference from party where council_id = ${councilId} and reference = any(${[...references]}::text[])`.execute(
+    db,
+  );
+  return new Set(rows.map((r) => r.reference));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Search in few round trips: every word's close terms in one query, every candidate name in another.
+
+export interface TermExpansion {
+  part: 'given' | 'family';
+  word: string;
+  term: string;
+  similarity: number;
+  distance: number;
+  sameSound: boolean;
+  prefix: boolean;
+}
+
+/**
+ * For each (part, word): the name keys in use that are close to it (trigram, same sound, best by
+ * edit distance) and, where `prefix` is set, the keys it starts ("marg" → margaret, margery …).
+ */
+export async function expandNameWords(
+  db: Executor,
+  councilId: string,
+  words: readonly { part: 'given' | 'family'; word: string; prefix: boolean }[],
+  closeLimit: number,
+  prefixLimit: number,
+): Promise<TermExpansion[]> {
+  if (words.length === 0) return [];
+  const prefixed = words.filter((w) => w.prefix);
+  const { rows } = await sql<{
+    part: string;
+    word: string;
+    term: string;
+    similarity: number;
+    distance: number;
+    same_sound: boolean;
+    prefix: boolean;
+  }>`
+    select q.part, q.word, c.term, c.similarity, c.distance, c.same_sound, false as prefix
+      from unnest(${words.map((w) => w.part)}::text[], ${words.map((w) => w.word)}::text[]) as q(part, word)
+      cross join lateral (
+        select x.term, similarity(x.term, q.word)::float8 as similarity, levenshtein(x.term, q.word) as distance,
+               coalesce(dmetaphone(x.term) = dmetaphone(q.word), false) as same_sound
+          from (
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part and t.term % q.word
+              order by similarity(t.term, q.word) desc limit 30)
+            union
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part and t.sound = dmetaphone(q.word) limit 40)
+            union
+            -- Swapped letters defeat trigrams and sounds; edit distance catches them among the words
+            -- sharing the first letter (found through the prefix index).
+            (select t.term from party_name_term t
+              where t.council_id = ${councilId} and t.part = q.part
+                and t.term ~>=~ left(q.word, 1) and t.term ~<~ (left(q.word, 1) || '{')
+                and levenshtein_less_equal(t.term, q.word, 2) <= 2
+              limit 40)
+          ) x
+         order by levenshtein(x.term, q.word), similarity(x.term, q.word) desc
+         limit ${closeLimit}
+      ) c
+    union all
+    select q.part, q.word, p.term, 0, 0, false, true
+      from unnest(${prefixed.map((w) => w.part)}::text[], ${prefixed.map((w) => w.word)}::text[]) as q(part, word)
+      cross join lateral (
+        select t.term from party_name_term t
+         where t.council_id = ${councilId} and t.part = q.part
+           and t.term ~>=~ q.word and t.term ~<~ (q.word || '{')
+         limit ${prefixLimit}
+      ) p`.execute(db);
+  return rows.map((r) => ({
+    part: r.part as 'given' | 'family',
+    word: r.word,
+    term: r.term,
+    similarity: Number(r.similarity),
+    distance: Number(r.distance),
+    sameSound: r.same_sound,
+    prefix: r.prefix,
+  }));
+}
+
+export interface NameCandidateSpec {
+  familyKeys: readonly string[];
+  /** Null: any forename. */
+  givenKeys: readonly string[] | null;
+  preferFamily: string;
+  preferGiven: string;
+  /** Also people whose family name sounds like this and forename like one of `soundGiven`. */
+  soundFamily?: string;
+  soundGiven?: readonly string[];
+}
+
+export interface NameCandidate extends NameHit {
+  /** Which spec found it. */
+  spec: number;
+  bySound: boolean;
+}
+
+/** All the candidate names for several readings of a query, in one statement. */
+export async function findNameCandidates(
+  db: Executor,
+  councilId: string,
+  specs: readonly NameCandidateSpec[],
+  options: { limit: number; dobFrom?: string; dobTo?: string },
+): Promise<NameCandidate[]> {
+  const dob =
+    options.dobFrom && options.dobTo
+      ? sql`and n.date_of_birth >= ${options.dobFrom} and n.date_of_birth < ${options.dobTo}`
+      : sql``;
+  const parts = specs.flatMap((s, i) => {
+    if (s.familyKeys.length === 0 || (s.givenKeys && s.givenKeys.length === 0)) return [];
+    const given = s.givenKeys ? sql`and n.given_key = any(${[...s.givenKeys]}::text[])` : sql``;
+    const byKeys = sql`(select n.party_id, n.use, n.given_key, n.family_key, ${i}::int as spec, false as by_sound
+        from party_name n
+       where n.council_id = ${councilId} and n.family_key = any(${[...s.familyKeys]}::text[]) ${given} ${dob}
+       order by (n.family_key = ${s.preferFamily}) desc, (n.given_key = ${s.preferGiven}) desc
+       limit ${options.limit})`;
+    if (!s.soundFamily || !s.soundGiven?.length) return [byKeys];
+    const bySound = sql`(select n.party_id, n.use, n.given_key, n.family_key, ${i}::int as spec, true as by_sound
+        from party_name n
+       where n.council_id = ${councilId} and n.family_sound = dmetaphone(${s.soundFamily})
+         and n.given_sound in (select dmetaphone(w) from unnest(${[...s.soundGiven]}::text[]) as w) ${dob}
+       limit 100)`;
+    return [byKeys, bySound];
+  });
+  if (parts.length === 0) return [];
+  const { rows } = await sql<{
+    party_id: string;
+    use: string;
+    given_key: string;
+    family_key: string;
+    spec: number;
+    by_sound: boolean;
+  }>`${sql.join(parts, sql` union all `)}`.execute(db);
+  return rows.map((r) => ({
+    partyId: r.party_id,
+    use: r.use,
+    givenKey: r.given_key,
+    familyKey: r.family_key,
+    spec: Number(r.spec),
+    bySound: r.by_sound,
+  }));
+}

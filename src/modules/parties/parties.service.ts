@@ -1,0 +1,903 @@
+import { randomBytes } from 'node:crypto';
+import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import type { Executor } from '../../platform/db/database.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
+import type { FieldError } from '../../platform/http/errors.ts';
+import {
+  MergeNotReversible,
+  PartyAlreadyMerged,
+  PartyChangedMeanwhile,
+  PartyNotFound,
+  SourceKeyTaken,
+  ValidationFailed,
+} from './parties.errors.ts';
+import { newPartyReference, parsePartialDate } from './parties.normalise.ts';
+import * as repo from './parties.repository.ts';
+import { type PartySearchResult, searchParties } from './parties.search.ts';
+import {
+  type AddressInput,
+  type ContactPointInput,
+  type IdentifierInput,
+  type PartyInput,
+  searchNamesOf,
+  type ValidParty,
+  validateAddress,
+  validateContactPoint,
+  validateIdentifier,
+  validateParty,
+} from './parties.validate.ts';
+import { nameVariants } from './parties.variants.ts';
+
+export type {
+  AddressRecord,
+  AlertRecord,
+  ContactPointRecord,
+  IdentifierRecord,
+  MergeRecord,
+  NameRecord,
+  PartyFields,
+  PartyKind,
+  PartyRecord,
+  PartySummary,
+  RelationshipRecord,
+} from './parties.repository.ts';
+export type { PartySearchResult } from './parties.search.ts';
+
+/** Relationship types, each with how it reads from either end. */
+export const RELATIONSHIP_TYPES = {
+  household_member: { label: 'Member of household', inverse: 'Household member' },
+  household_head: { label: 'Head of household', inverse: 'Household headed by' },
+  employee_of: { label: 'Employee of', inverse: 'Employer of' },
+  parent_of: { label: 'Parent of', inverse: 'Child of' },
+  carer_of: { label: 'Carer of', inverse: 'Cared for by' },
+  representative_of: { label: 'Representative or advocate of', inverse: 'Represented by' },
+  landlord_of: { label: 'Landlord of', inverse: 'Tenant of' },
+  director_of: { label: 'Director of', inverse: 'Has director' },
+} as const;
+export type RelationshipType = keyof typeof RELATIONSHIP_TYPES;
+
+export const ALERT_KINDS = {
+  potentially_violent: 'Potentially violent person',
+  vulnerable: 'Vulnerable person',
+  safeguarding: 'Safeguarding concern',
+  other: 'Other warning',
+} as const;
+
+/** Which roles see an alert unless the person raising it says otherwise. */
+export const DEFAULT_ALERT_ROLES = ['agent', 'officer', 'supervisor'] as const;
+
+/** Fields that a merge may take from either record. */
+export const MERGEABLE_FIELDS = [
+  'title',
+  'givenNames',
+  'familyName',
+  'suffix',
+  'preferredName',
+  'dateOfBirth',
+  'dateOfDeath',
+  'preferredChannel',
+  'language',
+] as const;
+export type MergeableField = (typeof MERGEABLE_FIELDS)[number];
+
+export interface SingleView {
+  party: repo.PartyRecord;
+  names: repo.NameRecord[];
+  identifiers: repo.IdentifierRecord[];
+  contactPoints: repo.ContactPointRecord[];
+  addresses: repo.AddressRecord[];
+  relationships: (repo.RelationshipRecord & { label: string })[];
+  alerts: repo.AlertRecord[];
+  merges: repo.MergeRecord[];
+}
+
+/** A time-ordered UUID (version 7), made here so that bulk loads can relate rows before inserting them. */
+export function uuidV7(): string {
+  const bytes = randomBytes(16);
+  const ms = Date.now();
+  bytes.writeUIntBE(ms, 0, 6);
+  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
+  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+export interface BulkRow {
+  /** Where the row came from (a CSV line number), for the rejected-rows report. */
+  line: number;
+  input: PartyInput;
+  /** The source system's key for this row; imports are idempotent by it. */
+  sourceKey?: string;
+}
+
+export interface BulkResult {
+  created: { line: number; id: string }[];
+  updated: number;
+  unchanged: number;
+  rejected: { line: number; errors: readonly FieldError[] }[];
+}
+
+export interface PreparedBulk {
+  fresh: { row: BulkRow; party: ValidParty; source?: repo.NewIdentifier }[];
+  rejected: { line: number; errors: readonly FieldError[] }[];
+}
+
+/**
+ * The validating half of a bulk load, with no database work, so an import can check the next batch
+ * while the database writes this one.
+ */
+export function prepareBulk(
+  rows: readonly BulkRow[],
+  system?: string,
+  seenKeys: Set<string> = new Set(),
+): PreparedBulk {
+  const prepared: PreparedBulk = { fresh: [], rejected: [] };
+  for (const row of rows) {
+    const errors: FieldError[] = [];
+    let source: repo.NewIdentifier | undefined;
+    if (system !== undefined) {
+      source = validateIdentifier({ scheme: 'source', system, value: row.sourceKey ?? '' }, 'key', errors);
+      if (source) {
+        if (seenKeys.has(source.valueKey))
+          errors.push({ field: 'key', message: 'The same key appears earlier in this file' });
+        seenKeys.add(source.valueKey);
+      }
+    }
+    const { party, errors: fieldErrors } = validateParty(row.input);
+    errors.push(...fieldErrors);
+    if (errors.length > 0 || !party) prepared.rejected.push({ line: row.line, errors });
+    else prepared.fresh.push({ row, party, ...(source ? { source } : {}) });
+  }
+  return prepared;
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
+}
+
+function fail(errors: FieldError[]): never {
+  throw new ValidationFailed(errors);
+}
+
+export function createPartiesService(db: Executor) {
+  const variants = nameVariants();
+
+  async function insertValidParty(
+    tx: Executor,
+    councilId: string,
+    party: ValidParty,
+  ): Promise<{ id: string; reference: string }> {
+    // References are random; on the rare clash, draw again.
+    for (let attempt = 0; ; attempt++) {
+      const reference = newPartyReference();
+      try {
+        const id = await repo.insertParty(tx, councilId, reference, party.fields);
+        await repo.insertNames(tx, councilId, id, party.names);
+        await repo.insertIdentifiers(tx, councilId, id, party.identifiers);
+        await repo.insertContactPoints(tx, councilId, id, party.contactPoints);
+        await repo.insertAddresses(tx, councilId, id, party.addresses);
+        return { id, reference };
+      } catch (error) {
+        if (
+          isUniqueViolation(error) &&
+          String((error as { constraint?: string }).constraint).includes('reference') &&
+          attempt < 3
+        )
+          continue;
+        if (isUniqueViolation(error)) {
+          const source = party.identifiers.find((i) => i.scheme === 'source');
+          throw new SourceKeyTaken(source?.system ?? 'source system');
+        }
+        throw error;
+      }
+    }
+  }
+
+  async function requireActive(tx: Executor, councilId: string, id: string): Promise<repo.PartyRecord> {
+    const party = await repo.findParty(tx, councilId, id, { forUpdate: true });
+    if (!party) throw new PartyNotFound();
+    if (party.status === 'merged') throw new PartyAlreadyMerged();
+    return party;
+  }
+
+  const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
+
+  return {
+    /** Creates a person, organisation or household with its contact details, in one transaction. */
+    async createParty(
+      councilId: string,
+      input: PartyInput,
+      context: AuditContext,
+    ): Promise<{ id: string; reference: string }> {
+      const { party, errors } = validateParty(input);
+      if (!party) fail(errors);
+      // Source-system keys are stored for the import and for integrations; they must be unique.
+      return inTransaction(db, async (tx) => {
+        const created = await insertValidParty(tx, councilId, party);
+        await recordAudit(tx, context, {
+          action: 'party.created',
+          subjectType: 'party',
+          subjectId: created.id,
+          details: { kind: party.fields.kind, reference: created.reference },
+        });
+        return created;
+      });
+    },
+
+    /**
+     * Changes a party's own fields; what is not sent stays. A changed family name keeps the old one as
+     * a previous name. Contact points, identifiers and addresses sent here are added.
+     */
+    async updateParty(
+      councilId: string,
+      id: string,
+      input: PartyInput,
+      context: AuditContext,
+      expectedVersion?: number,
+    ): Promise<repo.PartyRecord> {
+      if (!isUuid(id)) throw new PartyNotFound();
+      return inTransaction(db, async (tx) => {
+        const existing = await requireActive(tx, councilId, id);
+        const { party, errors } = validateParty(input, existing);
+        if (!party) fail(errors);
+        if (!(await repo.updateParty(tx, councilId, id, party.fields, expectedVersion)))
+          throw new PartyChangedMeanwhile();
+        const nameChanged =
+          existing.familyName !== party.fields.familyName ||
+          existing.givenNames !== party.fields.givenNames ||
+          existing.preferredName !== party.fields.preferredName;
+        if (nameChanged) {
+          await repo.deleteCurrentNames(tx, councilId, id);
+          const names = [...party.names];
+          if (existing.kind === 'person' && existing.familyName !== party.fields.familyName) {
+            const [previous] = searchNamesOf(existing);
+            if (previous)
+              names.push({ ...previous, use: 'previous', validTo: new Date().toISOString().slice(0, 10) });
+          }
+          await repo.insertNames(tx, councilId, id, names);
+        }
+        try {
+          await repo.insertIdentifiers(tx, councilId, id, party.identifiers);
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new SourceKeyTaken('source system');
+          throw error;
+        }
+        await repo.insertContactPoints(tx, councilId, id, party.contactPoints);
+        await repo.insertAddresses(tx, councilId, id, party.addresses);
+        const changed = Object.keys(input).filter((k) => k !== 'kind');
+        await recordAudit(tx, context, {
+          action: 'party.updated',
+          subjectType: 'party',
+          subjectId: id,
+          details: { fields: changed },
+        });
+        const updated = await repo.findParty(tx, councilId, id);
+        if (!updated) throw new PartyNotFound();
+        return updated;
+      });
+    },
+
+    /**
+     * Everything about a party on one screen. Reading a person's record is audited with the purpose.
+     * Alerts are filtered to those the viewer's role may see.
+     */
+    async singleView(
+      principal: Principal,
+      id: string,
+      context: AuditContext,
+      purpose?: string,
+    ): Promise<SingleView> {
+      if (!isUuid(id)) throw new PartyNotFound();
+      return inTransaction(db, async (tx) => {
+        const party = await repo.findParty(tx, principal.councilId, id);
+        if (!party) throw new PartyNotFound();
+        const [names, identifiers, contactPoints, addresses, relationships, alerts, merges] =
+          await Promise.all([
+            repo.listNames(tx, id),
+            repo.listIdentifiers(tx, id),
+            repo.listContactPoints(tx, id),
+            repo.listAddresses(tx, id),
+            repo.listRelationships(tx, id),
+            repo.listAlerts(tx, id, principal.role),
+            repo.listMergesOf(tx, principal.councilId, id),
+          ]);
+        await recordAudit(tx, context, {
+          action: 'party.viewed',
+          subjectType: 'party',
+          subjectId: id,
+          purpose: purpose ?? 'enquiry',
+        });
+        return {
+          party,
+          names,
+          identifiers,
+          contactPoints,
+          addresses,
+          relationships: relationships.map((r) => {
+            const type = RELATIONSHIP_TYPES[r.type as RelationshipType];
+            return { ...r, label: type ? (r.outgoing ? type.label : type.inverse) : r.type };
+          }),
+          alerts,
+          merges,
+        };
+      });
+    },
+
+    /** A party without its related rows and without an audit event (for forms and checks). */
+    async getParty(councilId: string, id: string): Promise<repo.PartyRecord> {
+      if (!isUuid(id)) throw new PartyNotFound();
+      const party = await repo.findParty(db, councilId, id);
+      if (!party) throw new PartyNotFound();
+      return party;
+    },
+
+    search(councilId: string, query: string, limit = 20): Promise<PartySearchResult[]> {
+      const trimmed = query.trim().slice(0, 200);
+      if (trimmed === '') return Promise.resolve([]);
+      return searchParties(db, councilId, trimmed, Math.min(Math.max(limit, 1), 100), variants);
+    },
+
+    /** "Is this one of these people?": likely matches for a new person, before creating them. */
+    async possibleDuplicates(councilId: string, input: PartyInput): Promise<PartySearchResult[]> {
+      const name =
+        input.kind === 'person' || input.kind === undefined
+          ? [input.givenNames ?? input.givenName, input.familyName].filter(Boolean).join(' ')
+          : (input.organisationName ?? input.name ?? '');
+      if (name.trim() === '') return [];
+      const dob = input.dateOfBirth ? parsePartialDate(input.dateOfBirth) : undefined;
+      const byName = await searchParties(
+        db,
+        councilId,
+        dob ? `${name} ${input.dateOfBirth}` : name,
+        10,
+        variants,
+      );
+      const extra: PartySearchResult[] = [];
+      for (const clue of [
+        input.email,
+        input.phone,
+        input.address?.postcode ? `${name} ${input.address.postcode}` : undefined,
+      ]) {
+        if (clue?.trim()) extra.push(...(await searchParties(db, councilId, clue, 5, variants)));
+      }
+      const seen = new Set<string>();
+      return [...byName, ...extra]
+        .filter((r) => {
+          if (seen.has(r.party.id)) return false;
+          seen.add(r.party.id);
+          return true;
+        })
+        .filter((r) => r.score >= 0.6)
+        .slice(0, 10);
+    },
+
+    async addIdentifier(
+      councilId: string,
+      partyId: string,
+      input: IdentifierInput,
+      context: AuditContext,
+    ): Promise<string> {
+      const errors: FieldError[] = [];
+      const identifier = validateIdentifier(input, 'identifier', errors);
+      if (!identifier) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^identifier\./, '') })));
+      if (!isUuid(partyId)) throw new PartyNotFound();
+      return inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        let id: string;
+        try {
+          [id] = (await repo.insertIdentifiers(tx, councilId, partyId, [identifier])) as [string];
+        } catch (error) {
+          if (isUniqueViolation(error)) throw new SourceKeyTaken(identifier.system ?? 'source system');
+          throw error;
+        }
+        await recordAudit(tx, context, {
+          action: 'party.identifier_added',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { scheme: identifier.scheme, system: identifier.system },
+        });
+        return id;
+      });
+    },
+
+    async addContactPoint(
+      councilId: string,
+      partyId: string,
+      input: ContactPointInput,
+      context: AuditContext,
+    ): Promise<void> {
+      const errors: FieldError[] = [];
+      const point = validateContactPoint(input, 'contactPoint', errors);
+      if (!point) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^contactPoint\./, '') })));
+      if (!isUuid(partyId)) throw new PartyNotFound();
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await repo.insertContactPoints(tx, councilId, partyId, [point]);
+        await recordAudit(tx, context, {
+          action: 'party.contact_point_added',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { kind: point.kind },
+        });
+      });
+    },
+
+    async addAddress(
+      councilId: string,
+      partyId: string,
+      input: AddressInput,
+      context: AuditContext,
+    ): Promise<void> {
+      const errors: FieldError[] = [];
+      const address = validateAddress(input, 'address', errors);
+      if (!address) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^address\./, '') })));
+      if (!isUuid(partyId)) throw new PartyNotFound();
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await repo.insertAddresses(tx, councilId, partyId, [address]);
+        await recordAudit(tx, context, {
+          action: 'party.address_added',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { role: address.role },
+        });
+      });
+    },
+
+    async addRelationship(
+      councilId: string,
+      input: {
+        type?: string;
+        fromPartyId?: string;
+        toPartyId?: string;
+        validFrom?: string;
+        validTo?: string;
+      },
+      context: AuditContext,
+    ): Promise<string> {
+      const errors: FieldError[] = [];
+      if (!input.type || !(input.type in RELATIONSHIP_TYPES))
+        errors.push({
+          field: 'type',
+          message: `Choose a relationship type: ${Object.keys(RELATIONSHIP_TYPES).join(', ')}`,
+        });
+      if (!input.fromPartyId || !isUuid(input.fromPartyId))
+        errors.push({ field: 'fromPartyId', message: 'Give the id of the party the relationship is from' });
+      if (!input.toPartyId || !isUuid(input.toPartyId))
+        errors.push({ field: 'toPartyId', message: 'Give the id of the party the relationship is to' });
+      if (input.fromPartyId && input.fromPartyId === input.toPartyId)
+        errors.push({ field: 'toPartyId', message: 'A party cannot be related to itself' });
+      const from = input.validFrom ? parsePartialDate(input.validFrom) : undefined;
+      if (input.validFrom && from?.precision !== 'day')
+        errors.push({ field: 'validFrom', message: 'Enter a real date in the format YYYY-MM-DD' });
+      const to = input.validTo ? parsePartialDate(input.validTo) : undefined;
+      if (input.validTo && to?.precision !== 'day')
+        errors.push({ field: 'validTo', message: 'Enter a real date in the format YYYY-MM-DD' });
+      if (from && to && to.date < from.date)
+        errors.push({ field: 'validTo', message: 'The end date must be on or after the start date' });
+      if (errors.length > 0) fail(errors);
+      const type = input.type as RelationshipType;
+      return inTransaction(db, async (tx) => {
+        const fromParty = await requireActive(tx, councilId, input.fromPartyId as string);
+        const toParty = await requireActive(tx, councilId, input.toPartyId as string);
+        if (type.startsWith('household_') && toParty.kind !== 'household')
+          fail([{ field: 'toPartyId', message: 'A household relationship must be to a household' }]);
+        if ((type === 'employee_of' || type === 'director_of') && toParty.kind !== 'organisation')
+          fail([{ field: 'toPartyId', message: 'This relationship must be to an organisation' }]);
+        if (fromParty.kind === 'household')
+          fail([
+            { field: 'fromPartyId', message: 'A household cannot be the first party of a relationship' },
+          ]);
+        const id = await repo.insertRelationship(tx, councilId, {
+          type,
+          fromPartyId: fromParty.id,
+          toPartyId: toParty.id,
+          validFrom: from?.date ?? null,
+          validTo: to?.date ?? null,
+        });
+        for (const subject of [fromParty.id, toParty.id]) {
+          await recordAudit(tx, context, {
+            action: 'party.relationship_added',
+            subjectType: 'party',
+            subjectId: subject,
+            details: { relationshipId: id, type },
+          });
+        }
+        return id;
+      });
+    },
+
+    async addAlert(
+      councilId: string,
+      partyId: string,
+      input: { kind?: string; reason?: string; reviewOn?: string; visibleTo?: string[] },
+      context: AuditContext,
+    ): Promise<string> {
+      const errors: FieldError[] = [];
+      if (!input.kind || !(input.kind in ALERT_KINDS))
+        errors.push({ field: 'kind', message: 'Choose the kind of alert' });
+      const reason = input.reason?.trim() ?? '';
+      if (reason === '' || reason.length > 500)
+        errors.push({ field: 'reason', message: 'Give the reason for the alert in up to 500 characters' });
+      const review = input.reviewOn ? parsePartialDate(input.reviewOn) : undefined;
+      const today = new Date().toISOString().slice(0, 10);
+      if (review?.precision !== 'day' || review.date <= today)
+        errors.push({
+          field: 'reviewOn',
+          message: 'Enter a review date in the future, in the format YYYY-MM-DD',
+        });
+      const visibleTo = input.visibleTo?.length ? input.visibleTo : [...DEFAULT_ALERT_ROLES];
+      if (!visibleTo.every((r) => ['agent', 'officer', 'supervisor', 'admin', 'auditor'].includes(r)))
+        errors.push({ field: 'visibleTo', message: 'Choose which staff roles may see the alert' });
+      if (errors.length > 0 || !review) fail(errors);
+      if (!isUuid(partyId)) throw new PartyNotFound();
+      return inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        const id = await repo.insertAlert(tx, councilId, partyId, {
+          kind: input.kind as string,
+          reason,
+          reviewOn: review.date,
+          visibleTo,
+          raisedBy: context.actorLabel,
+        });
+        await recordAudit(tx, context, {
+          action: 'party.alert_raised',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { alertId: id, kind: input.kind },
+        });
+        return id;
+      });
+    },
+
+    /**
+     * Merges `mergedId` into `survivorId`. `choices` says, field by field, which record's value survives
+     * (the survivor's by default). Every name, identifier, contact point, address, alert and
+     * relationship moves to the survivor; the merge keeps what it needs to be undone.
+     */
+    async merge(
+      councilId: string,
+      survivorId: string,
+      mergedId: string,
+      choices: Partial<Record<MergeableField, 'survivor' | 'merged'>>,
+      context: AuditContext,
+    ): Promise<string> {
+      if (!isUuid(survivorId) || !isUuid(mergedId)) throw new PartyNotFound();
+      if (survivorId === mergedId)
+        fail([{ field: 'mergedId', message: 'Choose two different records to merge' }]);
+      return inTransaction(db, async (tx) => {
+        const survivor = await requireActive(tx, councilId, survivorId);
+        const merged = await requireActive(tx, councilId, mergedId);
+        if (survivor.kind !== merged.kind)
+          fail([{ field: 'mergedId', message: `A ${merged.kind} cannot be merged into a ${survivor.kind}` }]);
+        const pick = <K extends MergeableField>(field: K) =>
+          choices[field] === 'merged' ? merged[field] : survivor[field];
+        const input: PartyInput = {
+          title: pick('title') ?? '',
+          givenNames: pick('givenNames') ?? '',
+          familyName: pick('familyName') ?? '',
+          suffix: pick('suffix') ?? '',
+          preferredName: pick('preferredName') ?? '',
+          communication: {
+            preferredChannel: pick('preferredChannel') ?? '',
+            language: pick('language'),
+            languageOther:
+              choices.language === 'merged' ? (merged.languageOther ?? '') : (survivor.languageOther ?? ''),
+          },
+        };
+        const { party, errors } = validateParty(input, survivor);
+        if (!party) fail(errors);
+        const fields = { ...party.fields };
+        if (choices.dateOfBirth === 'merged') {
+          fields.dateOfBirth = merged.dateOfBirth;
+          fields.birthDatePrecision = merged.birthDatePrecision;
+        }
+        if (choices.dateOfDeath === 'merged') fields.dateOfDeath = merged.dateOfDeath;
+        const moved = await repo.moveAllRows(tx, councilId, mergedId, survivorId);
+        await repo.updateParty(tx, councilId, survivorId, fields);
+        await repo.setPartyStatus(tx, councilId, mergedId, 'merged', survivorId);
+        // The merged record's names moved with it, so the survivor is found by either record's name.
+        const nameChanged =
+          fields.givenNames !== survivor.givenNames ||
+          fields.familyName !== survivor.familyName ||
+          fields.preferredName !== survivor.preferredName;
+        if (nameChanged) {
+          await repo.deleteCurrentNames(tx, councilId, survivorId, moved.party_name);
+          await repo.insertNames(tx, councilId, survivorId, searchNamesOf(fields));
+        }
+        const survivorBefore = strip(survivor);
+        const mergedBefore = strip(merged);
+        const mergeId = await repo.insertMerge(tx, councilId, {
+          survivorId,
+          mergedId,
+          survivorBefore,
+          mergedBefore,
+          moved,
+          mergedBy: context.actorLabel,
+        });
+        for (const subject of [survivorId, mergedId]) {
+          await recordAudit(tx, context, {
+            action: 'party.merged',
+            subjectType: 'party',
+            subjectId: subject,
+            details: {
+              mergeId,
+              survivorId,
+              mergedId,
+              fromMerged: Object.entries(choices)
+                .filter(([, v]) => v === 'merged')
+                .map(([k]) => k),
+            },
+          });
+        }
+        return mergeId;
+      });
+    },
+
+    /** Undoes a merge: both records return as they were, each with its own rows. */
+    async unmerge(
+      councilId: string,
+      mergeId: string,
+      context: AuditContext,
+    ): Promise<{ survivorId: string; mergedId: string }> {
+      if (!isUuid(mergeId)) throw new MergeNotReversible('There is no such merge');
+      return inTransaction(db, async (tx) => {
+        const merge = await repo.findMerge(tx, councilId, mergeId);
+        if (!merge) throw new MergeNotReversible('There is no such merge');
+        if (merge.unmergedAt) throw new MergeNotReversible('This merge has already been undone');
+        if (await repo.hasLaterMerge(tx, councilId, merge.survivorId, merge.id))
+          throw new MergeNotReversible('The record has been merged again since; undo the later merge first');
+        // Rows added to the survivor since the merge stay with it; the merged record gets its own back.
+        const survivorNow = await repo.findParty(tx, councilId, merge.survivorId, { forUpdate: true });
+        if (!survivorNow) throw new PartyNotFound();
+        await repo.moveRowsBack(tx, councilId, merge.moved, merge.mergedId);
+        await repo.deleteCurrentNames(tx, councilId, merge.survivorId);
+        await repo.updateParty(tx, councilId, merge.survivorId, merge.survivorBefore);
+        await repo.insertNames(tx, councilId, merge.survivorId, searchNamesOf(merge.survivorBefore));
+        await repo.updateParty(tx, councilId, merge.mergedId, merge.mergedBefore);
+        await repo.setPartyStatus(tx, councilId, merge.mergedId, 'active', null);
+        await repo.markUnmerged(tx, mergeId, context.actorLabel);
+        for (const subject of [merge.survivorId, merge.mergedId]) {
+          await recordAudit(tx, context, {
+            action: 'party.unmerged',
+            subjectType: 'party',
+            subjectId: subject,
+            details: { mergeId, survivorId: merge.survivorId, mergedId: merge.mergedId },
+          });
+        }
+        return { survivorId: merge.survivorId, mergedId: merge.mergedId };
+      });
+    },
+
+    /**
+     * Creates or updates the party that a source system's key names (the bulk import). Returns what
+     * happened; a validation failure throws, naming the fields.
+     */
+    async upsertBySourceKey(
+      councilId: string,
+      system: string,
+      key: string,
+      input: PartyInput,
+      context: AuditContext,
+    ): Promise<{ id: string; outcome: 'created' | 'updated' | 'unchanged' }> {
+      const sourceErrors: FieldError[] = [];
+      const source = validateIdentifier({ scheme: 'source', system, value: key }, 'key', sourceErrors);
+      if (!source) fail(sourceErrors);
+      return inTransaction(db, async (tx) => {
+        const existingId = await repo.findPartyIdBySourceKey(
+          tx,
+          councilId,
+          source.system ?? system,
+          source.valueKey,
+        );
+        if (!existingId) {
+          const { party, errors } = validateParty(input);
+          if (!party) fail(errors);
+          party.identifiers.unshift(source);
+          const created = await insertValidParty(tx, councilId, party);
+          await recordAudit(tx, context, {
+            action: 'party.imported',
+            subjectType: 'party',
+            subjectId: created.id,
+            details: { system: source.system, outcome: 'created' },
+          });
+          return { id: created.id, outcome: 'created' };
+        }
+        const existing = await repo.findParty(tx, councilId, existingId, { forUpdate: true });
+        if (!existing) throw new PartyNotFound();
+        const target =
+          existing.status === 'merged' && existing.mergedInto ? existing.mergedInto : existing.id;
+        const current =
+          target === existing.id
+            ? existing
+            : await repo.findParty(tx, councilId, target, { forUpdate: true });
+        if (!current) throw new PartyNotFound();
+        const { party, errors } = validateParty({ ...input, kind: current.kind }, current);
+        if (!party) fail(errors);
+        const before = strip(current);
+        const same = (Object.keys(before) as (keyof repo.PartyFields)[]).every(
+          (k) => before[k] === party.fields[k],
+        );
+        // Contact details already held are not added twice.
+        const [points, addresses, identifiers] = await Promise.all([
+          repo.listContactPoints(tx, target),
+          repo.listAddresses(tx, target),
+          repo.listIdentifiers(tx, target),
+        ]);
+        const newPoints = party.contactPoints.filter(
+          (p) => !points.some((q) => q.kind === p.kind && q.value === p.value),
+        );
+        const newAddresses = party.addresses.filter(
+          (a) =>
+            !addresses.some(
+              (b) => b.validTo === null && b.text === a.text && (b.postcode ?? null) === a.postcode,
+            ),
+        );
+        const newIdentifiers = party.identifiers.filter(
+          (i) =>
+            !identifiers.some((j) => j.scheme === i.scheme && j.system === i.system && j.value === i.value),
+        );
+        if (same && newPoints.length === 0 && newAddresses.length === 0 && newIdentifiers.length === 0)
+          return { id: target, outcome: 'unchanged' };
+        if (!same) {
+          await repo.updateParty(tx, councilId, target, party.fields);
+          await repo.deleteCurrentNames(tx, councilId, target);
+          await repo.insertNames(tx, councilId, target, party.names);
+        }
+        await repo.insertContactPoints(tx, councilId, target, newPoints);
+        await repo.insertAddresses(tx, councilId, target, newAddresses);
+        await repo.insertIdentifiers(tx, councilId, target, newIdentifiers);
+        await recordAudit(tx, context, {
+          action: 'party.imported',
+          subjectType: 'party',
+          subjectId: target,
+          details: { system: source.system, outcome: 'updated' },
+        });
+        return { id: target, outcome: 'updated' };
+      });
+    },
+
+    /**
+     * Loads many parties at once (imports, demo data). Rows that fail validation are reported with
+     * their line and reasons and the rest are loaded. With a source system, rows whose key is already
+     * known update that party instead, so running the same file twice changes nothing.
+     */
+    async bulkLoad(
+      councilId: string,
+      rows: readonly BulkRow[],
+      context: AuditContext,
+      system?: string,
+      /** Keys already seen earlier in the same file (a file loaded in batches shares one set). */
+      seenKeys: Set<string> = new Set(),
+    ): Promise<BulkResult> {
+      return this.commitBulk(councilId, prepareBulk(rows, system, seenKeys), context, system);
+    },
+
+    /** The database half of bulkLoad: inserts what prepareBulk accepted (or updates known keys). */
+    async commitBulk(
+      councilId: string,
+      prepared: PreparedBulk,
+      context: AuditContext,
+      system?: string,
+    ): Promise<BulkResult> {
+      const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [...prepared.rejected] };
+      const { fresh } = prepared;
+      const sourceOf = new Map(fresh.flatMap((f) => (f.source ? [[f.row, f.source] as const] : [])));
+      const existing =
+        system !== undefined
+          ? await repo.existingSourceKeys(
+              db,
+              councilId,
+              system,
+              [...sourceOf.values()].map((s) => s.valueKey),
+            )
+          : new Set<string>();
+      const toInsert: repo.BulkParty[] = [];
+      const lines: number[] = [];
+      for (const { row, party } of fresh) {
+        const source = sourceOf.get(row);
+        if (source && existing.has(source.valueKey)) {
+          const outcome = await this.upsertBySourceKey(
+            councilId,
+            source.system ?? '',
+            source.value,
+            row.input,
+            context,
+          );
+          if (outcome.outcome === 'updated') result.updated++;
+          else result.unchanged++;
+          continue;
+        }
+        toInsert.push({
+          id: uuidV7(),
+          reference: newPartyReference(),
+          fields: party.fields,
+          names: party.names,
+          identifiers: source ? [source, ...party.identifiers] : party.identifiers,
+          contactPoints: party.contactPoints,
+          addresses: party.addresses,
+        });
+        lines.push(row.line);
+      }
+      if (toInsert.length > 0) {
+        await inTransaction(db, async (tx) => {
+          // Draw again for any reference already taken (rare: 32^7 possibilities).
+          for (
+            const taken = await repo.takenReferences(
+              tx,
+              councilId,
+              toInsert.map((p) => p.reference),
+            );
+            taken.size > 0;
+          ) {
+            for (const p of toInsert) if (taken.has(p.reference)) p.reference = newPartyReference();
+            const again = await repo.takenReferences(
+              tx,
+              councilId,
+              toInsert.map((p) => p.reference),
+            );
+            if (again.size === 0) break;
+          }
+          await repo.bulkInsertParties(tx, councilId, toInsert);
+          await recordAudit(tx, context, {
+            action: 'party.bulk_loaded',
+            subjectType: 'party',
+            details: {
+              created: toInsert.length,
+              system: system ?? null,
+              firstId: toInsert[0]?.id,
+              lastId: toInsert.at(-1)?.id,
+            },
+          });
+        });
+        toInsert.forEach((p, i) => {
+          result.created.push({ line: lines[i] ?? 0, id: p.id });
+        });
+      }
+      return result;
+    },
+
+    /** Relates many parties at once (demo households). */
+    async bulkRelate(
+      councilId: string,
+      relationships: readonly {
+        type: RelationshipType;
+        fromPartyId: string;
+        toPartyId: string;
+        validFrom: string | null;
+      }[],
+    ): Promise<void> {
+      await inTransaction(db, (tx) => repo.bulkInsertRelationships(tx, councilId, relationships));
+    },
+
+    countParties: (councilId: string) => repo.countParties(db, councilId),
+  };
+}
+
+/** The editable fields of a party, as a merge snapshot keeps them. */
+function strip(party: repo.PartyRecord): repo.PartyFields {
+  return {
+    kind: party.kind,
+    title: party.title,
+    givenNames: party.givenNames,
+    familyName: party.familyName,
+    suffix: party.suffix,
+    preferredName: party.preferredName,
+    organisationName: party.organisationName,
+    organisationType: party.organisationType,
+    displayName: party.displayName,
+    nameKey: party.nameKey,
+    dateOfBirth: party.dateOfBirth,
+    birthDatePrecision: party.birthDatePrecision,
+    dateOfDeath: party.dateOfDeath,
+    preferredChannel: party.preferredChannel,
+    language: party.language,
+    languageOther: party.languageOther,
+    largePrint: party.largePrint,
+    bsl: party.bsl,
+    interpreter: party.interpreter,
+  };
+}
+
+export type PartiesService = ReturnType<typeof createPartiesService>;
