@@ -4,7 +4,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import pg from 'pg';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { loadConfig } from '../src/config.ts';
 import { readLibraryDirectory, STARTER_LIBRARY_DIR } from '../src/modules/catalogue/catalogue.files.ts';
@@ -14,12 +13,9 @@ import { finderQuery } from '../src/modules/catalogue/catalogue.service.ts';
 import { validateAnswers } from '../src/modules/catalogue/form.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
 
-const SERVER_URL =
-  process.env.BENCH_DATABASE_URL ??
-  process.env.TEST_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432/test';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 30);
 
 const QUERIES = [
@@ -50,26 +46,6 @@ const QUERIES = [
 ];
 
 const round = (n: number) => Math.round(n * 1000) / 1000;
-
-async function freshServerDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `guildhall_bench_catalogue_${process.pid}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: SERVER_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 /**
  * The demo catalogue (library + whole LGSL list, about 1,520) plus a county council's and a partner
@@ -207,7 +183,7 @@ const metrics: Record<string, number | string> = {};
 
 // 1. Postgres server.
 {
-  const db = await freshServerDatabase();
+  const db = await freshServerDatabase('catalogue');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-bench-cat-'));
   const runtime = await openRuntime(
     loadConfig({ NODE_ENV: 'test', DATABASE_URL: db.url, GUILDHALL_DATA_DIR: dataDir }),

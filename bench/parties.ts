@@ -23,12 +23,9 @@ import { importParties } from '../src/modules/parties/index.ts';
 import { nameVariants } from '../src/modules/parties/parties.variants.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
+import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
 
-const SERVER_URL =
-  process.env.BENCH_DATABASE_URL ??
-  process.env.TEST_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432/test';
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 1_000_000);
 const EMBEDDED_PERSONS = Number(process.env.BENCH_EMBEDDED_PERSONS ?? 200_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 800);
@@ -349,31 +346,11 @@ async function measure(
   };
 }
 
-async function freshServerDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `guildhall_bench_parties_${process.pid}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: SERVER_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
-
 const p = (values: number[], q: number) => round(percentile(values, q));
 const metrics: Record<string, number | string> = {};
 
 if (PERSONS > 0) {
-  const db = await freshServerDatabase();
+  const db = await freshServerDatabase('parties');
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'gh-bench-'));
   const config = loadConfig({
     NODE_ENV: 'test',

@@ -5,35 +5,12 @@ import os from 'node:os';
 import path from 'node:path';
 import autocannon from 'autocannon';
 import pg from 'pg';
+import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
 import { guildhall, rssMb, startBenchServer } from './lib/server.ts';
 
-const SERVER_URL =
-  process.env.BENCH_DATABASE_URL ??
-  process.env.TEST_DATABASE_URL ??
-  'postgresql://postgres@127.0.0.1:5432/test';
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = 32;
-
-async function freshServerDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
-  const name = `guildhall_bench_${process.pid}`;
-  const admin = new pg.Client({ connectionString: SERVER_URL });
-  await admin.connect();
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.query(`create database ${name}`);
-  await admin.end();
-  const url = new URL(SERVER_URL);
-  url.pathname = `/${name}`;
-  return {
-    url: url.toString(),
-    drop: async () => {
-      const c = new pg.Client({ connectionString: SERVER_URL });
-      await c.connect();
-      await c.query(`drop database if exists ${name} with (force)`);
-      await c.end();
-    },
-  };
-}
 
 async function load(
   url: string,
@@ -89,7 +66,7 @@ const metrics: Record<string, number | string> = {};
 
 // 1. Postgres server.
 {
-  const db = await freshServerDatabase();
+  const db = await freshServerDatabase('platform');
   const env = { DATABASE_URL: db.url, GUILDHALL_WORKER: '0', DATABASE_POOL_MAX: '10' };
   const server = await startBenchServer(env);
   const token =
