@@ -1,0 +1,403 @@
+import { type Comparison, MISSING } from './comparisons.ts';
+
+/**
+ * Fellegi–Sunter model: for each comparison level, m = P(level | same person) and
+ * u = P(level | different people). u comes from random pairs (almost all non-matches);
+ * m is estimated by expectation–maximisation over the blocked candidate pairs, so no labels
+ * are needed. Weights are log2(m/u); a value's term frequency refines the exact-match weight.
+ */
+export type ComparisonParameters = {
+  name: string;
+  levels: readonly string[];
+  m: number[];
+  u: number[];
+  tfLevel: number;
+};
+
+export type FellegiSunterModel = {
+  comparisons: ComparisonParameters[];
+  /** Prior P(match) for a candidate pair (estimated by EM). */
+  lambda: number;
+  emIterations: number;
+  randomPairsSampled: number;
+};
+
+export type ComparisonVectors = {
+  /** Pattern index per candidate pair. */
+  patternOf: Int32Array;
+  /** Level per comparison per pattern (MISSING = -1), row-major. */
+  patternLevels: Int8Array;
+  patternCount: Float64Array;
+  patterns: number;
+  width: number;
+};
+
+/** Deterministic PRNG (mulberry32): same data, same model, same output. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const PROB_FLOOR = 1e-6;
+
+/** u probabilities from random record pairs (cross-source only when linking two lists). */
+export function estimateU(
+  comparisons: readonly Comparison[],
+  n: number,
+  samples: number,
+  source?: Uint8Array,
+): { u: number[][]; sampled: number } {
+  const counts = comparisons.map((c) => new Float64Array(c.levels.length));
+  const random = seededRandom(42);
+  const firstSource: number[] = [];
+  const secondSource: number[] = [];
+  if (source) for (let r = 0; r < n; r++) (source[r] === 0 ? firstSource : secondSource).push(r);
+  const record = (list: number[]): number => list[Math.floor(random() * list.length)] as number;
+  const totalPairs = source ? firstSource.length * secondSource.length : (n * (n - 1)) / 2;
+  const exhaustive = totalPairs <= samples;
+  let sampled = 0;
+  const visit = (i: number, j: number): void => {
+    sampled++;
+    for (let c = 0; c < comparisons.length; c++) {
+      const level = (comparisons[c] as Comparison).compare(i, j);
+      if (level !== MISSING) (counts[c] as Float64Array)[level]++;
+    }
+  };
+  if (exhaustive) {
+    for (let i = 0; i < n; i++) {
+      for (let j = i + 1; j < n; j++) {
+        if (source && source[i] === source[j]) continue;
+        visit(i, j);
+      }
+    }
+  } else {
+    for (let s = 0; s < samples; s++) {
+      let i: number;
+      let j: number;
+      if (source) {
+        i = record(firstSource);
+        j = record(secondSource);
+      } else {
+        i = Math.floor(random() * n);
+        j = Math.floor(random() * (n - 1));
+        if (j >= i) j++;
+      }
+      visit(i, j);
+    }
+  }
+  const u = counts.map((levelCounts) => {
+    const total = levelCounts.reduce((a, b) => a + b, 0);
+    // Half a pseudo-count per level: a level never seen among random pairs is rare, not impossible.
+    return Array.from(levelCounts, (c) => (c + 0.5) / (total + 0.5 * levelCounts.length));
+  });
+  return { u, sampled };
+}
+
+/** Comparison vectors for candidate pairs, compressed to distinct patterns for EM. */
+export function compareCandidatePairs(
+  comparisons: readonly Comparison[],
+  left: Int32Array,
+  right: Int32Array,
+  count: number,
+  onProgress?: (done: number, total: number) => void,
+): ComparisonVectors {
+  const width = comparisons.length;
+  const radix = comparisons.map((c) => c.levels.length + 1);
+  const patternOf = new Int32Array(count);
+  const index = new Map<number, number>();
+  const levelsList: number[] = [];
+  const countList: number[] = [];
+  const levels = new Int8Array(width);
+  const step = Math.max(1, Math.floor(count / 20));
+  for (let p = 0; p < count; p++) {
+    const i = left[p] as number;
+    const j = right[p] as number;
+    let key = 0;
+    for (let c = 0; c < width; c++) {
+      const level = (comparisons[c] as Comparison).compare(i, j);
+      levels[c] = level;
+      key = key * (radix[c] as number) + level + 1;
+    }
+    let pattern = index.get(key);
+    if (pattern === undefined) {
+      pattern = countList.length;
+      index.set(key, pattern);
+      for (let c = 0; c < width; c++) levelsList.push(levels[c] as number);
+      countList.push(0);
+    }
+    countList[pattern] = (countList[pattern] as number) + 1;
+    patternOf[p] = pattern;
+    if (onProgress && (p + 1) % step === 0) onProgress(p + 1, count);
+  }
+  return {
+    patternOf,
+    patternLevels: Int8Array.from(levelsList),
+    patternCount: Float64Array.from(countList),
+    patterns: countList.length,
+    width,
+  };
+}
+
+function initialM(levels: number): number[] {
+  // Strong agreement likely among matches; the rest spread thinly, least on 'else'.
+  const m = new Array<number>(levels).fill(0);
+  m[0] = 0.7;
+  const rest = levels - 1;
+  let total = 0;
+  for (let l = 1; l < levels; l++) total += rest - l + 1;
+  for (let l = 1; l < levels; l++) m[l] = (0.3 * (rest - l + 1)) / total;
+  return m;
+}
+
+/** Expectation–maximisation for m (and lambda) with u fixed. */
+export function estimateM(
+  vectors: ComparisonVectors,
+  comparisons: readonly Comparison[],
+  u: number[][],
+  options: { maxIterations?: number; tolerance?: number; updateU?: boolean } = {},
+): { m: number[][]; u: number[][]; lambda: number; iterations: number } {
+  const maxIterations = options.maxIterations ?? 100;
+  const tolerance = options.tolerance ?? 1e-5;
+  const { patternLevels, patternCount, patterns, width } = vectors;
+  let m = comparisons.map((c) => initialM(c.levels.length));
+  let uu = u.map((row) => [...row]);
+  let lambda = 0.05;
+  const posterior = new Float64Array(patterns);
+  let iterations = 0;
+  for (; iterations < maxIterations; iterations++) {
+    const logPrior = Math.log(lambda / (1 - lambda));
+    const logRatio = m.map((mc, c) => mc.map((mv, l) => Math.log(mv / ((uu[c] as number[])[l] as number))));
+    for (let p = 0; p < patterns; p++) {
+      let score = logPrior;
+      for (let c = 0; c < width; c++) {
+        const level = patternLevels[p * width + c] as number;
+        if (level !== MISSING) score += (logRatio[c] as number[])[level] as number;
+      }
+      posterior[p] = 1 / (1 + Math.exp(-score));
+    }
+    const next = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
+    const nextU = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
+    let matched = 0;
+    let total = 0;
+    for (let p = 0; p < patterns; p++) {
+      const weight = (posterior[p] as number) * (patternCount[p] as number);
+      const nonWeight = (patternCount[p] as number) - weight;
+      matched += weight;
+      total += patternCount[p] as number;
+      for (let c = 0; c < width; c++) {
+        const level = patternLevels[p * width + c] as number;
+        if (level === MISSING) continue;
+        (next[c] as number[])[level] = ((next[c] as number[])[level] as number) + weight;
+        (nextU[c] as number[])[level] = ((nextU[c] as number[])[level] as number) + nonWeight;
+      }
+    }
+    if (options.updateU) {
+      uu = nextU.map((levelsSum, c) => {
+        const sum = levelsSum.reduce((a, b) => a + b, 0);
+        return levelsSum.map((v, l) => (sum > 0 ? Math.max(PROB_FLOOR, v / sum) : ((uu[c] as number[])[l] as number)));
+      });
+    }
+    let change = 0;
+    const normalised = next.map((levelsSum, c) => {
+      const sum = levelsSum.reduce((a, b) => a + b, 0);
+      return levelsSum.map((v, l) => {
+        const value = sum > 0 ? Math.max(PROB_FLOOR, v / sum) : ((m[c] as number[])[l] as number);
+        change = Math.max(change, Math.abs(value - ((m[c] as number[])[l] as number)));
+        return value;
+      });
+    });
+    m = normalised;
+    const nextLambda = Math.min(0.999, Math.max(1e-9, matched / Math.max(1, total)));
+    change = Math.max(change, Math.abs(nextLambda - lambda));
+    lambda = nextLambda;
+    if (change < tolerance) {
+      iterations++;
+      break;
+    }
+  }
+  return { m, u: uu, lambda, iterations };
+}
+
+export function trainModel(
+  comparisons: readonly Comparison[],
+  vectors: ComparisonVectors,
+  n: number,
+  options: { randomPairs?: number; source?: Uint8Array | undefined } = {},
+): FellegiSunterModel {
+  const { u, sampled } = estimateU(comparisons, n, options.randomPairs ?? 2_000_000, options.source);
+  const { m, u: uCandidates, lambda, iterations } = estimateM(vectors, comparisons, u, {
+    updateU: process.env.GH_UPDATE_U === '1',
+  });
+  const useU = process.env.GH_SCORE_U === 'em' ? uCandidates : u;
+  return {
+    comparisons: comparisons.map((c, k) => ({
+      name: c.name,
+      levels: c.levels,
+      m: m[k] as number[],
+      u: useU[k] as number[],
+      tfLevel: c.tfLevel,
+    })),
+    lambda,
+    emIterations: iterations,
+    randomPairsSampled: sampled,
+  };
+}
+
+/** log2(m/u) per comparison per level. */
+export function levelWeights(model: FellegiSunterModel): number[][] {
+  return model.comparisons.map((c) => c.m.map((mv, l) => Math.log2(mv / (c.u[l] as number))));
+}
+
+/** Frequency adjustment for an exact match on a value: log2(u_exact / tf(value)), bounded. */
+export function termFrequencyAdjustment(uExact: number, tf: number): number {
+  const adj = Math.log2(uExact / Math.max(tf, 1e-9));
+  return Math.max(-8, Math.min(8, adj));
+}
+
+export function log2OddsToProbability(log2Odds: number): number {
+  return 1 / (1 + 2 ** -log2Odds);
+}
+
+export function probabilityToLog2Odds(p: number): number {
+  return Math.log2(p / (1 - p));
+}
+
+/** Match probability of every candidate pair. */
+export function scorePairs(
+  model: FellegiSunterModel,
+  comparisons: readonly Comparison[],
+  vectors: ComparisonVectors,
+  left: Int32Array,
+  right: Int32Array,
+  count: number,
+): Float32Array {
+  const weights = levelWeights(model);
+  const prior = probabilityToLog2Odds(model.lambda);
+  const { patternLevels, patterns, width, patternOf } = vectors;
+  const base = new Float64Array(patterns);
+  const tfMask = new Uint32Array(patterns);
+  for (let p = 0; p < patterns; p++) {
+    let score = prior;
+    for (let c = 0; c < width; c++) {
+      const level = patternLevels[p * width + c] as number;
+      if (level === MISSING) continue;
+      score += (weights[c] as number[])[level] as number;
+      if (level === (comparisons[c] as Comparison).tfLevel) tfMask[p] = (tfMask[p] as number) | (1 << c);
+    }
+    base[p] = score;
+  }
+  const uExact = model.comparisons.map((c) => (c.tfLevel >= 0 ? (c.u[c.tfLevel] as number) : 1));
+  const out = new Float32Array(count);
+  for (let k = 0; k < count; k++) {
+    const p = patternOf[k] as number;
+    let score = base[p] as number;
+    let mask = tfMask[p] as number;
+    if (mask !== 0) {
+      const i = left[k] as number;
+      for (let c = 0; mask !== 0; c++, mask >>>= 1) {
+        if ((mask & 1) === 0) continue;
+        score += termFrequencyAdjustment(uExact[c] as number, (comparisons[c] as Comparison).termFrequency(i));
+      }
+    }
+    out[k] = log2OddsToProbability(score);
+  }
+  return out;
+}
+
+export type Decision = 'match' | 'review' | 'non-match';
+
+export type Thresholds = { match: number; review: number };
+
+export type WaterfallStep = {
+  comparison: string;
+  level: string;
+  levelIndex: number;
+  left: string;
+  right: string;
+  m: number | null;
+  u: number | null;
+  /** log2 Bayes factor of the level (0 when missing). */
+  log2BayesFactor: number;
+  /** Extra log2 Bayes factor from the shared value's frequency (exact levels only). */
+  termFrequencyAdjustment: number;
+};
+
+export type PairExplanation = {
+  left: number;
+  right: number;
+  priorProbability: number;
+  priorLog2Odds: number;
+  steps: WaterfallStep[];
+  finalLog2Odds: number;
+  matchProbability: number;
+  decision: Decision;
+};
+
+/** The weight waterfall of one pair: prior, each field's level and partial log2 Bayes factor, result. */
+export function explainPair(
+  model: FellegiSunterModel,
+  comparisons: readonly Comparison[],
+  i: number,
+  j: number,
+  thresholds: Thresholds,
+): PairExplanation {
+  const prior = probabilityToLog2Odds(model.lambda);
+  let total = prior;
+  const steps: WaterfallStep[] = comparisons.map((c, k) => {
+    const params = model.comparisons[k] as ComparisonParameters;
+    const level = c.compare(i, j);
+    if (level === MISSING) {
+      return {
+        comparison: c.name,
+        level: 'missing',
+        levelIndex: MISSING,
+        left: c.describe(i),
+        right: c.describe(j),
+        m: null,
+        u: null,
+        log2BayesFactor: 0,
+        termFrequencyAdjustment: 0,
+      };
+    }
+    const m = params.m[level] as number;
+    const u = params.u[level] as number;
+    const bf = Math.log2(m / u);
+    const tf =
+      level === c.tfLevel ? termFrequencyAdjustment(params.u[c.tfLevel] as number, c.termFrequency(i)) : 0;
+    total += bf + tf;
+    return {
+      comparison: c.name,
+      level: c.levels[level] as string,
+      levelIndex: level,
+      left: c.describe(i),
+      right: c.describe(j),
+      m,
+      u,
+      log2BayesFactor: bf,
+      termFrequencyAdjustment: tf,
+    };
+  });
+  const probability = log2OddsToProbability(total);
+  return {
+    left: i,
+    right: j,
+    priorProbability: model.lambda,
+    priorLog2Odds: prior,
+    steps,
+    finalLog2Odds: total,
+    matchProbability: probability,
+    decision: decide(probability, thresholds),
+  };
+}
+
+export function decide(probability: number, thresholds: Thresholds): Decision {
+  if (probability >= thresholds.match) return 'match';
+  if (probability >= thresholds.review) return 'review';
+  return 'non-match';
+}

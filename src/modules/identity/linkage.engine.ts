@@ -1,0 +1,397 @@
+import { type BlockingRule, type CandidatePairs, generateCandidatePairs } from './blocking.ts';
+import {
+  addressColumn,
+  addressComparison,
+  type Comparison,
+  dateColumn,
+  dateComparison,
+  emailComparison,
+  identifierComparison,
+  type NameFeatures,
+  nameComparison,
+  nameFeatures,
+  phoneComparison,
+  postcodeColumn,
+  postcodeComparison,
+  textComparison,
+  ValueDictionary,
+} from './comparisons.ts';
+import { bestProbabilityInCluster, type ClusteringMethod, clusterRecords, type ScoredPairs } from './clustering.ts';
+import {
+  compareCandidatePairs,
+  explainPair,
+  type FellegiSunterModel,
+  type PairExplanation,
+  scorePairs,
+  type Thresholds,
+  trainModel,
+} from './fellegi-sunter.ts';
+import { nameVariantGroups } from './name-variants.ts';
+import {
+  normaliseEmail,
+  normaliseIdentifier,
+  normaliseName,
+  normalisePhone,
+  normaliseText,
+} from './normalise.ts';
+
+export type LinkMode = 'dedupe' | 'link';
+
+export type NamedColumn = { name: string; values: readonly string[] };
+
+/** Raw column values per record (already aligned by record index); any may be absent. */
+export type LinkageColumns = {
+  given?: readonly string[] | undefined;
+  family?: readonly string[] | undefined;
+  dob?: readonly string[] | undefined;
+  postcode?: readonly string[] | undefined;
+  /** One string per record: the address columns joined with spaces. */
+  address?: readonly string[] | undefined;
+  phone?: readonly string[] | undefined;
+  email?: readonly string[] | undefined;
+  identifiers?: readonly NamedColumn[] | undefined;
+  extras?: readonly NamedColumn[] | undefined;
+};
+
+export type LinkageOptions = {
+  mode: LinkMode;
+  /** 0/1 per record: which list a record came from (required for 'link'). */
+  source?: Uint8Array | undefined;
+  thresholds?: Thresholds;
+  clustering?: ClusteringMethod;
+  /** Two-list linkage: each person at most once per list (default true in link mode). */
+  oneToOne?: boolean;
+  maxBlockSize?: number;
+  randomPairs?: number;
+  log?: (line: string) => void;
+};
+
+export type LinkageResult = {
+  /** Cluster label per record (0..k-1). */
+  labels: Int32Array;
+  /** Best link probability to another member of the record's cluster; 0 for singletons. */
+  bestProbability: Float32Array;
+  pairs: ScoredPairs;
+  blocking: CandidatePairs;
+  model: FellegiSunterModel;
+  comparisons: Comparison[];
+  thresholds: Thresholds;
+  timingsMs: Record<'prepare' | 'blocking' | 'compare' | 'train' | 'score' | 'cluster', number>;
+  explain(i: number, j: number): PairExplanation;
+};
+
+export const DEFAULT_THRESHOLDS: Thresholds = { match: 0.9, review: 0.5 };
+
+type NameKeys = { phonetic: string[]; initial: string; text: string };
+
+function nameKeys(features: NameFeatures, record: number, table: 'forenames' | 'surnames'): NameKeys | null {
+  const id = features.dict.ids[record] as number;
+  if (id < 0) return null;
+  const text = features.dict.values[id] as string;
+  const [primary, secondary] = features.codes[id] as [string, string];
+  const phonetic = [primary || text.slice(0, 3)];
+  if (secondary && secondary !== primary) phonetic.push(secondary);
+  for (const g of nameVariantGroups(text, table)) phonetic.push(`~${g}`);
+  const first = text.split(' ')[0] as string;
+  if (first !== text) for (const g of nameVariantGroups(first, table)) phonetic.push(`~${g}`);
+  return { phonetic, initial: text.charAt(0), text };
+}
+
+/** Progress lines at most every two seconds, so a long run shows life without flooding stderr. */
+function throttled(log: (line: string) => void): (line: string) => void {
+  let last = 0;
+  return (line) => {
+    const now = performance.now();
+    if (now - last < 2000) return;
+    last = now;
+    log(line);
+  };
+}
+
+export function linkRecords(count: number, columns: LinkageColumns, options: LinkageOptions): LinkageResult {
+  const log = options.log ?? (() => {});
+  const progress = throttled(log);
+  const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
+  const source = options.mode === 'link' ? options.source : undefined;
+  if (options.mode === 'link' && !source) throw new Error('link mode needs a source per record');
+  const timings = { prepare: 0, blocking: 0, compare: 0, train: 0, score: 0, cluster: 0 };
+  let clock = performance.now();
+  const lap = (phase: keyof typeof timings): number => {
+    const now = performance.now();
+    timings[phase] = now - clock;
+    clock = now;
+    return timings[phase];
+  };
+
+  // ---- prepare: normalise once, intern values, precompute per-value features
+  const comparisons: Comparison[] = [];
+  const given = columns.given ? nameFeatures(columns.given.map(normaliseName)) : null;
+  const family = columns.family ? nameFeatures(columns.family.map(normaliseName)) : null;
+  if (given) comparisons.push(nameComparison('given_name', given, family, 'forenames'));
+  if (family) comparisons.push(nameComparison('family_name', family, given, 'surnames'));
+  const dob = columns.dob ? dateColumn(columns.dob) : null;
+  if (dob) comparisons.push(dateComparison('date_of_birth', dob));
+  const postcode = columns.postcode ? postcodeColumn(columns.postcode) : null;
+  if (postcode) comparisons.push(postcodeComparison('postcode', postcode));
+  const address = columns.address ? addressColumn(columns.address.map(normaliseText)) : null;
+  if (address) comparisons.push(addressComparison('address', address));
+  const phone = columns.phone ? new ValueDictionary(columns.phone.map(normalisePhone)) : null;
+  if (phone) comparisons.push(phoneComparison('phone', phone));
+  const email = columns.email ? new ValueDictionary(columns.email.map(normaliseEmail)) : null;
+  if (email) comparisons.push(emailComparison('email', email));
+  const identifiers = (columns.identifiers ?? []).map((c) => ({
+    name: c.name,
+    dict: new ValueDictionary(c.values.map(normaliseIdentifier)),
+  }));
+  for (const c of identifiers) comparisons.push(identifierComparison(c.name, c.dict, 'identifier'));
+  const extras = (columns.extras ?? []).map((c) => ({
+    name: c.name,
+    dict: new ValueDictionary(c.values.map(normaliseText)),
+  }));
+  for (const c of extras) comparisons.push(textComparison(c.name, c.dict));
+  if (comparisons.length === 0) throw new Error('no columns to compare');
+  log(`prepare: ${count} records, ${comparisons.length} comparisons (${comparisons.map((c) => c.name).join(', ')}) in ${lap('prepare').toFixed(0)} ms`);
+
+  // ---- blocking
+  const rules = blockingRules(count, { given, family, dob, postcode, address, phone, email, identifiers, extras });
+  const sortKey = (r: number): string => {
+    const g = given ? (given.dict.values[given.dict.ids[r] as number] ?? '') : '';
+    const f = family ? (family.dict.values[family.dict.ids[r] as number] ?? '') : '';
+    const d = dob ? String(dob.packed[r]) : '';
+    return `${f}|${g}|${d}`;
+  };
+  const blocking = generateCandidatePairs(count, rules, {
+    source,
+    maxBlockSize: options.maxBlockSize ?? 300,
+    window: 15,
+    sortKey,
+    onProgress: (done, total, pairs) => progress(`blocking: ${done}/${total} records, ${pairs} candidate pairs`),
+  });
+  const blockingMs = lap('blocking');
+  const comparable = source
+    ? countSources(source)[0] * countSources(source)[1]
+    : (count * (count - 1)) / 2;
+  log(
+    `blocking: ${blocking.count} candidate pairs (${((100 * blocking.count) / Math.max(1, comparable)).toFixed(3)}% of all pairs) in ${blockingMs.toFixed(0)} ms`,
+  );
+  for (const r of blocking.rules) {
+    log(`  rule ${r.rule}: ${r.blocks} blocks, ${r.oversizedBlocks} windowed, ${r.newPairs} new pairs`);
+  }
+
+  // ---- compare
+  const compareStart = performance.now();
+  const vectors = compareCandidatePairs(comparisons, blocking.left, blocking.right, blocking.count, (done, total) => {
+    const secs = (performance.now() - compareStart) / 1000;
+    progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
+  });
+  const compareMs = lap('compare');
+  log(
+    `compare: ${blocking.count} pairs, ${vectors.patterns} distinct patterns, ${Math.round(blocking.count / Math.max(compareMs / 1000, 1e-3))} pairs/s`,
+  );
+
+  // ---- train
+  const model = trainModel(comparisons, vectors, count, { randomPairs: options.randomPairs, source });
+  log(
+    `train: u from ${model.randomPairsSampled} random pairs, m by EM in ${model.emIterations} iterations, prior ${model.lambda.toExponential(3)} (${lap('train').toFixed(0)} ms)`,
+  );
+
+  // ---- score and cluster
+  const probability = scorePairs(model, comparisons, vectors, blocking.left, blocking.right, blocking.count);
+  const pairs: ScoredPairs = { left: blocking.left, right: blocking.right, probability, count: blocking.count };
+  let matches = 0;
+  let reviews = 0;
+  for (let k = 0; k < pairs.count; k++) {
+    const p = probability[k] as number;
+    if (p >= thresholds.match) matches++;
+    else if (p >= thresholds.review) reviews++;
+  }
+  log(`score: ${matches} pairs >= ${thresholds.match} (match), ${reviews} for review (${lap('score').toFixed(0)} ms)`);
+  const labels = clusterRecords(count, pairs, {
+    method: options.clustering ?? 'bridge-check',
+    threshold: thresholds.match,
+    source,
+    oneToOne: options.oneToOne ?? options.mode === 'link',
+  });
+  const bestProbability = bestProbabilityInCluster(count, pairs, labels);
+  let clusters = 0;
+  for (let r = 0; r < count; r++) clusters = Math.max(clusters, (labels[r] as number) + 1);
+  log(`cluster: ${clusters} clusters from ${count} records (${lap('cluster').toFixed(0)} ms)`);
+
+  return {
+    labels,
+    bestProbability,
+    pairs,
+    blocking,
+    model,
+    comparisons,
+    thresholds,
+    timingsMs: timings,
+    explain: (i, j) => explainPair(model, comparisons, i, j, thresholds),
+  };
+}
+
+function countSources(source: Uint8Array): [number, number] {
+  let a = 0;
+  for (let r = 0; r < source.length; r++) if (source[r] === 0) a++;
+  return [a, source.length - a];
+}
+
+type PreparedColumns = {
+  given: NameFeatures | null;
+  family: NameFeatures | null;
+  dob: ReturnType<typeof dateColumn> | null;
+  postcode: ReturnType<typeof postcodeColumn> | null;
+  address: ReturnType<typeof addressColumn> | null;
+  phone: ValueDictionary | null;
+  email: ValueDictionary | null;
+  identifiers: { name: string; dict: ValueDictionary }[];
+  extras: { name: string; dict: ValueDictionary }[];
+};
+
+/**
+ * Blocking passes. Each catches true pairs the others miss: phonetic names survive a typo in
+ * the date of birth; date of birth + initial survives typos in both names; postcode rules
+ * survive a missing date of birth; identifiers and contact details catch name changes.
+ */
+function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
+  const rules: BlockingRule[] = [];
+  const gk = c.given ? Array.from({ length: count }, (_, r) => nameKeys(c.given as NameFeatures, r, 'forenames')) : [];
+  const fk = c.family ? Array.from({ length: count }, (_, r) => nameKeys(c.family as NameFeatures, r, 'surnames')) : [];
+  const dobKey = (r: number): string | null => {
+    if (!c.dob) return null;
+    const p = c.dob.packed[r] as number;
+    if (p < 0) return null;
+    const y = Math.floor(p / 10000);
+    const m = Math.floor(p / 100) % 100;
+    const d = p % 100;
+    if (y === 0 || m === 0 || d === 0) return null;
+    // Day and month sorted so a transposed date lands in the same block.
+    return `${y}-${Math.min(m, d)}-${Math.max(m, d)}`;
+  };
+  const dobKeys = Array.from({ length: count }, (_, r) => dobKey(r));
+  const pc = c.postcode;
+  const pcKey = (r: number): string | null => {
+    if (!pc) return null;
+    const id = pc.dict.ids[r] as number;
+    return id < 0 ? null : (pc.dict.values[id] as string);
+  };
+
+  if (c.given && c.family) {
+    rules.push({
+      name: 'phonetic given + phonetic family (either order)',
+      keys: (r) => {
+        const g = gk[r];
+        const f = fk[r];
+        if (!g || !f) return null;
+        const keys: string[] = [];
+        for (const a of g.phonetic) for (const b of f.phonetic) keys.push(a < b ? `${a}|${b}` : `${b}|${a}`);
+        return keys;
+      },
+    });
+    rules.push({
+      name: 'initial + phonetic of the other name',
+      keys: (r) => {
+        const g = gk[r];
+        const f = fk[r];
+        if (!g || !f) return null;
+        const keys: string[] = [];
+        for (const b of f.phonetic) keys.push(`g${g.initial}|${b}`);
+        for (const a of g.phonetic) keys.push(`f${f.initial}|${a}`);
+        return keys;
+      },
+    });
+  }
+  if (c.dob) {
+    const withDob = (name: string, part: (r: number) => string | readonly string[] | null): void => {
+      rules.push({
+        name,
+        keys: (r) => {
+          const d = dobKeys[r];
+          if (!d) return null;
+          const p = part(r);
+          if (p === null) return null;
+          return typeof p === 'string' ? `${d}|${p}` : p.map((x) => `${d}|${x}`);
+        },
+      });
+    };
+    if (c.family) withDob('date of birth + phonetic family', (r) => fk[r]?.phonetic ?? null);
+    if (c.given) withDob('date of birth + phonetic given', (r) => gk[r]?.phonetic ?? null);
+    if (c.given || c.family) {
+      withDob('date of birth + an initial', (r) => {
+        const keys: string[] = [];
+        const g = gk[r];
+        const f = fk[r];
+        if (g) keys.push(`g${g.initial}`);
+        if (f) keys.push(`f${f.initial}`);
+        if (g && f) keys.push(`g${f.initial}`, `f${g.initial}`);
+        return keys.length > 0 ? keys : null;
+      });
+    }
+    if (c.postcode) {
+      withDob('date of birth + postcode district', (r) => {
+        const id = (c.postcode as NonNullable<typeof c.postcode>).district[r] as number;
+        return id < 0 ? null : String(id);
+      });
+    }
+    if (!c.given && !c.family) withDob('date of birth', () => '');
+  }
+  if (c.postcode && (c.given || c.family)) {
+    rules.push({
+      name: 'postcode + an initial',
+      keys: (r) => {
+        const p = pcKey(r);
+        if (!p) return null;
+        const keys: string[] = [];
+        const g = gk[r];
+        const f = fk[r];
+        if (g) keys.push(`${p}|g${g.initial}`);
+        if (f) keys.push(`${p}|f${f.initial}`);
+        return keys.length > 0 ? keys : null;
+      },
+    });
+  }
+  if (c.address && (c.given || c.family)) {
+    // The two rarest address tokens (house name, street) with a phonetic name.
+    const rare = c.address.tokens.map((tokens) =>
+      Array.from(tokens)
+        .sort((a, b) => (c.address?.tokenWeight[b] as number) - (c.address?.tokenWeight[a] as number))
+        .slice(0, 2)
+        .map((t) => c.address?.tokenText[t] as string),
+    );
+    rules.push({
+      name: 'rare address token + phonetic name',
+      keys: (r) => {
+        const id = c.address?.dict.ids[r] as number;
+        if (id < 0) return null;
+        const keys: string[] = [];
+        const names = [...(fk[r]?.phonetic ?? []), ...(gk[r]?.phonetic ?? [])];
+        for (const t of rare[id] as string[]) for (const n of names) keys.push(`${t}|${n}`);
+        return keys.length > 0 ? keys : null;
+      },
+    });
+  }
+  const exact = (name: string, dict: ValueDictionary | null): void => {
+    if (!dict) return;
+    rules.push({ name, keys: (r) => ((dict.ids[r] as number) < 0 ? null : String(dict.ids[r])) });
+  };
+  exact('email', c.email);
+  exact('phone', c.phone);
+  for (const id of c.identifiers) exact(`identifier ${id.name}`, id.dict);
+  for (const x of c.extras) {
+    if (!c.family && !c.given) continue;
+    rules.push({
+      name: `${x.name} + phonetic family`,
+      keys: (r) => {
+        const id = x.dict.ids[r] as number;
+        const f = fk[r] ?? gk[r];
+        if (id < 0 || !f) return null;
+        return f.phonetic.map((p) => `${id}|${p}`);
+      },
+    });
+  }
+  if (rules.length === 0 && c.postcode) rules.push({ name: 'postcode', keys: (r) => pcKey(r) });
+  if (rules.length === 0 && c.address) {
+    rules.push({ name: 'address', keys: (r) => ((c.address?.dict.ids[r] as number) < 0 ? null : String(c.address?.dict.ids[r])) });
+  }
+  return rules;
+}
