@@ -8,6 +8,8 @@ export type BlockingKey = string | readonly string[] | null;
 
 export type BlockingRule = {
   readonly name: string;
+  /** Comparisons this rule forces to agree; EM ignores them on the pairs the rule found. */
+  readonly fields: readonly string[];
   keys(record: number): BlockingKey;
 };
 
@@ -28,6 +30,8 @@ export type RuleStats = { rule: string; blocks: number; oversizedBlocks: number;
 export type CandidatePairs = {
   left: Int32Array;
   right: Int32Array;
+  /** Index of the first rule that produced each pair. */
+  ruleOf: Uint8Array;
   count: number;
   rules: RuleStats[];
 };
@@ -70,7 +74,10 @@ function indexRule(rule: BlockingRule, n: number, maxBlock: number, sortKey: (r:
   const blocks = blockOf.size;
   blockOf.clear();
   const blockStart = new Int32Array(blocks + 1);
-  for (let e = 0; e < entryBlock.length; e++) blockStart[(entryBlock[e] as number) + 1]++;
+  for (let e = 0; e < entryBlock.length; e++) {
+    const b = (entryBlock[e] as number) + 1;
+    blockStart[b] = (blockStart[b] as number) + 1;
+  }
   for (let b = 0; b < blocks; b++) blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number);
   const fill = blockStart.slice(0, blocks);
   const members = new Int32Array(entryBlock.length);
@@ -119,19 +126,24 @@ function indexRule(rule: BlockingRule, n: number, maxBlock: number, sortKey: (r:
 class PairBuffer {
   left = new Int32Array(1 << 16);
   right = new Int32Array(1 << 16);
+  rule = new Uint8Array(1 << 16);
   count = 0;
-  push(i: number, j: number): void {
+  push(i: number, j: number, rule: number): void {
     if (this.count === this.left.length) {
-      const grow = (a: Int32Array): Int32Array => {
-        const b = new Int32Array(a.length * 2);
-        b.set(a);
-        return b;
-      };
-      this.left = grow(this.left);
-      this.right = grow(this.right);
+      const size = this.left.length * 2;
+      const left = new Int32Array(size);
+      left.set(this.left);
+      this.left = left;
+      const right = new Int32Array(size);
+      right.set(this.right);
+      this.right = right;
+      const ruleOf = new Uint8Array(size);
+      ruleOf.set(this.rule);
+      this.rule = ruleOf;
     }
     this.left[this.count] = i;
     this.right[this.count] = j;
+    this.rule[this.count] = rule;
     this.count++;
   }
 }
@@ -177,12 +189,12 @@ export function generateCandidatePairs(
           if (j <= i || seen[j] === i) continue;
           if (source && source[j] === si) continue;
           seen[j] = i;
-          out.push(i, j);
+          out.push(i, j, k);
         }
       }
       (stats[k] as RuleStats).newPairs += out.count - before;
     }
     if (options.onProgress && (i + 1) % progressEvery === 0) options.onProgress(i + 1, n, out.count);
   }
-  return { left: out.left, right: out.right, count: out.count, rules: stats };
+  return { left: out.left, right: out.right, ruleOf: out.rule, count: out.count, rules: stats };
 }

@@ -3,7 +3,7 @@
  * together even when A and C clearly differ. The alternatives here resist that in different ways;
  * bench/identity.ts measures them and docs/identity-linkage.md records which won.
  */
-export type ClusteringMethod = 'components' | 'bridge-check' | 'best-link' | 'average-link';
+export type ClusteringMethod = 'components' | 'bridge-check' | 'evidence-check' | 'best-link' | 'average-link';
 
 export type ScoredPairs = {
   left: Int32Array;
@@ -82,6 +82,8 @@ export function clusterRecords(n: number, pairs: ScoredPairs, options: Clusterin
       return components(n, pairs, options);
     case 'bridge-check':
       return bridgeCheck(n, pairs, options);
+    case 'evidence-check':
+      return evidenceCheck(n, pairs, options);
     case 'best-link':
       return bestLink(n, pairs, options);
     case 'average-link':
@@ -234,6 +236,79 @@ function findWeakBridge(edgeList: number[], pairs: ScoredPairs, strong: number):
     }
   }
   return best;
+}
+
+/**
+ * Connected components, then inside every component of three or more records rebuild it
+ * greedily: strongest edges first, two groups merge only when the summed evidence over all
+ * their scored cross pairs (log2 odds, each capped) is at least the link threshold's. One
+ * strong link between two groups whose other members clearly differ no longer chains them.
+ */
+function evidenceCheck(n: number, pairs: ScoredPairs, options: ClusteringOptions): Int32Array {
+  const labels = components(n, pairs, options);
+  const size = new Int32Array(n);
+  for (let r = 0; r < n; r++) size[labels[r] as number]++;
+  const byComponent = new Map<number, number[]>();
+  for (let k = 0; k < pairs.count; k++) {
+    const a = pairs.left[k] as number;
+    const label = labels[a] as number;
+    if ((size[label] as number) < 3 || labels[pairs.right[k] as number] !== label) continue;
+    const list = byComponent.get(label);
+    if (list) list.push(k);
+    else byComponent.set(label, [k]);
+  }
+  const uf = new UnionFind(n);
+  const merge = makeMerger(n, options);
+  const cap = 12;
+  const need = Math.log2(options.threshold / (1 - options.threshold));
+  const evidence = (k: number): number => {
+    const p = Math.min(Math.max(pairs.probability[k] as number, 1e-9), 1 - 1e-9);
+    return Math.max(-cap, Math.min(cap, Math.log2(p / (1 - p))));
+  };
+  for (let k = 0; k < pairs.count; k++) {
+    const a = pairs.left[k] as number;
+    const label = labels[a] as number;
+    if ((size[label] as number) >= 3) continue;
+    if ((pairs.probability[k] as number) >= options.threshold) merge(uf, a, pairs.right[k] as number);
+  }
+  for (const list of byComponent.values()) {
+    const neighbours = new Map<number, Map<number, number>>();
+    for (const k of list) {
+      const a = pairs.left[k] as number;
+      const b = pairs.right[k] as number;
+      const e = evidence(k);
+      (neighbours.get(a) ?? neighbours.set(a, new Map()).get(a) as Map<number, number>).set(b, e);
+      (neighbours.get(b) ?? neighbours.set(b, new Map()).get(b) as Map<number, number>).set(a, e);
+    }
+    const members = new Map<number, number[]>();
+    const groupOf = (r: number): number[] => members.get(uf.find(r)) ?? [r];
+    const ordered = list
+      .filter((k) => (pairs.probability[k] as number) >= options.threshold)
+      .sort((x, y) => (pairs.probability[y] as number) - (pairs.probability[x] as number));
+    for (const k of ordered) {
+      const a = pairs.left[k] as number;
+      const b = pairs.right[k] as number;
+      const ra = uf.find(a);
+      const rb = uf.find(b);
+      if (ra === rb) continue;
+      const ga = groupOf(a);
+      const gb = groupOf(b);
+      const inB = new Set(gb);
+      let total = 0;
+      for (const x of ga) {
+        const adj = neighbours.get(x);
+        if (!adj) continue;
+        for (const [y, e] of adj) if (inB.has(y)) total += e;
+      }
+      if (total < need) continue;
+      if (!merge(uf, ra, rb)) continue;
+      const root = uf.find(a);
+      members.delete(ra);
+      members.delete(rb);
+      members.set(root, [...ga, ...gb]);
+    }
+  }
+  return labelsFrom(uf, n);
 }
 
 /** Each record keeps only its single strongest edge; clusters are the union of those links. */

@@ -79,12 +79,12 @@ export function nameFeatures(normalised: readonly string[]): NameFeatures {
 
 const NAME_LEVELS = [
   'exact',
+  'jaro-winkler>=0.92 or a shared name',
   'nickname/variant',
-  'jaro-winkler>=0.92',
   'double-metaphone',
   'jaro-winkler>=0.80',
   'initial',
-  'swapped with other name',
+  'matches the other name field',
   'else',
 ] as const;
 
@@ -121,22 +121,26 @@ export function nameComparison(
       if (sa.length === 1 || sb.length === 1) {
         if (sa.charCodeAt(0) === sb.charCodeAt(0)) return 5;
       } else {
-        if (areNameVariants(sa, sb, table)) return 1;
         const jw = jaroWinkler(sa, sb);
-        if (jw >= 0.92) return 2;
+        if (jw >= 0.92) return 1;
         const ta = own.tokens[a] as string[];
         const tb = own.tokens[b] as string[];
-        if ((ta.length > 1 || tb.length > 1) && sharesToken(ta, tb)) return 2;
+        if ((ta.length > 1 || tb.length > 1) && sharesToken(ta, tb)) return 1;
+        if (areNameVariants(sa, sb, table)) return 2;
         if (metaphoneMatch(own.codes[a] as [string, string], own.codes[b] as [string, string])) return 3;
         if (jw >= 0.8) return 4;
       }
       if (other) {
+        // Name written in the other field: a full given/family swap, or one side filled in only
+        // one field with the wrong name ("moore, oscar" against "oscar, —").
         const oa = other.dict.ids[i] as number;
         const ob = other.dict.ids[j] as number;
-        if (oa >= 0 && ob >= 0) {
-          const va = other.dict.values[oa] as string;
-          const vb = other.dict.values[ob] as string;
+        const va = oa >= 0 ? (other.dict.values[oa] as string) : null;
+        const vb = ob >= 0 ? (other.dict.values[ob] as string) : null;
+        if (va !== null && vb !== null) {
           if (close(sa, vb) && close(va, sb)) return 6;
+        } else if ((vb !== null && close(sa, vb)) || (va !== null && close(va, sb))) {
+          return 6;
         }
       }
       return 7;
@@ -222,7 +226,8 @@ export function dateComparison(name: string, column: DateColumn): Comparison {
         if (ya === 0 || yb === 0) return agree === shared ? 2 : 6;
       }
       const gap = Math.abs(dayNumber(ya, ma, da) - dayNumber(yb, mb, db));
-      if (gap <= 366) return 4;
+      // A little over a year, so 1993-03-27 against 1994-03-28 still counts as "about a year".
+      if (gap <= 400) return 4;
       if (gap <= 3653) return 5;
       return 6;
     },
@@ -347,6 +352,7 @@ export function addressComparison(name: string, column: AddressColumn): Comparis
       let wa = 0;
       let wb = 0;
       let shared = 0;
+      let exactTokens = 0;
       for (let x = 0; x < tb.length; x++) wb += tokenWeight[tb[x] as number] as number;
       for (let x = 0; x < ta.length; x++) {
         const t = ta[x] as number;
@@ -356,18 +362,21 @@ export function addressComparison(name: string, column: AddressColumn): Comparis
         for (let y = 0; y < tb.length; y++) {
           const u = tb[y] as number;
           if (u === t) {
-            best = 1;
+            best = w;
+            exactTokens++;
             break;
           }
           const s = tokenText[t] as string;
           const v = tokenText[u] as string;
-          // Typos in words count; numbers must agree exactly.
-          if (s.length >= 4 && v.length >= 4 && s.charCodeAt(0) > 57 && jaroWinkler(s, v) >= 0.9) best = 0.8;
+          // Typos in words count (weighted by the commoner spelling); numbers must agree exactly.
+          if (s.length >= 4 && v.length >= 4 && s.charCodeAt(0) > 57 && jaroWinkler(s, v) >= 0.9) {
+            best = Math.max(best, 0.8 * Math.min(w, tokenWeight[u] as number));
+          }
         }
-        shared += best * Math.min(w, tokenWeight[t] as number);
+        shared += best;
       }
+      if (exactTokens === ta.length && exactTokens === tb.length) return 0;
       const sim = (2 * shared) / (wa + wb || 1);
-      if (sim >= 0.999) return 0;
       if (sim >= 0.8) return 1;
       if (sim >= 0.5) return 2;
       if (sim >= 0.25) return 3;

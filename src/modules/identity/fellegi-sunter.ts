@@ -16,8 +16,10 @@ export type ComparisonParameters = {
 
 export type FellegiSunterModel = {
   comparisons: ComparisonParameters[];
-  /** Prior P(match) for a candidate pair (estimated by EM). */
+  /** Prior P(match) for two records drawn at random: EM's candidate-pair rate scaled by the blocking ratio. */
   lambda: number;
+  /** P(match) among candidate pairs, as EM estimated it. */
+  candidateLambda: number;
   emIterations: number;
   randomPairsSampled: number;
 };
@@ -28,6 +30,8 @@ export type ComparisonVectors = {
   /** Level per comparison per pattern (MISSING = -1), row-major. */
   patternLevels: Int8Array;
   patternCount: Float64Array;
+  /** Blocking rule that found the pattern's pairs (EM masks the fields that rule forced). */
+  patternRule: Uint8Array;
   patterns: number;
   width: number;
 };
@@ -45,6 +49,7 @@ export function seededRandom(seed: number): () => number {
 }
 
 const PROB_FLOOR = 1e-6;
+const M_PSEUDO_COUNT = 10;
 
 /** u probabilities from random record pairs (cross-source only when linking two lists). */
 export function estimateU(
@@ -66,7 +71,9 @@ export function estimateU(
     sampled++;
     for (let c = 0; c < comparisons.length; c++) {
       const level = (comparisons[c] as Comparison).compare(i, j);
-      if (level !== MISSING) (counts[c] as Float64Array)[level]++;
+      if (level === MISSING) continue;
+      const row = counts[c] as Float64Array;
+      row[level] = (row[level] as number) + 1;
     }
   };
   if (exhaustive) {
@@ -104,6 +111,7 @@ export function compareCandidatePairs(
   comparisons: readonly Comparison[],
   left: Int32Array,
   right: Int32Array,
+  ruleOf: Uint8Array,
   count: number,
   onProgress?: (done: number, total: number) => void,
 ): ComparisonVectors {
@@ -113,12 +121,14 @@ export function compareCandidatePairs(
   const index = new Map<number, number>();
   const levelsList: number[] = [];
   const countList: number[] = [];
+  const ruleList: number[] = [];
   const levels = new Int8Array(width);
   const step = Math.max(1, Math.floor(count / 20));
   for (let p = 0; p < count; p++) {
     const i = left[p] as number;
     const j = right[p] as number;
-    let key = 0;
+    const rule = ruleOf[p] as number;
+    let key = rule;
     for (let c = 0; c < width; c++) {
       const level = (comparisons[c] as Comparison).compare(i, j);
       levels[c] = level;
@@ -130,6 +140,7 @@ export function compareCandidatePairs(
       index.set(key, pattern);
       for (let c = 0; c < width; c++) levelsList.push(levels[c] as number);
       countList.push(0);
+      ruleList.push(rule);
     }
     countList[pattern] = (countList[pattern] as number) + 1;
     patternOf[p] = pattern;
@@ -139,6 +150,7 @@ export function compareCandidatePairs(
     patternOf,
     patternLevels: Int8Array.from(levelsList),
     patternCount: Float64Array.from(countList),
+    patternRule: Uint8Array.from(ruleList),
     patterns: countList.length,
     width,
   };
@@ -160,54 +172,58 @@ export function estimateM(
   vectors: ComparisonVectors,
   comparisons: readonly Comparison[],
   u: number[][],
-  options: { maxIterations?: number; tolerance?: number; updateU?: boolean } = {},
-): { m: number[][]; u: number[][]; lambda: number; iterations: number } {
+  options: { maxIterations?: number; tolerance?: number; ruleMasks?: readonly Uint8Array[] } = {},
+): { m: number[][]; lambda: number; iterations: number } {
   const maxIterations = options.maxIterations ?? 100;
   const tolerance = options.tolerance ?? 1e-5;
-  const { patternLevels, patternCount, patterns, width } = vectors;
-  let m = comparisons.map((c) => initialM(c.levels.length));
-  let uu = u.map((row) => [...row]);
+  const { patternLevels, patternCount, patterns, width, patternRule } = vectors;
+  // A level counts in EM unless missing or forced by the pattern's blocking rule.
+  const used = new Int8Array(patterns * width);
+  for (let p = 0; p < patterns; p++) {
+    const mask = options.ruleMasks?.[patternRule[p] as number];
+    for (let c = 0; c < width; c++) {
+      const level = patternLevels[p * width + c] as number;
+      used[p * width + c] = level === MISSING || (mask && mask[c] === 1) ? MISSING : level;
+    }
+  }
+  const priorM = comparisons.map((c) => initialM(c.levels.length));
+  let m = priorM.map((row) => [...row]);
   let lambda = 0.05;
   const posterior = new Float64Array(patterns);
   let iterations = 0;
   for (; iterations < maxIterations; iterations++) {
     const logPrior = Math.log(lambda / (1 - lambda));
-    const logRatio = m.map((mc, c) => mc.map((mv, l) => Math.log(mv / ((uu[c] as number[])[l] as number))));
+    const logRatio = m.map((mc, c) => mc.map((mv, l) => Math.log(mv / ((u[c] as number[])[l] as number))));
     for (let p = 0; p < patterns; p++) {
       let score = logPrior;
       for (let c = 0; c < width; c++) {
-        const level = patternLevels[p * width + c] as number;
+        const level = used[p * width + c] as number;
         if (level !== MISSING) score += (logRatio[c] as number[])[level] as number;
       }
       posterior[p] = 1 / (1 + Math.exp(-score));
     }
     const next = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
-    const nextU = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
     let matched = 0;
     let total = 0;
     for (let p = 0; p < patterns; p++) {
       const weight = (posterior[p] as number) * (patternCount[p] as number);
-      const nonWeight = (patternCount[p] as number) - weight;
       matched += weight;
       total += patternCount[p] as number;
       for (let c = 0; c < width; c++) {
-        const level = patternLevels[p * width + c] as number;
+        const level = used[p * width + c] as number;
         if (level === MISSING) continue;
         (next[c] as number[])[level] = ((next[c] as number[])[level] as number) + weight;
-        (nextU[c] as number[])[level] = ((nextU[c] as number[])[level] as number) + nonWeight;
       }
-    }
-    if (options.updateU) {
-      uu = nextU.map((levelsSum, c) => {
-        const sum = levelsSum.reduce((a, b) => a + b, 0);
-        return levelsSum.map((v, l) => (sum > 0 ? Math.max(PROB_FLOOR, v / sum) : ((uu[c] as number[])[l] as number)));
-      });
     }
     let change = 0;
     const normalised = next.map((levelsSum, c) => {
       const sum = levelsSum.reduce((a, b) => a + b, 0);
+      const prior = priorM[c] as number[];
       return levelsSum.map((v, l) => {
-        const value = sum > 0 ? Math.max(PROB_FLOOR, v / sum) : ((m[c] as number[])[l] as number);
+        // Dirichlet smoothing towards the starting guess: a level seen among only a handful
+        // of matches (surname variants, say) keeps a sensible weight instead of collapsing to 0.
+        const smoothed = (v + M_PSEUDO_COUNT * (prior[l] as number)) / (sum + M_PSEUDO_COUNT);
+        const value = sum > 0 ? Math.max(PROB_FLOOR, smoothed) : ((m[c] as number[])[l] as number);
         change = Math.max(change, Math.abs(value - ((m[c] as number[])[l] as number)));
         return value;
       });
@@ -221,29 +237,39 @@ export function estimateM(
       break;
     }
   }
-  return { m, u: uu, lambda, iterations };
+  return { m, lambda, iterations };
 }
+
+export type TrainingOptions = {
+  randomPairs?: number | undefined;
+  source?: Uint8Array | undefined;
+  /** Per blocking rule, 1 for each comparison the rule forces to agree. */
+  ruleMasks?: readonly Uint8Array[];
+  /** Number of pairs blocking could have produced (n(n-1)/2, or n1*n2 when linking). */
+  comparablePairs: number;
+  candidatePairs: number;
+};
 
 export function trainModel(
   comparisons: readonly Comparison[],
   vectors: ComparisonVectors,
   n: number,
-  options: { randomPairs?: number; source?: Uint8Array | undefined } = {},
+  options: TrainingOptions,
 ): FellegiSunterModel {
   const { u, sampled } = estimateU(comparisons, n, options.randomPairs ?? 2_000_000, options.source);
-  const { m, u: uCandidates, lambda, iterations } = estimateM(vectors, comparisons, u, {
-    updateU: process.env.GH_UPDATE_U === '1',
-  });
-  const useU = process.env.GH_SCORE_U === 'em' ? uCandidates : u;
+  const { m, lambda, iterations } = estimateM(vectors, comparisons, u, { ruleMasks: options.ruleMasks ?? [] });
+  // Candidate pairs hold (nearly) all matches, so matches = lambda * candidates; over all pairs:
+  const randomLambda = Math.min(0.5, Math.max(1e-12, (lambda * options.candidatePairs) / Math.max(1, options.comparablePairs)));
   return {
     comparisons: comparisons.map((c, k) => ({
       name: c.name,
       levels: c.levels,
       m: m[k] as number[],
-      u: useU[k] as number[],
+      u: u[k] as number[],
       tfLevel: c.tfLevel,
     })),
-    lambda,
+    lambda: randomLambda,
+    candidateLambda: lambda,
     emIterations: iterations,
     randomPairsSampled: sampled,
   };

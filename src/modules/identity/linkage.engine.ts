@@ -180,7 +180,7 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
 
   // ---- compare
   const compareStart = performance.now();
-  const vectors = compareCandidatePairs(comparisons, blocking.left, blocking.right, blocking.count, (done, total) => {
+  const vectors = compareCandidatePairs(comparisons, blocking.left, blocking.right, blocking.ruleOf, blocking.count, (done, total) => {
     const secs = (performance.now() - compareStart) / 1000;
     progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
   });
@@ -190,9 +190,16 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   );
 
   // ---- train
-  const model = trainModel(comparisons, vectors, count, { randomPairs: options.randomPairs, source });
+  const ruleMasks = rules.map((rule) => Uint8Array.from(comparisons, (c) => (rule.fields.includes(c.name) ? 1 : 0)));
+  const model = trainModel(comparisons, vectors, count, {
+    randomPairs: options.randomPairs,
+    source,
+    ruleMasks,
+    comparablePairs: comparable,
+    candidatePairs: blocking.count,
+  });
   log(
-    `train: u from ${model.randomPairsSampled} random pairs, m by EM in ${model.emIterations} iterations, prior ${model.lambda.toExponential(3)} (${lap('train').toFixed(0)} ms)`,
+    `train: u from ${model.randomPairsSampled} random pairs, m by EM in ${model.emIterations} iterations, P(match) ${model.candidateLambda.toFixed(4)} among candidates, prior ${model.lambda.toExponential(3)} (${lap('train').toFixed(0)} ms)`,
   );
 
   // ---- score and cluster
@@ -276,9 +283,13 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
     return id < 0 ? null : (pc.dict.values[id] as string);
   };
 
+  const G = 'given_name';
+  const F = 'family_name';
+  const D = 'date_of_birth';
   if (c.given && c.family) {
     rules.push({
       name: 'phonetic given + phonetic family (either order)',
+      fields: [G, F],
       keys: (r) => {
         const g = gk[r];
         const f = fk[r];
@@ -290,6 +301,7 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
     });
     rules.push({
       name: 'initial + phonetic of the other name',
+      fields: [G, F],
       keys: (r) => {
         const g = gk[r];
         const f = fk[r];
@@ -302,9 +314,14 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
     });
   }
   if (c.dob) {
-    const withDob = (name: string, part: (r: number) => string | readonly string[] | null): void => {
+    const withDob = (
+      name: string,
+      fields: string[],
+      part: (r: number) => string | readonly string[] | null,
+    ): void => {
       rules.push({
         name,
+        fields: [D, ...fields],
         keys: (r) => {
           const d = dobKeys[r];
           if (!d) return null;
@@ -314,10 +331,11 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         },
       });
     };
-    if (c.family) withDob('date of birth + phonetic family', (r) => fk[r]?.phonetic ?? null);
-    if (c.given) withDob('date of birth + phonetic given', (r) => gk[r]?.phonetic ?? null);
+    if (c.family) withDob('date of birth + phonetic family', [F], (r) => fk[r]?.phonetic ?? null);
+    if (c.given) withDob('date of birth + phonetic given', [G], (r) => gk[r]?.phonetic ?? null);
     if (c.given || c.family) {
-      withDob('date of birth + an initial', (r) => {
+      // An initial barely constrains the name comparison, so only the date is masked in EM.
+      withDob('date of birth + an initial', [], (r) => {
         const keys: string[] = [];
         const g = gk[r];
         const f = fk[r];
@@ -328,16 +346,18 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       });
     }
     if (c.postcode) {
-      withDob('date of birth + postcode district', (r) => {
+      withDob('date of birth + postcode district', ['postcode'], (r) => {
         const id = (c.postcode as NonNullable<typeof c.postcode>).district[r] as number;
         return id < 0 ? null : String(id);
       });
     }
-    if (!c.given && !c.family) withDob('date of birth', () => '');
+    // Records with no usable name still meet their duplicates here (windowed when dates are crowded).
+    withDob('date of birth', [], () => '');
   }
   if (c.postcode && (c.given || c.family)) {
     rules.push({
       name: 'postcode + an initial',
+      fields: ['postcode'],
       keys: (r) => {
         const p = pcKey(r);
         if (!p) return null;
@@ -352,16 +372,18 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
   }
   if (c.address && (c.given || c.family)) {
     // The two rarest address tokens (house name, street) with a phonetic name.
-    const rare = c.address.tokens.map((tokens) =>
+    const address = c.address;
+    const rare = address.tokens.map((tokens) =>
       Array.from(tokens)
-        .sort((a, b) => (c.address?.tokenWeight[b] as number) - (c.address?.tokenWeight[a] as number))
+        .sort((a, b) => (address.tokenWeight[b] as number) - (address.tokenWeight[a] as number))
         .slice(0, 2)
-        .map((t) => c.address?.tokenText[t] as string),
+        .map((t) => address.tokenText[t] as string),
     );
     rules.push({
       name: 'rare address token + phonetic name',
+      fields: ['address', G, F],
       keys: (r) => {
-        const id = c.address?.dict.ids[r] as number;
+        const id = address.dict.ids[r] as number;
         if (id < 0) return null;
         const keys: string[] = [];
         const names = [...(fk[r]?.phonetic ?? []), ...(gk[r]?.phonetic ?? [])];
@@ -370,17 +392,33 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       },
     });
   }
-  const exact = (name: string, dict: ValueDictionary | null): void => {
+  const exact = (name: string, field: string, dict: ValueDictionary | null): void => {
     if (!dict) return;
-    rules.push({ name, keys: (r) => ((dict.ids[r] as number) < 0 ? null : String(dict.ids[r])) });
+    rules.push({ name, fields: [field], keys: (r) => ((dict.ids[r] as number) < 0 ? null : String(dict.ids[r])) });
   };
-  exact('email', c.email);
-  exact('phone', c.phone);
-  for (const id of c.identifiers) exact(`identifier ${id.name}`, id.dict);
+  exact('email', 'email', c.email);
+  if (c.email) {
+    const email = c.email;
+    // The mailbox name survives a typo in the domain (and vice versa for the rule above).
+    rules.push({
+      name: 'email local part',
+      fields: ['email'],
+      keys: (r) => {
+        const id = email.ids[r] as number;
+        if (id < 0) return null;
+        const v = email.values[id] as string;
+        const local = v.slice(0, v.indexOf('@'));
+        return local.length >= 3 ? local : null;
+      },
+    });
+  }
+  exact('phone', 'phone', c.phone);
+  for (const id of c.identifiers) exact(`identifier ${id.name}`, id.name, id.dict);
   for (const x of c.extras) {
     if (!c.family && !c.given) continue;
     rules.push({
       name: `${x.name} + phonetic family`,
+      fields: [x.name, c.family ? F : G],
       keys: (r) => {
         const id = x.dict.ids[r] as number;
         const f = fk[r] ?? gk[r];
@@ -389,9 +427,14 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       },
     });
   }
-  if (rules.length === 0 && c.postcode) rules.push({ name: 'postcode', keys: (r) => pcKey(r) });
+  if (rules.length === 0 && c.postcode) rules.push({ name: 'postcode', fields: ['postcode'], keys: (r) => pcKey(r) });
   if (rules.length === 0 && c.address) {
-    rules.push({ name: 'address', keys: (r) => ((c.address?.dict.ids[r] as number) < 0 ? null : String(c.address?.dict.ids[r])) });
+    const address = c.address;
+    rules.push({
+      name: 'address',
+      fields: ['address'],
+      keys: (r) => ((address.dict.ids[r] as number) < 0 ? null : String(address.dict.ids[r])),
+    });
   }
   return rules;
 }
