@@ -10,6 +10,12 @@ export type BlockingRule = {
   readonly name: string;
   /** Comparisons this rule forces to agree; EM ignores them on the pairs the rule found. */
   readonly fields: readonly string[];
+  /** Overrides the default block size above which the rule falls back to a window. */
+  readonly maxBlockSize?: number;
+  /** Overrides the default window for oversized blocks. */
+  readonly window?: number;
+  /** Only pairs passing this are emitted (a rule meant for incomplete records, say). */
+  readonly pairFilter?: (i: number, j: number) => boolean;
   keys(record: number): BlockingKey;
 };
 
@@ -30,8 +36,8 @@ export type RuleStats = { rule: string; blocks: number; oversizedBlocks: number;
 export type CandidatePairs = {
   left: Int32Array;
   right: Int32Array;
-  /** Index of the first rule that produced each pair. */
-  ruleOf: Uint8Array;
+  /** Bit r set when rule r produced the pair (a pair often satisfies several rules). */
+  ruleMask: Uint32Array;
   count: number;
   rules: RuleStats[];
 };
@@ -47,7 +53,12 @@ type RuleIndex = {
   oversizedBlocks: number;
 };
 
-function indexRule(rule: BlockingRule, n: number, maxBlock: number, sortKey: (r: number) => string): RuleIndex {
+function indexRule(
+  rule: BlockingRule,
+  n: number,
+  maxBlock: number,
+  sortKey: (r: number) => string,
+): RuleIndex {
   const blockOf = new Map<string, number>();
   const entryStart = new Int32Array(n + 1);
   let entryBlockList: number[] = [];
@@ -78,7 +89,8 @@ function indexRule(rule: BlockingRule, n: number, maxBlock: number, sortKey: (r:
     const b = (entryBlock[e] as number) + 1;
     blockStart[b] = (blockStart[b] as number) + 1;
   }
-  for (let b = 0; b < blocks; b++) blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number);
+  for (let b = 0; b < blocks; b++)
+    blockStart[b + 1] = (blockStart[b + 1] as number) + (blockStart[b] as number);
   const fill = blockStart.slice(0, blocks);
   const members = new Int32Array(entryBlock.length);
   const entryPos = new Int32Array(entryBlock.length);
@@ -126,7 +138,7 @@ function indexRule(rule: BlockingRule, n: number, maxBlock: number, sortKey: (r:
 class PairBuffer {
   left = new Int32Array(1 << 16);
   right = new Int32Array(1 << 16);
-  rule = new Uint8Array(1 << 16);
+  rule = new Uint32Array(1 << 16);
   count = 0;
   push(i: number, j: number, rule: number): void {
     if (this.count === this.left.length) {
@@ -137,13 +149,13 @@ class PairBuffer {
       const right = new Int32Array(size);
       right.set(this.right);
       this.right = right;
-      const ruleOf = new Uint8Array(size);
-      ruleOf.set(this.rule);
-      this.rule = ruleOf;
+      const ruleMask = new Uint32Array(size);
+      ruleMask.set(this.rule);
+      this.rule = ruleMask;
     }
     this.left[this.count] = i;
     this.right[this.count] = j;
-    this.rule[this.count] = rule;
+    this.rule[this.count] = 1 << rule;
     this.count++;
   }
 }
@@ -157,14 +169,16 @@ export function generateCandidatePairs(
   const window = options.window ?? 20;
   const source = options.source;
   const sortKey = options.sortKey ?? ((r: number) => String(r));
-  const indexes = rules.map((rule) => indexRule(rule, n, maxBlock, sortKey));
+  const indexes = rules.map((rule) => indexRule(rule, n, rule.maxBlockSize ?? maxBlock, sortKey));
   const stats: RuleStats[] = rules.map((rule, k) => ({
     rule: rule.name,
     blocks: (indexes[k] as RuleIndex).blocks,
     oversizedBlocks: (indexes[k] as RuleIndex).oversizedBlocks,
     newPairs: 0,
   }));
+  if (rules.length > 32) throw new Error('at most 32 blocking rules');
   const seen = new Int32Array(n).fill(-1);
+  const slotOf = new Int32Array(n);
   const out = new PairBuffer();
   const progressEvery = Math.max(1, Math.floor(n / 20));
   for (let i = 0; i < n; i++) {
@@ -172,6 +186,9 @@ export function generateCandidatePairs(
     const si = source ? (source[i] as number) : 0;
     for (let k = 0; k < indexes.length; k++) {
       const ix = indexes[k] as RuleIndex;
+      const rule = rules[k] as BlockingRule;
+      const ruleWindow = rule.window ?? window;
+      const filter = rule.pairFilter;
       const before = out.count;
       for (let e = ix.entryStart[i] as number; e < (ix.entryStart[i + 1] as number); e++) {
         const b = ix.entryBlock[e] as number;
@@ -181,14 +198,21 @@ export function generateCandidatePairs(
         let lo = pos + 1;
         let hi = end;
         if (ix.oversized[b] === 1) {
-          lo = Math.max(start, pos - window);
-          hi = Math.min(end, pos + window + 1);
+          lo = Math.max(start, pos - ruleWindow);
+          hi = Math.min(end, pos + ruleWindow + 1);
         }
         for (let p = lo; p < hi; p++) {
           const j = ix.members[p] as number;
-          if (j <= i || seen[j] === i) continue;
+          if (j <= i) continue;
+          if (seen[j] === i) {
+            const slot = slotOf[j] as number;
+            out.rule[slot] = (out.rule[slot] as number) | (1 << k);
+            continue;
+          }
           if (source && source[j] === si) continue;
+          if (filter && !filter(i, j)) continue;
           seen[j] = i;
+          slotOf[j] = out.count;
           out.push(i, j, k);
         }
       }
@@ -196,5 +220,5 @@ export function generateCandidatePairs(
     }
     if (options.onProgress && (i + 1) % progressEvery === 0) options.onProgress(i + 1, n, out.count);
   }
-  return { left: out.left, right: out.right, ruleOf: out.rule, count: out.count, rules: stats };
+  return { left: out.left, right: out.right, ruleMask: out.rule, count: out.count, rules: stats };
 }

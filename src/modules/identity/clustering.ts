@@ -3,7 +3,12 @@
  * together even when A and C clearly differ. The alternatives here resist that in different ways;
  * bench/identity.ts measures them and docs/identity-linkage.md records which won.
  */
-export type ClusteringMethod = 'components' | 'bridge-check' | 'evidence-check' | 'best-link' | 'average-link';
+export type ClusteringMethod =
+  | 'components'
+  | 'bridge-check'
+  | 'evidence-check'
+  | 'best-link'
+  | 'average-link';
 
 export type ScoredPairs = {
   left: Int32Array;
@@ -115,7 +120,8 @@ function makeMerger(n: number, options: ClusteringOptions): (uf: UnionFind, a: n
 function components(n: number, pairs: ScoredPairs, options: ClusteringOptions): Int32Array {
   const uf = new UnionFind(n);
   const merge = makeMerger(n, options);
-  for (const k of strongEdges(pairs, options.threshold)) merge(uf, pairs.left[k] as number, pairs.right[k] as number);
+  for (const k of strongEdges(pairs, options.threshold))
+    merge(uf, pairs.left[k] as number, pairs.right[k] as number);
   return labelsFrom(uf, n);
 }
 
@@ -190,7 +196,9 @@ function findWeakBridge(edgeList: number[], pairs: ScoredPairs, strong: number):
   for (let root = 0; root < count; root++) {
     if (disc[root] !== -1) continue;
     const order: number[] = [];
-    const stack: { node: number; parentEdge: number; next: number }[] = [{ node: root, parentEdge: -1, next: 0 }];
+    const stack: { node: number; parentEdge: number; next: number }[] = [
+      { node: root, parentEdge: -1, next: 0 },
+    ];
     disc[root] = low[root] = time++;
     const parentOf = new Map<number, { parent: number; edge: number }>();
     while (stack.length > 0) {
@@ -247,7 +255,7 @@ function findWeakBridge(edgeList: number[], pairs: ScoredPairs, strong: number):
 function evidenceCheck(n: number, pairs: ScoredPairs, options: ClusteringOptions): Int32Array {
   const labels = components(n, pairs, options);
   const size = new Int32Array(n);
-  for (let r = 0; r < n; r++) size[labels[r] as number]++;
+  for (let r = 0; r < n; r++) size[labels[r] as number] = (size[labels[r] as number] as number) + 1;
   const byComponent = new Map<number, number[]>();
   for (let k = 0; k < pairs.count; k++) {
     const a = pairs.left[k] as number;
@@ -277,8 +285,8 @@ function evidenceCheck(n: number, pairs: ScoredPairs, options: ClusteringOptions
       const a = pairs.left[k] as number;
       const b = pairs.right[k] as number;
       const e = evidence(k);
-      (neighbours.get(a) ?? neighbours.set(a, new Map()).get(a) as Map<number, number>).set(b, e);
-      (neighbours.get(b) ?? neighbours.set(b, new Map()).get(b) as Map<number, number>).set(a, e);
+      (neighbours.get(a) ?? (neighbours.set(a, new Map()).get(a) as Map<number, number>)).set(b, e);
+      (neighbours.get(b) ?? (neighbours.set(b, new Map()).get(b) as Map<number, number>)).set(a, e);
     }
     const members = new Map<number, number[]>();
     const groupOf = (r: number): number[] => members.get(uf.find(r)) ?? [r];

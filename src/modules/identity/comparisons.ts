@@ -1,9 +1,17 @@
 import { doubleMetaphone, metaphoneMatch } from './double-metaphone.ts';
-import { damerauLevenshtein, jaroWinkler } from './jaro-winkler.ts';
-import { areNameVariants, type NameTable } from './name-variants.ts';
+import { damerauLevenshtein, jaroWinkler, withinOneEdit } from './jaro-winkler.ts';
+import { type NameTable, nameVariantGroups } from './name-variants.ts';
 import { parseDate, postcodeParts } from './normalise.ts';
 
-export type ComparisonKind = 'name' | 'date' | 'postcode' | 'address' | 'phone' | 'email' | 'identifier' | 'text';
+export type ComparisonKind =
+  | 'name'
+  | 'date'
+  | 'postcode'
+  | 'address'
+  | 'phone'
+  | 'email'
+  | 'identifier'
+  | 'text';
 
 /** Level index returned for a pair where either side is missing: contributes weight 0. */
 export const MISSING = -1;
@@ -105,7 +113,19 @@ export function nameComparison(
 ): Comparison {
   const ids = own.dict.ids;
   const values = own.dict.values;
-  const close = (x: string, y: string): boolean => x === y || (x.length > 1 && y.length > 1 && jaroWinkler(x, y) >= 0.92);
+  // Variant groups per distinct value, looked up once instead of per pair.
+  const groups = values.map((v) => nameVariantGroups(v, table));
+  const similarity = (a: number, b: number): number =>
+    nameSimilarityLevel(
+      values[a] as string,
+      values[b] as string,
+      own.tokens[a] as string[],
+      own.tokens[b] as string[],
+      groups[a] as readonly number[],
+      groups[b] as readonly number[],
+      own.codes[a] as [string, string],
+      own.codes[b] as [string, string],
+    );
   return {
     name,
     kind: 'name',
@@ -116,32 +136,20 @@ export function nameComparison(
       const b = ids[j] as number;
       if (a < 0 || b < 0) return MISSING;
       if (a === b) return 0;
+      const level = similarity(a, b);
+      if (level < 6 || !other) return level;
+      // Name written in the other field: a full given/family swap, or one side filled in only
+      // one field with the wrong name ("moore, oscar" against "oscar, —").
       const sa = values[a] as string;
       const sb = values[b] as string;
-      if (sa.length === 1 || sb.length === 1) {
-        if (sa.charCodeAt(0) === sb.charCodeAt(0)) return 5;
-      } else {
-        const jw = jaroWinkler(sa, sb);
-        if (jw >= 0.92) return 1;
-        const ta = own.tokens[a] as string[];
-        const tb = own.tokens[b] as string[];
-        if ((ta.length > 1 || tb.length > 1) && sharesToken(ta, tb)) return 1;
-        if (areNameVariants(sa, sb, table)) return 2;
-        if (metaphoneMatch(own.codes[a] as [string, string], own.codes[b] as [string, string])) return 3;
-        if (jw >= 0.8) return 4;
-      }
-      if (other) {
-        // Name written in the other field: a full given/family swap, or one side filled in only
-        // one field with the wrong name ("moore, oscar" against "oscar, —").
-        const oa = other.dict.ids[i] as number;
-        const ob = other.dict.ids[j] as number;
-        const va = oa >= 0 ? (other.dict.values[oa] as string) : null;
-        const vb = ob >= 0 ? (other.dict.values[ob] as string) : null;
-        if (va !== null && vb !== null) {
-          if (close(sa, vb) && close(va, sb)) return 6;
-        } else if ((vb !== null && close(sa, vb)) || (va !== null && close(va, sb))) {
-          return 6;
-        }
+      const oa = other.dict.ids[i] as number;
+      const ob = other.dict.ids[j] as number;
+      const va = oa >= 0 ? (other.dict.values[oa] as string) : null;
+      const vb = ob >= 0 ? (other.dict.values[ob] as string) : null;
+      if (va !== null && vb !== null) {
+        if (closeName(sa, vb) && closeName(va, sb)) return 6;
+      } else if ((vb !== null && closeName(sa, vb)) || (va !== null && closeName(va, sb))) {
+        return 6;
       }
       return 7;
     },
@@ -151,6 +159,34 @@ export function nameComparison(
       return id < 0 ? '' : (values[id] as string);
     },
   };
+}
+
+/** Same name allowing a typo; first letters must agree, which keeps the swap check cheap. */
+function closeName(x: string, y: string): boolean {
+  if (x === y) return true;
+  if (x.length < 2 || y.length < 2 || x.charCodeAt(0) !== y.charCodeAt(0)) return false;
+  return jaroWinkler(x, y) >= 0.92;
+}
+
+/** Levels 1–5 of NAME_LEVELS for two different names, or 7 ('else'). */
+function nameSimilarityLevel(
+  sa: string,
+  sb: string,
+  ta: string[],
+  tb: string[],
+  ga: readonly number[],
+  gb: readonly number[],
+  ca: [string, string],
+  cb: [string, string],
+): number {
+  if (sa.length === 1 || sb.length === 1) return sa.charCodeAt(0) === sb.charCodeAt(0) ? 5 : 7;
+  const jw = jaroWinkler(sa, sb);
+  if (jw >= 0.92) return 1;
+  if ((ta.length > 1 || tb.length > 1) && sharesToken(ta, tb)) return 1;
+  for (const g of ga) if (gb.includes(g)) return 2;
+  if (metaphoneMatch(ca, cb)) return 3;
+  if (jw >= 0.8) return 4;
+  return 7;
 }
 
 const DATE_LEVELS = [
@@ -222,7 +258,7 @@ export function dateComparison(name: string, column: DateColumn): Comparison {
           if (da === db) agree++;
         }
         if (shared === 0) return MISSING;
-        if (agree === shared && (ya > 0 && yb > 0)) return 2;
+        if (agree === shared && ya > 0 && yb > 0) return 2;
         if (ya === 0 || yb === 0) return agree === shared ? 2 : 6;
       }
       const gap = Math.abs(dayNumber(ya, ma, da) - dayNumber(yb, mb, db));
@@ -244,7 +280,13 @@ export function dateComparison(name: string, column: DateColumn): Comparison {
   };
 }
 
-const POSTCODE_LEVELS = ['exact', 'same sector (or one character off)', 'same district', 'same area', 'else'] as const;
+const POSTCODE_LEVELS = [
+  'exact',
+  'same sector (or one character off)',
+  'same district',
+  'same area',
+  'else',
+] as const;
 
 export type PostcodeColumn = {
   dict: ValueDictionary;
@@ -258,7 +300,12 @@ export function postcodeColumn(raw: readonly string[]): PostcodeColumn {
   const dict = new ValueDictionary(parts.map((p) => p?.full ?? ''));
   const intern = (key: (p: NonNullable<(typeof parts)[number]>) => string): Int32Array =>
     new ValueDictionary(parts.map((p) => (p ? key(p) : ''))).ids;
-  return { dict, sector: intern((p) => p.sector), district: intern((p) => p.district), area: intern((p) => p.area) };
+  return {
+    dict,
+    sector: intern((p) => p.sector),
+    district: intern((p) => p.district),
+    area: intern((p) => p.area),
+  };
 }
 
 export function postcodeComparison(name: string, column: PostcodeColumn): Comparison {
@@ -275,7 +322,7 @@ export function postcodeComparison(name: string, column: PostcodeColumn): Compar
       if (a < 0 || b < 0) return MISSING;
       if (a === b) return 0;
       if (sector[i] === sector[j]) return 1;
-      if (damerauLevenshtein(dict.values[a] as string, dict.values[b] as string, 1) <= 1) return 1;
+      if (withinOneEdit(dict.values[a] as string, dict.values[b] as string)) return 1;
       if (district[i] === district[j]) return 2;
       if (area[i] === area[j]) return 3;
       return 4;
@@ -369,7 +416,13 @@ export function addressComparison(name: string, column: AddressColumn): Comparis
           const s = tokenText[t] as string;
           const v = tokenText[u] as string;
           // Typos in words count (weighted by the commoner spelling); numbers must agree exactly.
-          if (s.length >= 4 && v.length >= 4 && s.charCodeAt(0) > 57 && jaroWinkler(s, v) >= 0.9) {
+          if (
+            s.length >= 4 &&
+            v.length >= 4 &&
+            s.charCodeAt(0) > 57 &&
+            (s.charCodeAt(0) === v.charCodeAt(0) || s.charCodeAt(1) === v.charCodeAt(1)) &&
+            jaroWinkler(s, v) >= 0.9
+          ) {
             best = Math.max(best, 0.8 * Math.min(w, tokenWeight[u] as number));
           }
         }
@@ -431,7 +484,7 @@ export function identifierComparison(name: string, dict: ValueDictionary, kind: 
       if (a === b) return 0;
       const sa = dict.values[a] as string;
       const sb = dict.values[b] as string;
-      if (sa.length >= 4 && damerauLevenshtein(sa, sb, 1) <= 1) return 1;
+      if (sa.length >= 4 && withinOneEdit(sa, sb)) return 1;
       return 2;
     },
     termFrequency: (i) => dict.termFrequency(i),
@@ -442,22 +495,26 @@ export function identifierComparison(name: string, dict: ValueDictionary, kind: 
   };
 }
 
-/** Email: exact, same mailbox name at another domain, or a close typo. */
+/**
+ * Email: exact, or within two keying errors. No "same mailbox at another domain" or loose
+ * Jaro–Winkler level: mailbox names usually spell the person's name, so such agreement mostly
+ * repeats the name evidence (two different John Smiths) rather than adding to it.
+ */
 export function emailComparison(name: string, dict: ValueDictionary): Comparison {
   const ids = dict.ids;
-  const local = dict.values.map((v) => v.slice(0, v.indexOf('@')));
   return {
     name,
     kind: 'email',
-    levels: ['exact', 'same local part', 'jaro-winkler>=0.88', 'else'],
+    levels: ['exact', 'within two edits', 'within four edits', 'else'],
     tfLevel: 0,
     compare(i, j) {
       const a = ids[i] as number;
       const b = ids[j] as number;
       if (a < 0 || b < 0) return MISSING;
       if (a === b) return 0;
-      if (local[a] === local[b] && (local[a] as string).length > 2) return 1;
-      if (jaroWinkler(dict.values[a] as string, dict.values[b] as string) >= 0.88) return 2;
+      const edits = damerauLevenshtein(dict.values[a] as string, dict.values[b] as string, 4);
+      if (edits <= 2) return 1;
+      if (edits <= 4) return 2;
       return 3;
     },
     termFrequency: (i) => dict.termFrequency(i),
@@ -483,7 +540,7 @@ export function phoneComparison(name: string, dict: ValueDictionary): Comparison
       if (a < 0 || b < 0) return MISSING;
       if (a === b) return 0;
       if (tail[a] === tail[b]) return 1;
-      if (damerauLevenshtein(dict.values[a] as string, dict.values[b] as string, 1) <= 1) return 2;
+      if (withinOneEdit(dict.values[a] as string, dict.values[b] as string)) return 2;
       return 3;
     },
     termFrequency: (i) => dict.termFrequency(i),

@@ -80,7 +80,8 @@ export function doubleMetaphone(input: string): [string, string] {
           }
           if (
             current === 0 &&
-            (stringAt(current + 1, 5, 'HARAC', 'HARIS') || stringAt(current + 1, 3, 'HOR', 'HYM', 'HIA', 'HEM')) &&
+            (stringAt(current + 1, 5, 'HARAC', 'HARIS') ||
+              stringAt(current + 1, 3, 'HOR', 'HYM', 'HIA', 'HEM')) &&
             !stringAt(0, 5, 'CHORE')
           ) {
             add('K');
@@ -142,7 +143,8 @@ export function doubleMetaphone(input: string): [string, string] {
         }
         add('K');
         if (stringAt(current + 1, 2, ' C', ' Q', ' G')) current += 3;
-        else if (stringAt(current + 1, 1, 'C', 'K', 'Q') && !stringAt(current + 1, 2, 'CE', 'CI')) current += 2;
+        else if (stringAt(current + 1, 1, 'C', 'K', 'Q') && !stringAt(current + 1, 2, 'CE', 'CI'))
+          current += 2;
         else current += 1;
         break;
       }
@@ -276,7 +278,8 @@ export function doubleMetaphone(input: string): [string, string] {
         if (next === 'L') {
           if (
             (current === length - 3 && stringAt(current - 1, 4, 'ILLO', 'ILLA', 'ALLE')) ||
-            ((stringAt(last - 1, 2, 'AS', 'OS') || stringAt(last, 1, 'A', 'O')) && stringAt(current - 1, 4, 'ALLE'))
+            ((stringAt(last - 1, 2, 'AS', 'OS') || stringAt(last, 1, 'A', 'O')) &&
+              stringAt(current - 1, 4, 'ALLE'))
           ) {
             add('L', '');
             current += 2;
@@ -289,7 +292,10 @@ export function doubleMetaphone(input: string): [string, string] {
         add('L');
         break;
       case 'M':
-        if ((stringAt(current - 1, 3, 'UMB') && (current + 1 === last || stringAt(current + 2, 2, 'ER'))) || next === 'M') {
+        if (
+          (stringAt(current - 1, 3, 'UMB') && (current + 1 === last || stringAt(current + 2, 2, 'ER'))) ||
+          next === 'M'
+        ) {
           current += 2;
         } else {
           current += 1;
@@ -314,7 +320,12 @@ export function doubleMetaphone(input: string): [string, string] {
         current += next === 'Q' ? 2 : 1;
         break;
       case 'R':
-        if (current === last && !slavoGermanic && stringAt(current - 2, 2, 'IE') && !stringAt(current - 4, 2, 'ME', 'MA')) {
+        if (
+          current === last &&
+          !slavoGermanic &&
+          stringAt(current - 2, 2, 'IE') &&
+          !stringAt(current - 4, 2, 'ME', 'MA')
+        ) {
           add('', 'R');
         } else {
           add('R');
@@ -342,7 +353,10 @@ export function doubleMetaphone(input: string): [string, string] {
           current += 3;
           break;
         }
-        if ((current === 0 && stringAt(current + 1, 1, 'M', 'N', 'L', 'W')) || stringAt(current + 1, 1, 'Z')) {
+        if (
+          (current === 0 && stringAt(current + 1, 1, 'M', 'N', 'L', 'W')) ||
+          stringAt(current + 1, 1, 'Z')
+        ) {
           add('S', 'X');
           current += stringAt(current + 1, 1, 'Z') ? 2 : 1;
           break;
@@ -376,7 +390,11 @@ export function doubleMetaphone(input: string): [string, string] {
           break;
         }
         if (stringAt(current, 2, 'TH') || stringAt(current, 3, 'TTH')) {
-          if (stringAt(current + 2, 2, 'OM', 'AM') || stringAt(0, 4, 'VAN ', 'VON ') || stringAt(0, 3, 'SCH')) {
+          if (
+            stringAt(current + 2, 2, 'OM', 'AM') ||
+            stringAt(0, 4, 'VAN ', 'VON ') ||
+            stringAt(0, 3, 'SCH')
+          ) {
             add('T');
           } else {
             add('0', 'T');
@@ -419,7 +437,12 @@ export function doubleMetaphone(input: string): [string, string] {
         break;
       }
       case 'X':
-        if (!(current === last && (stringAt(current - 3, 3, 'IAU', 'EAU') || stringAt(current - 2, 2, 'AU', 'OU')))) {
+        if (
+          !(
+            current === last &&
+            (stringAt(current - 3, 3, 'IAU', 'EAU') || stringAt(current - 2, 2, 'AU', 'OU'))
+          )
+        ) {
           add('KS');
         }
         current += stringAt(current + 1, 1, 'C', 'X') ? 2 : 1;
@@ -430,7 +453,10 @@ export function doubleMetaphone(input: string): [string, string] {
           current += 2;
           break;
         }
-        if (stringAt(current + 1, 2, 'ZO', 'ZI', 'ZA') || (slavoGermanic && current > 0 && at(current - 1) !== 'T')) {
+        if (
+          stringAt(current + 1, 2, 'ZO', 'ZI', 'ZA') ||
+          (slavoGermanic && current > 0 && at(current - 1) !== 'T')
+        ) {
           add('S', 'TS');
         } else {
           add('S');

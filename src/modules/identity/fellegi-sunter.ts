@@ -30,8 +30,8 @@ export type ComparisonVectors = {
   /** Level per comparison per pattern (MISSING = -1), row-major. */
   patternLevels: Int8Array;
   patternCount: Float64Array;
-  /** Blocking rule that found the pattern's pairs (EM masks the fields that rule forced). */
-  patternRule: Uint8Array;
+  /** Blocking rules (bit mask) whose blocks hold the pattern's pairs. */
+  patternRules: Uint32Array;
   patterns: number;
   width: number;
 };
@@ -111,14 +111,16 @@ export function compareCandidatePairs(
   comparisons: readonly Comparison[],
   left: Int32Array,
   right: Int32Array,
-  ruleOf: Uint8Array,
+  ruleMask: Uint32Array,
   count: number,
   onProgress?: (done: number, total: number) => void,
 ): ComparisonVectors {
   const width = comparisons.length;
   const radix = comparisons.map((c) => c.levels.length + 1);
   const patternOf = new Int32Array(count);
-  const index = new Map<number, number>();
+  // Numeric keys while levels x 32 rule bits fit in a double's 53 bits; strings beyond that.
+  const numericKeys = radix.reduce((a, b) => a * b, 1) <= 2 ** 20;
+  const index = new Map<number | string, number>();
   const levelsList: number[] = [];
   const countList: number[] = [];
   const ruleList: number[] = [];
@@ -127,13 +129,14 @@ export function compareCandidatePairs(
   for (let p = 0; p < count; p++) {
     const i = left[p] as number;
     const j = right[p] as number;
-    const rule = ruleOf[p] as number;
-    let key = rule;
+    const rule = ruleMask[p] as number;
+    let levelKey = 0;
     for (let c = 0; c < width; c++) {
       const level = (comparisons[c] as Comparison).compare(i, j);
       levels[c] = level;
-      key = key * (radix[c] as number) + level + 1;
+      levelKey = levelKey * (radix[c] as number) + level + 1;
     }
+    const key = numericKeys ? levelKey * 4294967296 + rule : `${levels.join(',')}|${rule}`;
     let pattern = index.get(key);
     if (pattern === undefined) {
       pattern = countList.length;
@@ -150,7 +153,7 @@ export function compareCandidatePairs(
     patternOf,
     patternLevels: Int8Array.from(levelsList),
     patternCount: Float64Array.from(countList),
-    patternRule: Uint8Array.from(ruleList),
+    patternRules: Uint32Array.from(ruleList),
     patterns: countList.length,
     width,
   };
@@ -167,77 +170,153 @@ function initialM(levels: number): number[] {
   return m;
 }
 
-/** Expectation–maximisation for m (and lambda) with u fixed. */
-export function estimateM(
+type EmResult = { m: number[][]; lambda: number; iterations: number };
+
+/**
+ * Expectation–maximisation for m and the match rate over one set of patterns, u fixed.
+ * `masked[c]` = 1 drops comparison c (forced to agree by the blocking rule, so uninformative).
+ */
+function runEm(
   vectors: ComparisonVectors,
-  comparisons: readonly Comparison[],
+  select: (p: number) => boolean,
+  masked: Uint8Array | null,
+  start: number[][],
   u: number[][],
-  options: { maxIterations?: number; tolerance?: number; ruleMasks?: readonly Uint8Array[] } = {},
-): { m: number[][]; lambda: number; iterations: number } {
-  const maxIterations = options.maxIterations ?? 100;
-  const tolerance = options.tolerance ?? 1e-5;
-  const { patternLevels, patternCount, patterns, width, patternRule } = vectors;
-  // A level counts in EM unless missing or forced by the pattern's blocking rule.
-  const used = new Int8Array(patterns * width);
-  for (let p = 0; p < patterns; p++) {
-    const mask = options.ruleMasks?.[patternRule[p] as number];
-    for (let c = 0; c < width; c++) {
-      const level = patternLevels[p * width + c] as number;
-      used[p * width + c] = level === MISSING || (mask && mask[c] === 1) ? MISSING : level;
-    }
-  }
-  const priorM = comparisons.map((c) => initialM(c.levels.length));
-  let m = priorM.map((row) => [...row]);
+  options: { maxIterations: number; tolerance: number; updateM: boolean },
+): EmResult {
+  const { patternLevels, patternCount, patterns, width } = vectors;
+  const chosen: number[] = [];
+  for (let p = 0; p < patterns; p++) if (select(p)) chosen.push(p);
+  let m = start.map((row) => [...row]);
   let lambda = 0.05;
-  const posterior = new Float64Array(patterns);
   let iterations = 0;
-  for (; iterations < maxIterations; iterations++) {
+  for (; iterations < options.maxIterations; iterations++) {
     const logPrior = Math.log(lambda / (1 - lambda));
     const logRatio = m.map((mc, c) => mc.map((mv, l) => Math.log(mv / ((u[c] as number[])[l] as number))));
-    for (let p = 0; p < patterns; p++) {
-      let score = logPrior;
-      for (let c = 0; c < width; c++) {
-        const level = used[p * width + c] as number;
-        if (level !== MISSING) score += (logRatio[c] as number[])[level] as number;
-      }
-      posterior[p] = 1 / (1 + Math.exp(-score));
-    }
-    const next = comparisons.map((c) => new Array<number>(c.levels.length).fill(0));
+    const next = m.map((row) => new Array<number>(row.length).fill(0));
     let matched = 0;
     let total = 0;
-    for (let p = 0; p < patterns; p++) {
-      const weight = (posterior[p] as number) * (patternCount[p] as number);
+    for (const p of chosen) {
+      let score = logPrior;
+      for (let c = 0; c < width; c++) {
+        const level = patternLevels[p * width + c] as number;
+        if (level !== MISSING && !(masked && masked[c] === 1))
+          score += (logRatio[c] as number[])[level] as number;
+      }
+      const weight = (patternCount[p] as number) / (1 + Math.exp(-score));
       matched += weight;
       total += patternCount[p] as number;
+      if (!options.updateM) continue;
       for (let c = 0; c < width; c++) {
-        const level = used[p * width + c] as number;
-        if (level === MISSING) continue;
+        const level = patternLevels[p * width + c] as number;
+        if (level === MISSING || (masked && masked[c] === 1)) continue;
         (next[c] as number[])[level] = ((next[c] as number[])[level] as number) + weight;
       }
     }
     let change = 0;
-    const normalised = next.map((levelsSum, c) => {
-      const sum = levelsSum.reduce((a, b) => a + b, 0);
-      const prior = priorM[c] as number[];
-      return levelsSum.map((v, l) => {
-        // Dirichlet smoothing towards the starting guess: a level seen among only a handful
-        // of matches (surname variants, say) keeps a sensible weight instead of collapsing to 0.
-        const smoothed = (v + M_PSEUDO_COUNT * (prior[l] as number)) / (sum + M_PSEUDO_COUNT);
-        const value = sum > 0 ? Math.max(PROB_FLOOR, smoothed) : ((m[c] as number[])[l] as number);
-        change = Math.max(change, Math.abs(value - ((m[c] as number[])[l] as number)));
-        return value;
+    if (options.updateM) {
+      m = next.map((levelsSum, c) => {
+        const sum = levelsSum.reduce((a, b) => a + b, 0);
+        const prior = start[c] as number[];
+        return levelsSum.map((v, l) => {
+          // Dirichlet smoothing towards the starting guess: a level seen among only a handful
+          // of matches (surname variants, say) keeps a sensible weight instead of collapsing to 0.
+          const value =
+            sum > 0
+              ? Math.max(PROB_FLOOR, (v + M_PSEUDO_COUNT * (prior[l] as number)) / (sum + M_PSEUDO_COUNT))
+              : ((m[c] as number[])[l] as number);
+          change = Math.max(change, Math.abs(value - ((m[c] as number[])[l] as number)));
+          return value;
+        });
       });
-    });
-    m = normalised;
+    }
     const nextLambda = Math.min(0.999, Math.max(1e-9, matched / Math.max(1, total)));
     change = Math.max(change, Math.abs(nextLambda - lambda));
     lambda = nextLambda;
-    if (change < tolerance) {
+    if (change < options.tolerance) {
       iterations++;
       break;
     }
   }
   return { m, lambda, iterations };
+}
+
+/**
+ * m by EM, one session per blocking rule as Splink does: each session sees every pair its rule
+ * produced and ignores the comparisons the rule forced to agree. A comparison's m is the
+ * average over the sessions that could see it, weighted by how many matches each found.
+ * Finally the match rate among all candidates is fitted with m fixed.
+ */
+export function estimateM(
+  vectors: ComparisonVectors,
+  comparisons: readonly Comparison[],
+  u: number[][],
+  options: { ruleMasks: readonly Uint8Array[]; maxIterations?: number; tolerance?: number },
+): EmResult & { sessions: number } {
+  const maxIterations = options.maxIterations ?? 100;
+  const tolerance = options.tolerance ?? 1e-5;
+  const start = comparisons.map((c) => initialM(c.levels.length));
+  const width = comparisons.length;
+  const sum = start.map((row) => new Array<number>(row.length).fill(0));
+  const weight = new Array<number>(width).fill(0);
+  let iterations = 0;
+  let sessions = 0;
+  const ruleCount = Math.max(1, options.ruleMasks.length);
+  for (let r = 0; r < ruleCount; r++) {
+    const bit = 1 << r;
+    const masked = options.ruleMasks[r] ?? null;
+    let pairs = 0;
+    for (let p = 0; p < vectors.patterns; p++) {
+      if (options.ruleMasks.length === 0 || ((vectors.patternRules[p] as number) & bit) !== 0) {
+        pairs += vectors.patternCount[p] as number;
+      }
+    }
+    if (pairs < 20) continue;
+    const session = runEm(
+      vectors,
+      (p) => options.ruleMasks.length === 0 || ((vectors.patternRules[p] as number) & bit) !== 0,
+      masked,
+      start,
+      u,
+      { maxIterations, tolerance, updateM: true },
+    );
+    sessions++;
+    iterations += session.iterations;
+    const found = session.lambda * pairs;
+    for (let c = 0; c < width; c++) {
+      if (masked && masked[c] === 1) continue;
+      weight[c] = (weight[c] as number) + found;
+      const row = sum[c] as number[];
+      (session.m[c] as number[]).forEach((v, l) => {
+        row[l] = (row[l] as number) + found * v;
+      });
+    }
+  }
+  const m = start.map((row, c) => {
+    const w = weight[c] as number;
+    return w > 0 ? (sum[c] as number[]).map((v) => v / w) : row;
+  });
+  // Match rate: partition pairs by the first rule that found them and fit each part's rate with
+  // m fixed and that rule's fields masked (they agree by construction, not by identity).
+  const firstRule = (p: number): number =>
+    31 - Math.clz32((vectors.patternRules[p] as number) & -(vectors.patternRules[p] as number));
+  let matches = 0;
+  let total = 0;
+  for (let r = 0; r < ruleCount; r++) {
+    const select = (p: number): boolean => options.ruleMasks.length === 0 || firstRule(p) === r;
+    let pairs = 0;
+    for (let p = 0; p < vectors.patterns; p++) if (select(p)) pairs += vectors.patternCount[p] as number;
+    if (pairs === 0) continue;
+    const part = runEm(vectors, select, options.ruleMasks[r] ?? null, m, u, {
+      maxIterations,
+      tolerance,
+      updateM: false,
+    });
+    iterations += part.iterations;
+    matches += part.lambda * pairs;
+    total += pairs;
+  }
+  return { m, lambda: total > 0 ? matches / total : 0, iterations, sessions };
 }
 
 export type TrainingOptions = {
@@ -256,10 +335,15 @@ export function trainModel(
   n: number,
   options: TrainingOptions,
 ): FellegiSunterModel {
-  const { u, sampled } = estimateU(comparisons, n, options.randomPairs ?? 2_000_000, options.source);
-  const { m, lambda, iterations } = estimateM(vectors, comparisons, u, { ruleMasks: options.ruleMasks ?? [] });
+  const { u, sampled } = estimateU(comparisons, n, options.randomPairs ?? 1_000_000, options.source);
+  const { m, lambda, iterations } = estimateM(vectors, comparisons, u, {
+    ruleMasks: options.ruleMasks ?? [],
+  });
   // Candidate pairs hold (nearly) all matches, so matches = lambda * candidates; over all pairs:
-  const randomLambda = Math.min(0.5, Math.max(1e-12, (lambda * options.candidatePairs) / Math.max(1, options.comparablePairs)));
+  const randomLambda = Math.min(
+    0.5,
+    Math.max(1e-12, (lambda * options.candidatePairs) / Math.max(1, options.comparablePairs)),
+  );
   return {
     comparisons: comparisons.map((c, k) => ({
       name: c.name,
@@ -328,7 +412,10 @@ export function scorePairs(
       const i = left[k] as number;
       for (let c = 0; mask !== 0; c++, mask >>>= 1) {
         if ((mask & 1) === 0) continue;
-        score += termFrequencyAdjustment(uExact[c] as number, (comparisons[c] as Comparison).termFrequency(i));
+        score += termFrequencyAdjustment(
+          uExact[c] as number,
+          (comparisons[c] as Comparison).termFrequency(i),
+        );
       }
     }
     out[k] = log2OddsToProbability(score);

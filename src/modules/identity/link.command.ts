@@ -23,7 +23,7 @@ Columns not given are guessed from common header names; the choice is printed on
 
 Advanced options:
   --threshold P      probability at or above which records are linked (default ${DEFAULT_THRESHOLDS.match})
-  --clustering M     bridge-check (default), components, best-link or average-link
+  --clustering M     evidence-check (default), bridge-check, components, best-link or average-link
   --many-to-many     two files: allow several records of one file in a cluster (default one-to-one)
 `;
 
@@ -70,7 +70,15 @@ const GUESSES: Record<ColumnRole, readonly string[]> = {
   ],
   phone: ['phone', 'telephone', 'phonenumber', 'mobile', 'tel', 'telephonenumber', 'mobilenumber'],
   email: ['email', 'emailaddress', 'mail'],
-  identifier: ['socsecid', 'ssn', 'nino', 'ninumber', 'nationalinsurancenumber', 'nhsnumber', 'passportnumber'],
+  identifier: [
+    'socsecid',
+    'ssn',
+    'nino',
+    'ninumber',
+    'nationalinsurancenumber',
+    'nhsnumber',
+    'passportnumber',
+  ],
   extra: ['birthplace', 'placeofbirth', 'sex', 'gender', 'occupation'],
 };
 
@@ -90,7 +98,12 @@ function readTable(file: string): Table {
   let rows: string[][];
   try {
     // trim: FEBRL separates fields with ", "; bom: spreadsheets often add one.
-    rows = parse(text, { trim: true, bom: true, relax_column_count: true, skip_empty_lines: true }) as string[][];
+    rows = parse(text, {
+      trim: true,
+      bom: true,
+      relax_column_count: true,
+      skip_empty_lines: true,
+    }) as string[][];
   } catch (error) {
     throw new UsageError(`cannot parse ${file} as CSV: ${(error as Error).message}`);
   }
@@ -108,7 +121,9 @@ function guessColumns(headers: string[]): Partial<Record<ColumnRole, string[]>> 
     const wanted = GUESSES[role];
     const found = MULTI.has(role)
       ? headers.filter((h) => wanted.includes(simplify(h)) && !used.has(h))
-      : wanted.map((w) => headers.find((h) => simplify(h) === w && !used.has(h))).filter((h) => h !== undefined);
+      : wanted
+          .map((w) => headers.find((h) => simplify(h) === w && !used.has(h)))
+          .filter((h) => h !== undefined);
     const chosen = MULTI.has(role) ? found : found.slice(0, 1);
     if (chosen.length > 0) {
       out[role] = chosen as string[];
@@ -123,7 +138,9 @@ function guessColumns(headers: string[]): Partial<Record<ColumnRole, string[]>> 
 function columnValues(table: Table, name: string): string[] {
   const index = table.headers.indexOf(name);
   if (index < 0) {
-    throw new UsageError(`column "${name}" not found in ${table.file} (columns: ${table.headers.join(', ')})`);
+    throw new UsageError(
+      `column "${name}" not found in ${table.file} (columns: ${table.headers.join(', ')})`,
+    );
   }
   return table.rows.map((row) => (row[index] ?? '').trim());
 }
@@ -171,8 +188,8 @@ async function run(argv: string[], io: Io, err: (line: string) => void): Promise
   }
   const threshold = values.threshold === undefined ? DEFAULT_THRESHOLDS.match : Number(values.threshold);
   if (!(threshold > 0 && threshold < 1)) throw new UsageError('--threshold must be a number between 0 and 1');
-  const clustering = (values.clustering ?? 'bridge-check') as ClusteringMethod;
-  if (!['bridge-check', 'components', 'best-link', 'average-link'].includes(clustering)) {
+  const clustering = (values.clustering ?? 'evidence-check') as ClusteringMethod;
+  if (!['evidence-check', 'bridge-check', 'components', 'best-link', 'average-link'].includes(clustering)) {
     throw new UsageError(`unknown --clustering ${clustering}`);
   }
 
@@ -222,7 +239,9 @@ async function run(argv: string[], io: Io, err: (line: string) => void): Promise
     .map((role) => `${role}=${(chosen[role] as string[]).join(',')}${explicit[role] ? '' : ' (guessed)'}`)
     .join(' ');
   err(`columns: ${report || '(none)'}`);
-  for (const t of tables) for (const role of Object.keys(chosen) as ColumnRole[]) for (const h of chosen[role] as string[]) columnValues(t, h);
+  for (const t of tables)
+    for (const role of Object.keys(chosen) as ColumnRole[])
+      for (const h of chosen[role] as string[]) columnValues(t, h);
   if (Object.keys(chosen).filter((r) => r !== 'id').length === 0) {
     throw new UsageError('no columns to compare: pass --given, --family, --dob ... (see --help)');
   }
@@ -258,7 +277,8 @@ async function run(argv: string[], io: Io, err: (line: string) => void): Promise
             .join(' '),
         )
       : undefined;
-  const named = (role: ColumnRole): NamedColumn[] => (chosen[role] ?? []).map((h) => ({ name: h, values: gather(h) }));
+  const named = (role: ColumnRole): NamedColumn[] =>
+    (chosen[role] ?? []).map((h) => ({ name: h, values: gather(h) }));
   const columns: LinkageColumns = {
     given,
     family,
@@ -295,7 +315,8 @@ async function run(argv: string[], io: Io, err: (line: string) => void): Promise
   }
   await writeAll(io.stdout, `${lines.join('\n')}\n`);
   const secs = (performance.now() - started) / 1000;
-  err(`done: ${count} records in ${secs.toFixed(1)} s`);
+  const peakMb = process.resourceUsage().maxRSS / 1024;
+  err(`done: ${count} records in ${secs.toFixed(1)} s, peak RSS ${peakMb.toFixed(0)} MB`);
   return 0;
 }
 

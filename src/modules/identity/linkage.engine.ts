@@ -16,7 +16,12 @@ import {
   textComparison,
   ValueDictionary,
 } from './comparisons.ts';
-import { bestProbabilityInCluster, type ClusteringMethod, clusterRecords, type ScoredPairs } from './clustering.ts';
+import {
+  bestProbabilityInCluster,
+  type ClusteringMethod,
+  clusterRecords,
+  type ScoredPairs,
+} from './clustering.ts';
 import {
   compareCandidatePairs,
   explainPair,
@@ -80,7 +85,11 @@ export type LinkageResult = {
   explain(i: number, j: number): PairExplanation;
 };
 
-export const DEFAULT_THRESHOLDS: Thresholds = { match: 0.9, review: 0.5 };
+/**
+ * Link when a match is more likely than not (the evidence check in clustering guards precision);
+ * pairs from 0.1 up to that are worth a person's look.
+ */
+export const DEFAULT_THRESHOLDS: Thresholds = { match: 0.5, review: 0.1 };
 
 type NameKeys = { phonetic: string[]; initial: string; text: string };
 
@@ -150,10 +159,22 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   }));
   for (const c of extras) comparisons.push(textComparison(c.name, c.dict));
   if (comparisons.length === 0) throw new Error('no columns to compare');
-  log(`prepare: ${count} records, ${comparisons.length} comparisons (${comparisons.map((c) => c.name).join(', ')}) in ${lap('prepare').toFixed(0)} ms`);
+  log(
+    `prepare: ${count} records, ${comparisons.length} comparisons (${comparisons.map((c) => c.name).join(', ')}) in ${lap('prepare').toFixed(0)} ms`,
+  );
 
   // ---- blocking
-  const rules = blockingRules(count, { given, family, dob, postcode, address, phone, email, identifiers, extras });
+  const rules = blockingRules(count, {
+    given,
+    family,
+    dob,
+    postcode,
+    address,
+    phone,
+    email,
+    identifiers,
+    extras,
+  });
   const sortKey = (r: number): string => {
     const g = given ? (given.dict.values[given.dict.ids[r] as number] ?? '') : '';
     const f = family ? (family.dict.values[family.dict.ids[r] as number] ?? '') : '';
@@ -165,12 +186,11 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
     maxBlockSize: options.maxBlockSize ?? 300,
     window: 15,
     sortKey,
-    onProgress: (done, total, pairs) => progress(`blocking: ${done}/${total} records, ${pairs} candidate pairs`),
+    onProgress: (done, total, pairs) =>
+      progress(`blocking: ${done}/${total} records, ${pairs} candidate pairs`),
   });
   const blockingMs = lap('blocking');
-  const comparable = source
-    ? countSources(source)[0] * countSources(source)[1]
-    : (count * (count - 1)) / 2;
+  const comparable = source ? countSources(source)[0] * countSources(source)[1] : (count * (count - 1)) / 2;
   log(
     `blocking: ${blocking.count} candidate pairs (${((100 * blocking.count) / Math.max(1, comparable)).toFixed(3)}% of all pairs) in ${blockingMs.toFixed(0)} ms`,
   );
@@ -180,17 +200,26 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
 
   // ---- compare
   const compareStart = performance.now();
-  const vectors = compareCandidatePairs(comparisons, blocking.left, blocking.right, blocking.ruleOf, blocking.count, (done, total) => {
-    const secs = (performance.now() - compareStart) / 1000;
-    progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
-  });
+  const vectors = compareCandidatePairs(
+    comparisons,
+    blocking.left,
+    blocking.right,
+    blocking.ruleMask,
+    blocking.count,
+    (done, total) => {
+      const secs = (performance.now() - compareStart) / 1000;
+      progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
+    },
+  );
   const compareMs = lap('compare');
   log(
     `compare: ${blocking.count} pairs, ${vectors.patterns} distinct patterns, ${Math.round(blocking.count / Math.max(compareMs / 1000, 1e-3))} pairs/s`,
   );
 
   // ---- train
-  const ruleMasks = rules.map((rule) => Uint8Array.from(comparisons, (c) => (rule.fields.includes(c.name) ? 1 : 0)));
+  const ruleMasks = rules.map((rule) =>
+    Uint8Array.from(comparisons, (c) => (rule.fields.includes(c.name) ? 1 : 0)),
+  );
   const model = trainModel(comparisons, vectors, count, {
     randomPairs: options.randomPairs,
     source,
@@ -204,7 +233,12 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
 
   // ---- score and cluster
   const probability = scorePairs(model, comparisons, vectors, blocking.left, blocking.right, blocking.count);
-  const pairs: ScoredPairs = { left: blocking.left, right: blocking.right, probability, count: blocking.count };
+  const pairs: ScoredPairs = {
+    left: blocking.left,
+    right: blocking.right,
+    probability,
+    count: blocking.count,
+  };
   let matches = 0;
   let reviews = 0;
   for (let k = 0; k < pairs.count; k++) {
@@ -212,9 +246,11 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
     if (p >= thresholds.match) matches++;
     else if (p >= thresholds.review) reviews++;
   }
-  log(`score: ${matches} pairs >= ${thresholds.match} (match), ${reviews} for review (${lap('score').toFixed(0)} ms)`);
+  log(
+    `score: ${matches} pairs >= ${thresholds.match} (match), ${reviews} for review (${lap('score').toFixed(0)} ms)`,
+  );
   const labels = clusterRecords(count, pairs, {
-    method: options.clustering ?? 'bridge-check',
+    method: options.clustering ?? 'evidence-check',
     threshold: thresholds.match,
     source,
     oneToOne: options.oneToOne ?? options.mode === 'link',
@@ -235,6 +271,18 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
     timingsMs: timings,
     explain: (i, j) => explainPair(model, comparisons, i, j, thresholds),
   };
+}
+
+const ALL_ERAS: string[] = [];
+for (let decade = 180; decade <= 203; decade++) ALL_ERAS.push(`a${decade}`, `b${decade}`);
+
+/** Two overlapping decade keys, so years up to four apart always share one; all when unknown. */
+function birthEras(dob: { packed: Int32Array } | null, r: number): readonly string[] {
+  if (!dob) return [''];
+  const p = dob.packed[r] as number;
+  const year = p < 0 ? 0 : Math.floor(p / 10000);
+  if (year < 1800 || year > 2039) return ALL_ERAS;
+  return [`a${Math.floor(year / 10)}`, `b${Math.floor((year + 5) / 10)}`];
 }
 
 function countSources(source: Uint8Array): [number, number] {
@@ -262,8 +310,12 @@ type PreparedColumns = {
  */
 function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
   const rules: BlockingRule[] = [];
-  const gk = c.given ? Array.from({ length: count }, (_, r) => nameKeys(c.given as NameFeatures, r, 'forenames')) : [];
-  const fk = c.family ? Array.from({ length: count }, (_, r) => nameKeys(c.family as NameFeatures, r, 'surnames')) : [];
+  const gk = c.given
+    ? Array.from({ length: count }, (_, r) => nameKeys(c.given as NameFeatures, r, 'forenames'))
+    : [];
+  const fk = c.family
+    ? Array.from({ length: count }, (_, r) => nameKeys(c.family as NameFeatures, r, 'surnames'))
+    : [];
   const dobKey = (r: number): string | null => {
     if (!c.dob) return null;
     const p = c.dob.packed[r] as number;
@@ -296,19 +348,6 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         if (!g || !f) return null;
         const keys: string[] = [];
         for (const a of g.phonetic) for (const b of f.phonetic) keys.push(a < b ? `${a}|${b}` : `${b}|${a}`);
-        return keys;
-      },
-    });
-    rules.push({
-      name: 'initial + phonetic of the other name',
-      fields: [G, F],
-      keys: (r) => {
-        const g = gk[r];
-        const f = fk[r];
-        if (!g || !f) return null;
-        const keys: string[] = [];
-        for (const b of f.phonetic) keys.push(`g${g.initial}|${b}`);
-        for (const a of g.phonetic) keys.push(`f${f.initial}|${a}`);
         return keys;
       },
     });
@@ -351,8 +390,6 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         return id < 0 ? null : String(id);
       });
     }
-    // Records with no usable name still meet their duplicates here (windowed when dates are crowded).
-    withDob('date of birth', [], () => '');
   }
   if (c.postcode && (c.given || c.family)) {
     rules.push({
@@ -370,31 +407,13 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       },
     });
   }
-  if (c.address && (c.given || c.family)) {
-    // The two rarest address tokens (house name, street) with a phonetic name.
-    const address = c.address;
-    const rare = address.tokens.map((tokens) =>
-      Array.from(tokens)
-        .sort((a, b) => (address.tokenWeight[b] as number) - (address.tokenWeight[a] as number))
-        .slice(0, 2)
-        .map((t) => address.tokenText[t] as string),
-    );
-    rules.push({
-      name: 'rare address token + phonetic name',
-      fields: ['address', G, F],
-      keys: (r) => {
-        const id = address.dict.ids[r] as number;
-        if (id < 0) return null;
-        const keys: string[] = [];
-        const names = [...(fk[r]?.phonetic ?? []), ...(gk[r]?.phonetic ?? [])];
-        for (const t of rare[id] as string[]) for (const n of names) keys.push(`${t}|${n}`);
-        return keys.length > 0 ? keys : null;
-      },
-    });
-  }
   const exact = (name: string, field: string, dict: ValueDictionary | null): void => {
     if (!dict) return;
-    rules.push({ name, fields: [field], keys: (r) => ((dict.ids[r] as number) < 0 ? null : String(dict.ids[r])) });
+    rules.push({
+      name,
+      fields: [field],
+      keys: (r) => ((dict.ids[r] as number) < 0 ? null : String(dict.ids[r])),
+    });
   };
   exact('email', 'email', c.email);
   if (c.email) {
@@ -427,7 +446,63 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       },
     });
   }
-  if (rules.length === 0 && c.postcode) rules.push({ name: 'postcode', fields: ['postcode'], keys: (r) => pcKey(r) });
+  // Wider passes last, so their counts show what they add beyond the specific ones.
+  if (c.dob) {
+    // Records with no usable name still meet their duplicates here (windowed when dates are crowded).
+    const incomplete = (r: number): boolean => !gk[r] || !fk[r];
+    rules.push({
+      name: 'date of birth (a record missing a name)',
+      fields: [D],
+      pairFilter: c.given || c.family ? (i, j) => incomplete(i) || incomplete(j) : undefined,
+      keys: (r) => dobKeys[r] ?? null,
+    });
+  }
+  if (c.address && (c.given || c.family)) {
+    // The two rarest address tokens (house name, street) with a phonetic name.
+    const address = c.address;
+    const rare = address.tokens.map((tokens) =>
+      Array.from(tokens)
+        .sort((a, b) => (address.tokenWeight[b] as number) - (address.tokenWeight[a] as number))
+        .slice(0, 2)
+        .map((t) => address.tokenText[t] as string),
+    );
+    rules.push({
+      name: 'rare address token + phonetic name',
+      fields: ['address', G, F],
+      keys: (r) => {
+        const id = address.dict.ids[r] as number;
+        if (id < 0) return null;
+        const keys: string[] = [];
+        const names = [...(fk[r]?.phonetic ?? []), ...(gk[r]?.phonetic ?? [])];
+        for (const t of rare[id] as string[]) for (const n of names) keys.push(`${t}|${n}`);
+        return keys.length > 0 ? keys : null;
+      },
+    });
+  }
+  if (c.given && c.family) {
+    rules.push({
+      name: 'initial + phonetic of the other name',
+      fields: [G, F, D],
+      // Initials make wide blocks ("j" + smith): split them by overlapping decades of birth
+      // (a record without a year joins every decade) and window what is still crowded.
+      maxBlockSize: 40,
+      window: 8,
+      keys: (r) => {
+        const g = gk[r];
+        const f = fk[r];
+        if (!g || !f) return null;
+        const eras = birthEras(c.dob, r);
+        const keys: string[] = [];
+        for (const era of eras) {
+          for (const b of f.phonetic) keys.push(`g${g.initial}|${b}|${era}`);
+          for (const a of g.phonetic) keys.push(`f${f.initial}|${a}|${era}`);
+        }
+        return keys;
+      },
+    });
+  }
+  if (rules.length === 0 && c.postcode)
+    rules.push({ name: 'postcode', fields: ['postcode'], keys: (r) => pcKey(r) });
   if (rules.length === 0 && c.address) {
     const address = c.address;
     rules.push({

@@ -112,9 +112,20 @@ export function postcodeParts(raw: string | undefined): PostcodeParts | null {
   if (compact === '' || MISSING_MARKERS.has(compact.toLowerCase())) return null;
   const uk = compact.match(UK_POSTCODE);
   if (uk) {
-    const [, area, districtRest, sectorDigit, unit] = uk as unknown as [string, string, string, string, string];
+    const [, area, districtRest, sectorDigit, unit] = uk as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
     const district = area + districtRest;
-    return { full: `${district} ${sectorDigit}${unit}`, sector: `${district} ${sectorDigit}`, district, area };
+    return {
+      full: `${district} ${sectorDigit}${unit}`,
+      sector: `${district} ${sectorDigit}`,
+      district,
+      area,
+    };
   }
   const n = compact.length;
   return {
@@ -141,6 +152,9 @@ export function normaliseEmail(raw: string | undefined): string {
 
 export function normaliseIdentifier(raw: string | undefined): string {
   if (raw === undefined) return '';
-  const s = raw.trim().toUpperCase().replace(/[\s-]+/g, '');
+  const s = raw
+    .trim()
+    .toUpperCase()
+    .replace(/[\s-]+/g, '');
   return MISSING_MARKERS.has(s.toLowerCase()) ? '' : s;
 }
