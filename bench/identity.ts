@@ -38,7 +38,10 @@ const devSets: Dev[] = [
 ];
 
 function readRows(file: string): Record<string, string>[] {
-  return parse(readFileSync(file, 'utf8'), { trim: true, columns: true, bom: true }) as Record<string, string>[];
+  return parse(readFileSync(file, 'utf8'), { trim: true, columns: true, bom: true }) as Record<
+    string,
+    string
+  >[];
 }
 
 for (const dev of devSets) {
@@ -57,14 +60,18 @@ for (const dev of devSets) {
   metrics[`${dev.key}_f1`] = round(s.f1);
   metrics[`${dev.key}_precision`] = round(s.precision);
   metrics[`${dev.key}_recall`] = round(s.recall);
-  console.warn(`${dev.key}: F1 ${s.f1.toFixed(4)} (precision ${s.precision.toFixed(4)}, recall ${s.recall.toFixed(4)})`);
+  console.warn(
+    `${dev.key}: F1 ${s.f1.toFixed(4)} (precision ${s.precision.toFixed(4)}, recall ${s.recall.toFixed(4)})`,
+  );
 
   // Blocking recall and the clustering comparison, on the same columns the CLI guessed.
   const pick = (names: string[]): string[] | undefined => {
     const name = names.find((n) => n in (rows[0] ?? {}));
     return name ? rows.map((r) => r[name] as string) : undefined;
   };
-  const addressCols = ['street_number', 'address_1', 'address_2', 'suburb', 'city'].filter((c) => c in (rows[0] ?? {}));
+  const addressCols = ['street_number', 'address_1', 'address_2', 'suburb', 'city'].filter(
+    (c) => c in (rows[0] ?? {}),
+  );
   const columns = {
     given: pick(['given_name', 'first_name']),
     family: pick(['surname']),
@@ -72,10 +79,18 @@ for (const dev of devSets) {
     postcode: pick(['postcode']),
     email: pick(['email']),
     address: addressCols.length > 0 ? rows.map((r) => addressCols.map((c) => r[c]).join(' ')) : undefined,
-    identifiers: pick(['soc_sec_id']) ? [{ name: 'soc_sec_id', values: pick(['soc_sec_id']) as string[] }] : [],
+    identifiers: pick(['soc_sec_id'])
+      ? [{ name: 'soc_sec_id', values: pick(['soc_sec_id']) as string[] }]
+      : [],
   };
   const rowTruth = rows.map(dev.truth);
-  for (const method of ['components', 'bridge-check', 'evidence-check', 'best-link', 'average-link'] as ClusteringMethod[]) {
+  for (const method of [
+    'components',
+    'bridge-check',
+    'evidence-check',
+    'best-link',
+    'average-link',
+  ] as ClusteringMethod[]) {
     const res = linkRecords(rows.length, columns, { mode: 'dedupe', clustering: method });
     if (method === 'components') {
       metrics[`${dev.key}_blocking_recall`] = round(

@@ -85,7 +85,18 @@ const NICKNAMES: Record<string, string[]> = {
   eleanor: ['ellie', 'nell'],
 };
 
-const STREET_TYPES = ['road', 'street', 'lane', 'avenue', 'close', 'drive', 'way', 'crescent', 'grove', 'place'];
+const STREET_TYPES = [
+  'road',
+  'street',
+  'lane',
+  'avenue',
+  'close',
+  'drive',
+  'way',
+  'crescent',
+  'grove',
+  'place',
+];
 const DOMAINS = ['gmail.com', 'hotmail.co.uk', 'yahoo.co.uk', 'outlook.com', 'btinternet.com', 'icloud.com'];
 const KEYBOARD = 'abcdefghijklmnopqrstuvwxyz';
 
@@ -107,8 +118,16 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
   const chance = (p: number): boolean => random() < p;
   const choose = <T>(list: readonly T[]): T => list[int(list.length)] as T;
   const forenames = {
-    male: weighted(readCsv('forenames.csv').filter((r) => r[1] === 'male').map((r) => [r[0] as string, Number(r[2])])),
-    female: weighted(readCsv('forenames.csv').filter((r) => r[1] === 'female').map((r) => [r[0] as string, Number(r[2])])),
+    male: weighted(
+      readCsv('forenames.csv')
+        .filter((r) => r[1] === 'male')
+        .map((r) => [r[0] as string, Number(r[2])]),
+    ),
+    female: weighted(
+      readCsv('forenames.csv')
+        .filter((r) => r[1] === 'female')
+        .map((r) => [r[0] as string, Number(r[2])]),
+    ),
   };
   const surnames = weighted(readCsv('surnames.csv').map((r) => [r[0] as string, Number(r[1])]));
   const surnameList = surnames.values;
@@ -132,7 +151,25 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
     }
   };
   const rareSurname = (): string => {
-    const syllables = ['ash', 'bur', 'cal', 'dre', 'fen', 'gor', 'hal', 'ken', 'lith', 'mor', 'nor', 'pen', 'quin', 'rav', 'stow', 'tre', 'wyn'];
+    const syllables = [
+      'ash',
+      'bur',
+      'cal',
+      'dre',
+      'fen',
+      'gor',
+      'hal',
+      'ken',
+      'lith',
+      'mor',
+      'nor',
+      'pen',
+      'quin',
+      'rav',
+      'stow',
+      'tre',
+      'wyn',
+    ];
     return choose(syllables) + choose(syllables) + choose(['', 'e', 'son', 'ley', 'ton']);
   };
   const newAddress = (): { postcode: string; address: string } => ({
@@ -184,8 +221,10 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
         if (chance(0.1)) dob = null;
         else if (chance(0.08) && dob[2] <= 12) dob = [dob[0], dob[2], dob[1]];
         else if (chance(0.06)) dob = [dob[0] + (chance(0.5) ? 1 : -1), dob[1], dob[2]];
-        else if (chance(0.05)) dob = [dob[0], dob[1], Math.max(1, Math.min(28, dob[2] + (chance(0.5) ? 1 : -1)))];
-        if (chance(0.2)) ({ postcode, address } = newAddress()); // moved
+        else if (chance(0.05))
+          dob = [dob[0], dob[1], Math.max(1, Math.min(28, dob[2] + (chance(0.5) ? 1 : -1)))];
+        if (chance(0.2))
+          ({ postcode, address } = newAddress()); // moved
         else if (chance(0.05)) postcode = postcode.replace(/.$/, choose([...'ABDEFGHJLNPQRSTUWXYZ']));
         if (chance(0.1)) address = typo(address);
         if (chance(0.4)) email = '';

@@ -384,7 +384,6 @@ export function scorePairs(
   comparisons: readonly Comparison[],
   vectors: ComparisonVectors,
   left: Int32Array,
-  right: Int32Array,
   count: number,
 ): Float32Array {
   const weights = levelWeights(model);

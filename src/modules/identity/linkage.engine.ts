@@ -1,5 +1,11 @@
 import { type BlockingRule, type CandidatePairs, generateCandidatePairs } from './blocking.ts';
 import {
+  bestProbabilityInCluster,
+  type ClusteringMethod,
+  clusterRecords,
+  type ScoredPairs,
+} from './clustering.ts';
+import {
   addressColumn,
   addressComparison,
   type Comparison,
@@ -16,12 +22,6 @@ import {
   textComparison,
   ValueDictionary,
 } from './comparisons.ts';
-import {
-  bestProbabilityInCluster,
-  type ClusteringMethod,
-  clusterRecords,
-  type ScoredPairs,
-} from './clustering.ts';
 import {
   compareCandidatePairs,
   explainPair,
@@ -232,7 +232,7 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   );
 
   // ---- score and cluster
-  const probability = scorePairs(model, comparisons, vectors, blocking.left, blocking.right, blocking.count);
+  const probability = scorePairs(model, comparisons, vectors, blocking.left, blocking.count);
   const pairs: ScoredPairs = {
     left: blocking.left,
     right: blocking.right,

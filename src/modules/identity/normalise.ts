@@ -48,36 +48,18 @@ export function parseDate(raw: string | undefined): number {
   let s = raw.trim().toLowerCase();
   if (MISSING_MARKERS.has(s)) return -1;
   s = s.replace(/[t ]\d{1,2}:\d{2}(:\d{2}(\.\d+)?)?(z|[+-]\d{2}:?\d{2})?$/, '').trim();
-  let y = 0;
-  let m = 0;
-  let d = 0;
-  let match: RegExpMatchArray | null;
-  if ((match = s.match(/^(\d{4})(\d{2})(\d{2})$/))) {
-    y = Number(match[1]);
-    m = Number(match[2]);
-    d = Number(match[3]);
-  } else if ((match = s.match(/^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/))) {
-    y = Number(match[1]);
-    m = Number(match[2]);
-    d = Number(match[3]);
-  } else if ((match = s.match(/^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$/))) {
-    d = Number(match[1]);
-    m = Number(match[2]);
-    y = expandYear(match[3] as string);
-  } else if ((match = s.match(/^(\d{4})[-/.](\d{1,2})$/))) {
-    y = Number(match[1]);
-    m = Number(match[2]);
-  } else if ((match = s.match(/^(\d{1,2})[-/.](\d{4})$/))) {
-    m = Number(match[1]);
-    y = Number(match[2]);
-  } else if ((match = s.match(/^(\d{4})$/))) {
-    y = Number(match[1]);
-  } else if ((match = s.match(/^(\d{4})(\d{2})$/))) {
-    y = Number(match[1]);
-    m = Number(match[2]);
-  } else {
-    return -1;
+  let parts: [number, number, number] | null = null;
+  for (const [pattern, order] of DATE_PATTERNS) {
+    const match = s.match(pattern);
+    if (!match) continue;
+    const get = (k: number): number => (k === 0 ? 0 : Number(match[k]));
+    const [yi, mi, di] = order;
+    const yearText = match[yi] as string;
+    parts = [yearText.length === 2 ? expandYear(yearText) : Number(yearText), get(mi), get(di)];
+    break;
   }
+  if (!parts) return -1;
+  const [y, m, d] = parts;
   // Zero parts ("1970-00-00") are the usual way of writing a partial date.
   if (m > 31 || d > 31 || y > 9999) return -1;
   if (y === 0 && m === 0 && d === 0) return -1;
@@ -97,6 +79,17 @@ export type DateParts = { year: number; month: number; day: number };
 export function unpackDate(packed: number): DateParts {
   return { year: Math.floor(packed / 10000), month: Math.floor(packed / 100) % 100, day: packed % 100 };
 }
+
+/** Accepted layouts and the capture group holding year, month and day (0 = absent). */
+const DATE_PATTERNS: readonly [RegExp, readonly [number, number, number]][] = [
+  [/^(\d{4})(\d{2})(\d{2})$/, [1, 2, 3]],
+  [/^(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})$/, [1, 2, 3]],
+  [/^(\d{1,2})[-/.](\d{1,2})[-/.](\d{4}|\d{2})$/, [3, 2, 1]],
+  [/^(\d{4})[-/.](\d{1,2})$/, [1, 2, 0]],
+  [/^(\d{1,2})[-/.](\d{4})$/, [2, 1, 0]],
+  [/^(\d{4})$/, [1, 0, 0]],
+  [/^(\d{4})(\d{2})$/, [1, 2, 0]],
+];
 
 const UK_POSTCODE = /^([A-Z]{1,2})([0-9][A-Z0-9]?) ?([0-9])([A-Z]{2})$/;
 
