@@ -16,8 +16,8 @@ describe('jaro and jaro-winkler', () => {
   });
 
   it('is symmetric and copes with long strings', () => {
-    const a = 'a'.repeat(100) + 'b';
-    const b = 'a'.repeat(99) + 'bb';
+    const a = `${'a'.repeat(100)}b`;
+    const b = `${'a'.repeat(99)}bb`;
     expect(jaroWinkler(a, b)).toBeCloseTo(jaroWinkler(b, a), 10);
     expect(jaroWinkler(a, b)).toBeGreaterThan(0.95);
   });
