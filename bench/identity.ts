@@ -91,7 +91,7 @@ for (const dev of devSets) {
     'best-link',
     'average-link',
   ] as ClusteringMethod[]) {
-    const res = linkRecords(rows.length, columns, { mode: 'dedupe', clustering: method });
+    const res = await linkRecords(rows.length, columns, { mode: 'dedupe', clustering: method });
     if (method === 'components') {
       metrics[`${dev.key}_blocking_recall`] = round(
         blockingRecall(res.blocking.left, res.blocking.right, res.blocking.count, rowTruth),

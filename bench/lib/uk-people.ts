@@ -131,8 +131,18 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
   };
   const surnames = weighted(readCsv('surnames.csv').map((r) => [r[0] as string, Number(r[1])]));
   const surnameList = surnames.values;
-  const postcodes = readCsv('postcodes.csv').map((r) => r[0] as string);
-  const streets = Array.from({ length: 3000 }, () => `${choose(surnameList)} ${choose(STREET_TYPES)}`);
+  // Real postcode sectors; units filled in so each postcode holds ~30 people as in the UK
+  // (the 8,048 sample postcodes alone would put 120 people in each at 1M rows).
+  const sectors = readCsv('postcodes.csv').map((r) => (r[0] as string).slice(0, -2));
+  const unitLetters = [...'ABDEFGHJLNPQRSTUWXYZ'];
+  const postcodes = Array.from(
+    { length: Math.max(2000, Math.ceil(rowCount / 30)) },
+    () => `${choose(sectors)}${choose(unitLetters)}${choose(unitLetters)}`,
+  );
+  const streets = Array.from(
+    { length: Math.max(3000, Math.ceil(rowCount / 60)) },
+    () => `${choose(surnameList)} ${choose(STREET_TYPES)}`,
+  );
 
   const typo = (s: string): string => {
     if (s.length < 2) return s;

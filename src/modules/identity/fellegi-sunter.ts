@@ -106,48 +106,62 @@ export function estimateU(
   return { u, sampled };
 }
 
-/** Comparison vectors for candidate pairs, compressed to distinct patterns for EM. */
-export function compareCandidatePairs(
+/** Comparison level of every comparison for pairs [from, to), written row-major into `out`. */
+export function computeLevels(
   comparisons: readonly Comparison[],
   left: Int32Array,
   right: Int32Array,
+  from: number,
+  to: number,
+  out: Int8Array,
+  onProgress?: (done: number, total: number) => void,
+): void {
+  const width = comparisons.length;
+  const step = Math.max(1, Math.floor((to - from) / 20));
+  for (let p = from; p < to; p++) {
+    const i = left[p] as number;
+    const j = right[p] as number;
+    const row = p * width;
+    for (let c = 0; c < width; c++) out[row + c] = (comparisons[c] as Comparison).compare(i, j);
+    if (onProgress && (p + 1 - from) % step === 0) onProgress(p + 1, to);
+  }
+}
+
+/** Compresses per-pair levels (and the rules that found each pair) into distinct patterns for EM. */
+export function indexPatterns(
+  levels: Int8Array,
+  width: number,
   ruleMask: Uint32Array,
   count: number,
-  onProgress?: (done: number, total: number) => void,
 ): ComparisonVectors {
-  const width = comparisons.length;
-  const radix = comparisons.map((c) => c.levels.length + 1);
   const patternOf = new Int32Array(count);
-  // Numeric keys while levels x 32 rule bits fit in a double's 53 bits; strings beyond that.
-  const numericKeys = radix.reduce((a, b) => a * b, 1) <= 2 ** 20;
   const index = new Map<number | string, number>();
+  // Numeric keys while levels x 32 rule bits fit in a double's 53 bits; strings beyond that.
+  const numericKeys = 9 ** width <= 2 ** 20;
   const levelsList: number[] = [];
   const countList: number[] = [];
   const ruleList: number[] = [];
-  const levels = new Int8Array(width);
-  const step = Math.max(1, Math.floor(count / 20));
   for (let p = 0; p < count; p++) {
-    const i = left[p] as number;
-    const j = right[p] as number;
     const rule = ruleMask[p] as number;
-    let levelKey = 0;
-    for (let c = 0; c < width; c++) {
-      const level = (comparisons[c] as Comparison).compare(i, j);
-      levels[c] = level;
-      levelKey = levelKey * (radix[c] as number) + level + 1;
+    const row = p * width;
+    let key: number | string;
+    if (numericKeys) {
+      let levelKey = 0;
+      for (let c = 0; c < width; c++) levelKey = levelKey * 9 + (levels[row + c] as number) + 1;
+      key = levelKey * 4294967296 + rule;
+    } else {
+      key = `${levels.subarray(row, row + width).join(',')}|${rule}`;
     }
-    const key = numericKeys ? levelKey * 4294967296 + rule : `${levels.join(',')}|${rule}`;
     let pattern = index.get(key);
     if (pattern === undefined) {
       pattern = countList.length;
       index.set(key, pattern);
-      for (let c = 0; c < width; c++) levelsList.push(levels[c] as number);
+      for (let c = 0; c < width; c++) levelsList.push(levels[row + c] as number);
       countList.push(0);
       ruleList.push(rule);
     }
     countList[pattern] = (countList[pattern] as number) + 1;
     patternOf[p] = pattern;
-    if (onProgress && (p + 1) % step === 0) onProgress(p + 1, count);
   }
   return {
     patternOf,
@@ -157,6 +171,20 @@ export function compareCandidatePairs(
     patterns: countList.length,
     width,
   };
+}
+
+/** Comparison vectors for candidate pairs, compressed to distinct patterns for EM. */
+export function compareCandidatePairs(
+  comparisons: readonly Comparison[],
+  left: Int32Array,
+  right: Int32Array,
+  ruleMask: Uint32Array,
+  count: number,
+  onProgress?: (done: number, total: number) => void,
+): ComparisonVectors {
+  const levels = new Int8Array(count * comparisons.length);
+  computeLevels(comparisons, left, right, 0, count, levels, onProgress);
+  return indexPatterns(levels, comparisons.length, ruleMask, count);
 }
 
 function initialM(levels: number): number[] {

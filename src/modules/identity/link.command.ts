@@ -296,7 +296,7 @@ async function run(argv: string[], io: Io, err: (line: string) => void): Promise
 
   const mode = tables.length === 2 ? 'link' : 'dedupe';
   err(`mode: ${mode}`);
-  const result = linkRecords(count, columns, {
+  const result = await linkRecords(count, columns, {
     mode,
     source: mode === 'link' ? source : undefined,
     thresholds: { match: threshold, review: Math.min(DEFAULT_THRESHOLDS.review, threshold) },

@@ -1,9 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { blockingRecall, pairwiseScores } from './evaluation.ts';
-import { linkRecords } from './linkage.engine.ts';
+import { type LinkageResult, linkRecords } from './linkage.engine.ts';
 
 const rows = parse(readFileSync(path.join(import.meta.dirname, 'fixtures', 'fake-120.csv'), 'utf8'), {
   columns: true,
@@ -12,17 +12,20 @@ const column = (name: string): string[] => rows.map((r) => r[name] as string);
 const truth = column('cluster');
 
 describe('linkRecords on a labelled sample', () => {
-  const result = linkRecords(
-    rows.length,
-    {
-      given: column('first_name'),
-      family: column('surname'),
-      dob: column('dob'),
-      email: column('email'),
-      address: column('city'),
-    },
-    { mode: 'dedupe' },
-  );
+  let result: LinkageResult;
+  beforeAll(async () => {
+    result = await linkRecords(
+      rows.length,
+      {
+        given: column('first_name'),
+        family: column('surname'),
+        dob: column('dob'),
+        email: column('email'),
+        address: column('city'),
+      },
+      { mode: 'dedupe' },
+    );
+  });
 
   it('keeps pairwise F1 above 0.9 on heavily corrupted records', () => {
     const scores = pairwiseScores(result.labels, truth);

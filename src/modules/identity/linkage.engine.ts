@@ -1,3 +1,5 @@
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { type BlockingRule, type CandidatePairs, generateCandidatePairs } from './blocking.ts';
 import {
   bestProbabilityInCluster,
@@ -5,6 +7,7 @@ import {
   clusterRecords,
   type ScoredPairs,
 } from './clustering.ts';
+import type { CompareWorkerInput } from './compare.worker.ts';
 import {
   addressColumn,
   addressComparison,
@@ -23,9 +26,11 @@ import {
   ValueDictionary,
 } from './comparisons.ts';
 import {
-  compareCandidatePairs,
+  type ComparisonVectors,
+  computeLevels,
   explainPair,
   type FellegiSunterModel,
+  indexPatterns,
   type PairExplanation,
   scorePairs,
   type Thresholds,
@@ -97,12 +102,12 @@ function nameKeys(features: NameFeatures, record: number, table: 'forenames' | '
   const id = features.dict.ids[record] as number;
   if (id < 0) return null;
   const text = features.dict.values[id] as string;
-  const [primary, secondary] = features.codes[id] as [string, string];
+  // Primary code only (the secondary mostly repeats it and would multiply keys), plus the
+  // nickname groups so bob and robert share a block. At most three keys per name.
+  const [primary] = features.codes[id] as [string, string];
   const phonetic = [primary || text.slice(0, 3)];
-  if (secondary && secondary !== primary) phonetic.push(secondary);
-  for (const g of nameVariantGroups(text, table)) phonetic.push(`~${g}`);
   const first = text.split(' ')[0] as string;
-  if (first !== text) for (const g of nameVariantGroups(first, table)) phonetic.push(`~${g}`);
+  for (const g of nameVariantGroups(first, table)) if (phonetic.length < 3) phonetic.push(`~${g}`);
   return { phonetic, initial: text.charAt(0), text };
 }
 
@@ -117,7 +122,11 @@ function throttled(log: (line: string) => void): (line: string) => void {
   };
 }
 
-export function linkRecords(count: number, columns: LinkageColumns, options: LinkageOptions): LinkageResult {
+export async function linkRecords(
+  count: number,
+  columns: LinkageColumns,
+  options: LinkageOptions,
+): Promise<LinkageResult> {
   const log = options.log ?? (() => {});
   const progress = throttled(log);
   const thresholds = options.thresholds ?? DEFAULT_THRESHOLDS;
@@ -133,48 +142,15 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   };
 
   // ---- prepare: normalise once, intern values, precompute per-value features
-  const comparisons: Comparison[] = [];
-  const given = columns.given ? nameFeatures(columns.given.map(normaliseName)) : null;
-  const family = columns.family ? nameFeatures(columns.family.map(normaliseName)) : null;
-  if (given) comparisons.push(nameComparison('given_name', given, family, 'forenames'));
-  if (family) comparisons.push(nameComparison('family_name', family, given, 'surnames'));
-  const dob = columns.dob ? dateColumn(columns.dob) : null;
-  if (dob) comparisons.push(dateComparison('date_of_birth', dob));
-  const postcode = columns.postcode ? postcodeColumn(columns.postcode) : null;
-  if (postcode) comparisons.push(postcodeComparison('postcode', postcode));
-  const address = columns.address ? addressColumn(columns.address.map(normaliseText)) : null;
-  if (address) comparisons.push(addressComparison('address', address));
-  const phone = columns.phone ? new ValueDictionary(columns.phone.map(normalisePhone)) : null;
-  if (phone) comparisons.push(phoneComparison('phone', phone));
-  const email = columns.email ? new ValueDictionary(columns.email.map(normaliseEmail)) : null;
-  if (email) comparisons.push(emailComparison('email', email));
-  const identifiers = (columns.identifiers ?? []).map((c) => ({
-    name: c.name,
-    dict: new ValueDictionary(c.values.map(normaliseIdentifier)),
-  }));
-  for (const c of identifiers) comparisons.push(identifierComparison(c.name, c.dict, 'identifier'));
-  const extras = (columns.extras ?? []).map((c) => ({
-    name: c.name,
-    dict: new ValueDictionary(c.values.map(normaliseText)),
-  }));
-  for (const c of extras) comparisons.push(textComparison(c.name, c.dict));
+  const { comparisons, prepared } = buildComparisons(columns);
+  const { given, family, dob } = prepared;
   if (comparisons.length === 0) throw new Error('no columns to compare');
   log(
     `prepare: ${count} records, ${comparisons.length} comparisons (${comparisons.map((c) => c.name).join(', ')}) in ${lap('prepare').toFixed(0)} ms`,
   );
 
   // ---- blocking
-  const rules = blockingRules(count, {
-    given,
-    family,
-    dob,
-    postcode,
-    address,
-    phone,
-    email,
-    identifiers,
-    extras,
-  });
+  const rules = blockingRules(count, prepared);
   const sortKey = (r: number): string => {
     const g = given ? (given.dict.values[given.dict.ids[r] as number] ?? '') : '';
     const f = family ? (family.dict.values[family.dict.ids[r] as number] ?? '') : '';
@@ -183,8 +159,8 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   };
   const blocking = generateCandidatePairs(count, rules, {
     source,
-    maxBlockSize: options.maxBlockSize ?? 300,
-    window: 15,
+    maxBlockSize: options.maxBlockSize ?? 120,
+    window: 10,
     sortKey,
     onProgress: (done, total, pairs) =>
       progress(`blocking: ${done}/${total} records, ${pairs} candidate pairs`),
@@ -200,17 +176,10 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
 
   // ---- compare
   const compareStart = performance.now();
-  const vectors = compareCandidatePairs(
-    comparisons,
-    blocking.left,
-    blocking.right,
-    blocking.ruleMask,
-    blocking.count,
-    (done, total) => {
-      const secs = (performance.now() - compareStart) / 1000;
-      progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
-    },
-  );
+  const vectors = await compareInParallel(comparisons, columns, blocking, (done, total) => {
+    const secs = (performance.now() - compareStart) / 1000;
+    progress(`compare: ${done}/${total} pairs, ${Math.round(done / Math.max(secs, 1e-3))} pairs/s`);
+  });
   const compareMs = lap('compare');
   log(
     `compare: ${blocking.count} pairs, ${vectors.patterns} distinct patterns, ${Math.round(blocking.count / Math.max(compareMs / 1000, 1e-3))} pairs/s`,
@@ -273,6 +242,42 @@ export function linkRecords(count: number, columns: LinkageColumns, options: Lin
   };
 }
 
+/** Normalised, interned columns and their comparisons; workers rebuild the same from the same input. */
+export function buildComparisons(columns: LinkageColumns): {
+  comparisons: Comparison[];
+  prepared: PreparedColumns;
+} {
+  const comparisons: Comparison[] = [];
+  const given = columns.given ? nameFeatures(columns.given.map(normaliseName)) : null;
+  const family = columns.family ? nameFeatures(columns.family.map(normaliseName)) : null;
+  if (given) comparisons.push(nameComparison('given_name', given, family, 'forenames'));
+  if (family) comparisons.push(nameComparison('family_name', family, given, 'surnames'));
+  const dob = columns.dob ? dateColumn(columns.dob) : null;
+  if (dob) comparisons.push(dateComparison('date_of_birth', dob));
+  const postcode = columns.postcode ? postcodeColumn(columns.postcode) : null;
+  if (postcode) comparisons.push(postcodeComparison('postcode', postcode));
+  const address = columns.address ? addressColumn(columns.address.map(normaliseText)) : null;
+  if (address) comparisons.push(addressComparison('address', address));
+  const phone = columns.phone ? new ValueDictionary(columns.phone.map(normalisePhone)) : null;
+  if (phone) comparisons.push(phoneComparison('phone', phone));
+  const email = columns.email ? new ValueDictionary(columns.email.map(normaliseEmail)) : null;
+  if (email) comparisons.push(emailComparison('email', email));
+  const identifiers = (columns.identifiers ?? []).map((c) => ({
+    name: c.name,
+    dict: new ValueDictionary(c.values.map(normaliseIdentifier)),
+  }));
+  for (const c of identifiers) comparisons.push(identifierComparison(c.name, c.dict, 'identifier'));
+  const extras = (columns.extras ?? []).map((c) => ({
+    name: c.name,
+    dict: new ValueDictionary(c.values.map(normaliseText)),
+  }));
+  for (const c of extras) comparisons.push(textComparison(c.name, c.dict));
+  return {
+    comparisons,
+    prepared: { given, family, dob, postcode, address, phone, email, identifiers, extras },
+  };
+}
+
 const ALL_ERAS: string[] = [];
 for (let decade = 180; decade <= 203; decade++) ALL_ERAS.push(`a${decade}`, `b${decade}`);
 
@@ -285,13 +290,58 @@ function birthEras(dob: { packed: Int32Array } | null, r: number): readonly stri
   return [`a${Math.floor(year / 10)}`, `b${Math.floor((year + 5) / 10)}`];
 }
 
+/** Below this many pairs a worker costs more to start (it rebuilds the columns) than it saves. */
+const PARALLEL_MIN_PAIRS = 2_000_000;
+
+/**
+ * Comparison vectors, with the first half of the pairs compared by a worker thread while this
+ * thread does the second half (the machines here have two cores).
+ */
+async function compareInParallel(
+  comparisons: readonly Comparison[],
+  columns: LinkageColumns,
+  blocking: CandidatePairs,
+  onProgress: (done: number, total: number) => void,
+): Promise<ComparisonVectors> {
+  const count = blocking.count;
+  const width = comparisons.length;
+  if (count < PARALLEL_MIN_PAIRS || availableParallelism() < 2) {
+    const levels = new Int8Array(count * width);
+    computeLevels(comparisons, blocking.left, blocking.right, 0, count, levels, onProgress);
+    return indexPatterns(levels, width, blocking.ruleMask, count);
+  }
+  const half = Math.floor(count / 2);
+  const shared = new Int8Array(new SharedArrayBuffer(count * width));
+  const worker = new Worker(new URL('./compare.worker.ts', import.meta.url), {
+    workerData: {
+      columns,
+      left: blocking.left.slice(0, half),
+      right: blocking.right.slice(0, half),
+      levels: shared,
+    } satisfies CompareWorkerInput,
+  });
+  const finished = new Promise<void>((resolve, reject) => {
+    worker.once('message', () => resolve());
+    worker.once('error', reject);
+    worker.once('exit', (code) =>
+      code === 0 ? resolve() : reject(new Error(`compare worker exited ${code}`)),
+    );
+  });
+  computeLevels(comparisons, blocking.left, blocking.right, half, count, shared, (done) =>
+    onProgress(2 * (done - half), count),
+  );
+  await finished;
+  await worker.terminate();
+  return indexPatterns(shared, width, blocking.ruleMask, count);
+}
+
 function countSources(source: Uint8Array): [number, number] {
   let a = 0;
   for (let r = 0; r < source.length; r++) if (source[r] === 0) a++;
   return [a, source.length - a];
 }
 
-type PreparedColumns = {
+export type PreparedColumns = {
   given: NameFeatures | null;
   family: NameFeatures | null;
   dob: ReturnType<typeof dateColumn> | null;
@@ -380,7 +430,6 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         const f = fk[r];
         if (g) keys.push(`g${g.initial}`);
         if (f) keys.push(`f${f.initial}`);
-        if (g && f) keys.push(`g${f.initial}`, `f${g.initial}`);
         return keys.length > 0 ? keys : null;
       });
     }
@@ -467,15 +516,16 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         .map((t) => address.tokenText[t] as string),
     );
     rules.push({
-      name: 'rare address token + phonetic name',
+      name: 'rare address token + phonetic family',
       fields: ['address', G, F],
+      maxBlockSize: 50,
+      window: 5,
       keys: (r) => {
         const id = address.dict.ids[r] as number;
         if (id < 0) return null;
-        const keys: string[] = [];
-        const names = [...(fk[r]?.phonetic ?? []), ...(gk[r]?.phonetic ?? [])];
-        for (const t of rare[id] as string[]) for (const n of names) keys.push(`${t}|${n}`);
-        return keys.length > 0 ? keys : null;
+        const name = fk[r]?.phonetic[0] ?? gk[r]?.phonetic[0];
+        if (!name) return null;
+        return (rare[id] as string[]).map((t) => `${t}|${name}`);
       },
     });
   }
@@ -485,8 +535,8 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
       fields: [G, F, D],
       // Initials make wide blocks ("j" + smith): split them by overlapping decades of birth
       // (a record without a year joins every decade) and window what is still crowded.
-      maxBlockSize: 40,
-      window: 8,
+      maxBlockSize: 20,
+      window: 4,
       keys: (r) => {
         const g = gk[r];
         const f = fk[r];
@@ -494,8 +544,7 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         const eras = birthEras(c.dob, r);
         const keys: string[] = [];
         for (const era of eras) {
-          for (const b of f.phonetic) keys.push(`g${g.initial}|${b}|${era}`);
-          for (const a of g.phonetic) keys.push(`f${f.initial}|${a}|${era}`);
+          keys.push(`g${g.initial}|${f.phonetic[0]}|${era}`, `f${f.initial}|${g.phonetic[0]}|${era}`);
         }
         return keys;
       },
