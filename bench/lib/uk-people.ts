@@ -186,6 +186,14 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
     postcode: choose(postcodes),
     address: `${1 + int(180)} ${choose(streets)}`,
   });
+  // An address belongs to one person: a second Richard Ross gets richard.ross2@.
+  const usedEmails = new Set<string>();
+  const uniqueEmail = (local: string, domain: string): string => {
+    let email = `${local}@${domain}`;
+    for (let k = 2; usedEmails.has(email); k++) email = `${local}${k}@${domain}`;
+    usedEmails.add(email);
+    return email;
+  };
   const makePerson = (): Person => {
     const sex = chance(0.5) ? 'male' : 'female';
     const given = pick(forenames[sex], random);
@@ -198,7 +206,9 @@ export function generateUkPeople(rowCount: number, seed = 7): SyntheticPeople {
       dob: [year, 1 + int(12), 1 + int(28)],
       postcode,
       address,
-      email: chance(0.6) ? `${given}.${family}${chance(0.5) ? int(100) : ''}@${choose(DOMAINS)}` : '',
+      email: chance(0.6)
+        ? uniqueEmail(`${given}.${family}${chance(0.5) ? int(100) : ''}`, choose(DOMAINS))
+        : '',
       phone: chance(0.5) ? `07${String(100000000 + int(899999999)).slice(0, 9)}` : '',
     };
   };

@@ -516,16 +516,16 @@ function blockingRules(count: number, c: PreparedColumns): BlockingRule[] {
         .map((t) => address.tokenText[t] as string),
     );
     rules.push({
-      name: 'rare address token + phonetic family',
+      name: 'rare address token + a phonetic name',
       fields: ['address', G, F],
       maxBlockSize: 50,
       window: 5,
       keys: (r) => {
         const id = address.dict.ids[r] as number;
         if (id < 0) return null;
-        const name = fk[r]?.phonetic[0] ?? gk[r]?.phonetic[0];
-        if (!name) return null;
-        return (rare[id] as string[]).map((t) => `${t}|${name}`);
+        const names = [fk[r]?.phonetic[0], gk[r]?.phonetic[0]].filter((n) => n !== undefined);
+        if (names.length === 0) return null;
+        return (rare[id] as string[]).flatMap((t) => names.map((n) => `${t}|${n}`));
       },
     });
   }
