@@ -92,4 +92,14 @@ describe('the guildhall command', () => {
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--name is required');
   });
+
+  it('links records of the same person from a CSV file, writing every record once', () => {
+    const fixture = path.resolve(import.meta.dirname, 'modules/identity/fixtures/fake-120.csv');
+    const result = run('link', fixture);
+    expect(result.code).toBe(0);
+    const lines = result.stdout.trim().split('\n');
+    expect(lines[0]).toBe('source,record_id,cluster_id,match_probability');
+    expect(lines).toHaveLength(121);
+    expect(run('link').code).toBe(2);
+  });
 });

@@ -8,6 +8,7 @@ import {
   GazetteerUsageError,
   gazetteerCommand,
 } from './modules/gazetteer/gazetteer.command.ts';
+import { LINK_USAGE, runLinkCommand } from './modules/identity/index.ts';
 import { runImportCommand } from './modules/parties/index.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
@@ -29,6 +30,9 @@ ${CATALOGUE_USAGE}
 ${GAZETTEER_USAGE}
   import parties FILE.csv --mapping MAPPING.json [--rejects REJECTS.csv]
                                  Load people or organisations from a CSV file (see docs/parties.md)
+  ${LINK_USAGE.replace('guildhall ', '')}
+                                 Find records of the same person in one CSV file, or across two
+                                 (see docs/identity-linkage.md; "guildhall link --help" for all options)
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -170,6 +174,9 @@ export async function runCli(argv: string[]): Promise<number> {
           const council = await services.governance.defaultCouncil();
           return runImportCommand(rest, { parties: services.parties, councilId: council.id, out, err });
         });
+      case 'link':
+        // Needs no database: it reads the files and writes clusters to stdout.
+        return await runLinkCommand(rest, { stdout: process.stdout, stderr: process.stderr });
       case undefined:
       case 'help':
       case '--help':
