@@ -347,7 +347,13 @@ export const ServiceListQuery = Type.Object({
   area: Type.Optional(Type.String({ maxLength: 60 })),
   type: Type.Optional(Type.Enum(INTERACTION_TYPES)),
   informationOnly: Type.Optional(Type.Boolean()),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 500 })),
+  limit: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: 2000,
+      description: 'Default 500 for a listing, 50 for a search (q)',
+    }),
+  ),
   cursor: Type.Optional(Type.String({ maxLength: 200 })),
 });
 export type ServiceListQuery = Static<typeof ServiceListQuery>;

@@ -368,7 +368,8 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     councilId: string,
     query: ServiceListQuery,
   ): Promise<{ results: (repo.ServiceRecord & { score?: number })[]; nextCursor: string | null }> {
-    const limit = query.limit ?? 50;
+    // A plain listing returns a large first page by default (500 of about 1,500); a search returns the best 50.
+    const limit = query.limit ?? (query.q?.trim() ? 50 : 500);
     const q = query.q?.trim();
     if (q) {
       // Search ranks; it is one page of the best matches, filtered afterwards.

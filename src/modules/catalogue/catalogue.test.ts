@@ -132,6 +132,18 @@ describe.each(testDatabaseKinds())('service catalogue (%s)', (kind) => {
     });
   });
 
+  it('answers a plain published listing, with no paging parameters, with a full first page of 500', async () => {
+    const response = await api('/api/v1/services?status=published');
+    const body = response.json() as {
+      results: { lgsl: number; serviceArea: string }[];
+      nextCursor: string | null;
+    };
+    expect(body.results).toHaveLength(500);
+    expect(body.nextCursor).not.toBeNull();
+    expect(new Set(body.results.map((s) => s.serviceArea)).size).toBe(16);
+    for (const s of body.results) expect(LGSL_CODES.has(s.lgsl)).toBe(true);
+  });
+
   it('holds the whole LGSL list: every code is covered by a process or an information-only service', async () => {
     const codes = new Set<number>();
     let cursor: string | null = null;
