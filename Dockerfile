@@ -13,4 +13,4 @@ COPY seeds ./seeds
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "src/main.ts"]
+CMD ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "src/main.ts"]
