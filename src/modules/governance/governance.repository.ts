@@ -500,22 +500,24 @@ export interface ApiTokenRecord {
   revokedAt: Date | null;
 }
 
+const API_TOKEN_COLUMNS = [
+  'id',
+  'council_id as councilId',
+  'name',
+  'role',
+  'token_prefix as tokenPrefix',
+  'created_at as createdAt',
+  'last_used_at as lastUsedAt',
+  'revoked_at as revokedAt',
+] as const;
+
 export async function findActiveApiToken(
   db: Executor,
   tokenHash: string,
 ): Promise<ApiTokenRecord | undefined> {
   return t(db)
     .selectFrom('api_token')
-    .select([
-      'id',
-      'council_id as councilId',
-      'name',
-      'role',
-      'token_prefix as tokenPrefix',
-      'created_at as createdAt',
-      'last_used_at as lastUsedAt',
-      'revoked_at as revokedAt',
-    ])
+    .select(API_TOKEN_COLUMNS)
     .where('token_hash', '=', tokenHash)
     .where('revoked_at', 'is', null)
     .executeTakeFirst();
@@ -524,16 +526,7 @@ export async function findActiveApiToken(
 export async function listApiTokens(db: Executor, councilId: string): Promise<ApiTokenRecord[]> {
   return t(db)
     .selectFrom('api_token')
-    .select([
-      'id',
-      'council_id as councilId',
-      'name',
-      'role',
-      'token_prefix as tokenPrefix',
-      'created_at as createdAt',
-      'last_used_at as lastUsedAt',
-      'revoked_at as revokedAt',
-    ])
+    .select(API_TOKEN_COLUMNS)
     .where('council_id', '=', councilId)
     .orderBy('created_at', 'desc')
     .execute();
