@@ -40,7 +40,7 @@ export async function serve(): Promise<void> {
   const app = await buildApp({ config, database: runtime.database, services: runtime.services });
   const jobs = await startJobQueue({
     pool: runtime.database.pool,
-    definitions: jobDefinitions(runtime.services),
+    definitions: jobDefinitions(runtime.services, runtime.database),
     work: config.inProcessWorker,
     onError: (error) => app.log.error({ err: error }, 'job queue error'),
   });

@@ -4,6 +4,7 @@ import { createGazetteerService, type GazetteerService } from './modules/gazette
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
+import { purgeIdempotencyKeys } from './platform/idempotency/idempotency.ts';
 import type { JobDefinition } from './platform/jobs/jobs.ts';
 
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
@@ -31,13 +32,20 @@ export function createServices(database: Database, config: Config, sessionSecret
 }
 
 /** Background jobs, each a thin handler calling a service. */
-export function jobDefinitions(services: Services): JobDefinition[] {
+export function jobDefinitions(services: Services, database: Database): JobDefinition[] {
   return [
     {
       name: 'sessions.purge-expired',
       schedule: '*/15 * * * *',
       handler: async () => {
         await services.governance.purgeExpiredSessions();
+      },
+    },
+    {
+      name: 'idempotency.purge-expired',
+      schedule: '7 * * * *',
+      handler: async () => {
+        await purgeIdempotencyKeys(database.db);
       },
     },
   ];

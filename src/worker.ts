@@ -18,7 +18,7 @@ try {
 const runtime = await openRuntime(config, { role: 'cli' });
 const jobs = await startJobQueue({
   pool: runtime.database.pool,
-  definitions: jobDefinitions(runtime.services),
+  definitions: jobDefinitions(runtime.services, runtime.database),
   work: true,
   onError: (error) => process.stderr.write(`job queue error: ${error.message}\n`),
 });

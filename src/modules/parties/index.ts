@@ -10,7 +10,7 @@ export {
   PartyNotFound,
   SourceKeyTaken,
 } from './parties.errors.ts';
-export { type PartiesRouteOptions, partiesRoutes } from './parties.routes.ts';
+export { type PartiesRouteOptions, type PartyPanelSubject, partiesRoutes } from './parties.routes.ts';
 export type {
   AddressRecord,
   BulkResult,

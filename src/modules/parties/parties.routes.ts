@@ -4,6 +4,7 @@ import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { loadPanels, type PagePanel } from '../../platform/views/panels.ts';
 import { formatNhsNumber, formatPartialDate, formatPhone } from './parties.normalise.ts';
 import type { PartySummary } from './parties.repository.ts';
 import {
@@ -29,8 +30,16 @@ import {
 } from './parties.service.ts';
 import { IDENTIFIER_LABELS, type PartyInput, validateParty } from './parties.validate.ts';
 
+/** What a panel on the party page is about. */
+export interface PartyPanelSubject {
+  readonly councilId: string;
+  readonly partyId: string;
+}
+
 export interface PartiesRouteOptions {
   service: PartiesService;
+  /** Sections other modules add to the single view (requests, the contact timeline). */
+  panels?: readonly PagePanel<PartyPanelSubject>[];
 }
 
 function principalOf(request: FastifyRequest): Principal {
@@ -542,8 +551,13 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         'staff single view',
       );
       const query = request.query as Record<string, string | undefined>;
+      const panels = await loadPanels(options.panels ?? [], principal, {
+        councilId: principal.councilId,
+        partyId: view.party.id,
+      });
       return reply.view('parties/views/party.njk', {
         view,
+        panels,
         dob: dobText(view.party),
         phones: view.contactPoints
           .filter((c) => c.kind === 'phone')
