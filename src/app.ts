@@ -4,7 +4,9 @@ import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
+import { portalRoutes } from './channels/portal/portal.routes.ts';
 import type { Config } from './config.ts';
+import { profileFor } from './councils/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
@@ -151,7 +153,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes, { database });
   app.get('/api/openapi.json', { config: { public: true } }, async () => app.swagger());
-  app.get('/', { config: { public: true } }, async (_request, reply) => reply.redirect('/staff', 302));
+  await app.register(portalRoutes, {
+    catalogue: services.catalogue,
+    secureCookies,
+    council: async () => {
+      const council = await services.governance.defaultCouncil();
+      return { id: council.id, name: council.name, profile: profileFor(council.profile) };
+    },
+  });
 
   await app.register(governanceRoutes, {
     service: services.governance,

@@ -9,6 +9,8 @@ export interface CouncilProfile {
     /** Shown in the citizen portal's header. */
     readonly serviceName: string;
   };
+  /** Service codes shown as "most popular" on the portal's start page, in this order. */
+  readonly topTasks: readonly string[];
   readonly features: {
     /** Offer Welsh alongside English in the citizen portal. */
     readonly welsh: boolean;
@@ -18,5 +20,6 @@ export interface CouncilProfile {
 export const defaultProfile: CouncilProfile = {
   id: 'default',
   branding: { serviceName: 'Council services' },
+  topTasks: ['missed-bin', 'street-light-fault', 'pothole', 'fly-tipping', 'pay-council-tax', 'bulky-waste'],
   features: { welsh: true },
 };

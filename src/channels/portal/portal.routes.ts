@@ -1,0 +1,151 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { CouncilProfile } from '../../councils/index.ts';
+import type { CatalogueService } from '../../modules/catalogue/index.ts';
+import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
+
+export interface PortalCouncil {
+  readonly id: string;
+  readonly name: string;
+  readonly profile: CouncilProfile;
+}
+
+export interface PortalRouteOptions {
+  catalogue: CatalogueService;
+  /** The council this deployment serves (one per deployment today). */
+  council: () => Promise<PortalCouncil>;
+  secureCookies: boolean;
+}
+
+const LANG_COOKIE = 'lang';
+const LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('');
+
+interface PortalService {
+  code: string;
+  name: string;
+  /** What the A to Z files it under: the name without its leading verb ("Defective street light"). */
+  subject: string;
+  summary: string;
+  interaction: string;
+  informationOnly: boolean;
+}
+
+// "Report a defective street light" belongs under D, not R: people look for the thing, not the verb.
+const LEADING_VERB =
+  /^(report|request|apply|book|pay|register|make|tell us about|ask for|order|get|find|check|contact|challenge|renew|give notice of|hire|join|comment on|claim|change|cancel)\b( for| to| about| on)?( an| a| the| your| my)?\s+/i;
+
+function subjectOf(name: string): string {
+  const subject = name.trim().replace(LEADING_VERB, '');
+  return subject ? subject.charAt(0).toUpperCase() + subject.slice(1) : name.trim();
+}
+
+/** Citizen pages: the start page, the A to Z, service search and service pages, in English or Welsh. */
+export async function portalRoutes(app: FastifyInstance, options: PortalRouteOptions): Promise<void> {
+  const { catalogue } = options;
+  const pub = { config: { public: true } } as const;
+
+  const toPortalService = (s: Omit<PortalService, 'subject'>): PortalService => ({
+    code: s.code,
+    name: s.name,
+    subject: subjectOf(s.name),
+    summary: s.summary,
+    interaction: s.interaction,
+    informationOnly: s.informationOnly,
+  });
+
+  // The published catalogue changes rarely; keep the listing for half a minute rather than read
+  // 1,500 services on every page view.
+  let listing: { councilId: string; at: number; services: PortalService[] } | undefined;
+  async function publishedServices(councilId: string): Promise<PortalService[]> {
+    if (listing && listing.councilId === councilId && Date.now() - listing.at < 30_000)
+      return listing.services;
+    const { results } = await catalogue.list(councilId, { limit: 2000 });
+    listing = { councilId, at: Date.now(), services: results.map(toPortalService) };
+    return listing.services;
+  }
+
+  function localeOf(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    welsh: boolean,
+  ): { locale: Locale; t: Translate } {
+    const query = (request.query as Record<string, unknown> | undefined)?.lang;
+    const chosen = welsh
+      ? chooseLocale(query, request.cookies[LANG_COOKIE], request.headers['accept-language'])
+      : 'en';
+    if (query === chosen && request.cookies[LANG_COOKIE] !== chosen) {
+      reply.setCookie(LANG_COOKIE, chosen, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: options.secureCookies,
+        maxAge: 365 * 24 * 3600,
+      });
+    }
+    return { locale: chosen, t: translator(chosen) };
+  }
+
+  /** What every citizen page needs: the language, its switcher link and the council. */
+  async function pageContext(request: FastifyRequest, reply: FastifyReply) {
+    const council = await options.council();
+    const { locale, t } = localeOf(request, reply, council.profile.features.welsh);
+    const path = request.url.split('?')[0] ?? '/';
+    const params = new URLSearchParams(request.url.split('?')[1] ?? '');
+    params.set('lang', locale === 'en' ? 'cy' : 'en');
+    return {
+      council,
+      locale,
+      t,
+      serviceName: council.profile.branding.serviceName,
+      switchLanguageHref: council.profile.features.welsh ? `${path}?${params.toString()}` : null,
+    };
+  }
+
+  app.get('/', pub, async (request, reply) => {
+    const page = await pageContext(request, reply);
+    const byCode = new Map((await publishedServices(page.council.id)).map((s) => [s.code, s]));
+    const topTasks = page.council.profile.topTasks
+      .map((code) => byCode.get(code))
+      .filter((s) => s !== undefined);
+    return reply.view('portal/views/start.njk', { ...page, topTasks, letters: LETTERS });
+  });
+
+  app.get('/services', pub, async (request, reply) => {
+    const page = await pageContext(request, reply);
+    const raw = String((request.query as Record<string, unknown>).letter ?? 'A').toUpperCase();
+    const letter = LETTERS.includes(raw) ? raw : 'A';
+    const published = await publishedServices(page.council.id);
+    const services = published
+      .filter((s) => s.subject.toUpperCase().startsWith(letter))
+      .sort((a, b) => a.subject.localeCompare(b.subject, 'en-GB'));
+    const available = new Set(published.map((s) => s.subject.charAt(0).toUpperCase()));
+    return reply.view('portal/views/a-to-z.njk', {
+      ...page,
+      letter,
+      services,
+      letters: LETTERS.map((l) => ({ letter: l, current: l === letter, empty: !available.has(l) })),
+    });
+  });
+
+  app.get('/search', pub, async (request, reply) => {
+    const page = await pageContext(request, reply);
+    const q = String((request.query as Record<string, unknown>).q ?? '')
+      .trim()
+      .slice(0, 200);
+    const results = q
+      ? (await catalogue.list(page.council.id, { q, limit: 20 })).results.map(toPortalService)
+      : [];
+    return reply.view('portal/views/search.njk', { ...page, q, results });
+  });
+
+  app.get('/services/:code', pub, async (request, reply) => {
+    const page = await pageContext(request, reply);
+    const { code } = request.params as { code: string };
+    const service = (await publishedServices(page.council.id)).find((s) => s.code === code);
+    if (!service) {
+      return reply
+        .code(404)
+        .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
+    }
+    return reply.view('portal/views/service.njk', { ...page, service });
+  });
+}
