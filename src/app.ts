@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { portalRoutes } from './channels/portal/portal.routes.ts';
 import type { Config } from './config.ts';
 import { profileFor } from './councils/index.ts';
+import { casePartyPanel, caseSearchProvider, casesNavigation, casesRoutes } from './modules/cases/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
@@ -102,12 +103,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...partiesNavigation,
     ...gazetteerNavigation,
     ...catalogueNavigation,
+    ...casesNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
     partySearchProvider(services.parties),
     addressSearchProvider(services.gazetteer),
     serviceSearchProvider(services.catalogue),
+    caseSearchProvider(services.cases),
   ];
 
   let councilName: { value: string | undefined; at: number } = { value: undefined, at: 0 };
@@ -170,7 +173,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
-  await app.register(partiesRoutes, { service: services.parties });
+  await app.register(partiesRoutes, { service: services.parties, panels: [casePartyPanel(services.cases)] });
+  await app.register(casesRoutes, { service: services.cases });
 
   return app;
 }

@@ -1,4 +1,5 @@
 import type { Config } from './config.ts';
+import { type CasesService, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
@@ -13,6 +14,7 @@ export interface Services {
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
   parties: PartiesService;
+  cases: CasesService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -23,11 +25,15 @@ export function createServices(database: Database, config: Config, sessionSecret
     signInMaxAttempts: config.signInMaxAttempts,
     signInLockMinutes: config.signInLockMinutes,
   });
+  const gazetteer = createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl });
+  const catalogue = createCatalogueService(database.db, { teams: governance });
+  const parties = createPartiesService(database.db);
   return {
     governance,
-    gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
-    catalogue: createCatalogueService(database.db, { teams: governance }),
-    parties: createPartiesService(database.db),
+    gazetteer,
+    catalogue,
+    parties,
+    cases: createCasesService(database.db, { catalogue, parties, gazetteer, staff: governance }),
   };
 }
 
@@ -46,6 +52,14 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       schedule: '7 * * * *',
       handler: async () => {
         await purgeIdempotencyKeys(database.db);
+      },
+    },
+    {
+      // SLA timers: warn at 80% of a request's target and mark the breach at 100%.
+      name: 'cases.sla-sweep',
+      schedule: '* * * * *',
+      handler: async () => {
+        await services.cases.sweepSla();
       },
     },
   ];

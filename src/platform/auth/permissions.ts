@@ -39,6 +39,14 @@ export const PERMISSIONS = {
   'parties.alerts': ['officer', 'supervisor', 'admin'],
   /** Merge duplicate records and undo merges. */
   'parties.merge': ['supervisor', 'admin'],
+  /** Read service requests, their updates and the work queues. */
+  'cases.read': [...STAFF, 'integration'],
+  /** Raise service requests (front office, integrations such as Open311). */
+  'cases.create': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
+  /** Work requests: change status, add updates and notes, assign, link, attach files. */
+  'cases.work': ['officer', 'supervisor', 'admin', 'integration'],
+  /** See the supervisor dashboard and SLA figures across teams. */
+  'cases.supervise': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,0 +1,186 @@
+import type { AuditContext } from '../../platform/audit/audit.ts';
+import { can } from '../../platform/auth/permissions.ts';
+import type { IdempotentResult } from '../../platform/idempotency/idempotency.ts';
+import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
+import type { TimelineSource } from '../../platform/timeline/timeline.ts';
+import type { PagePanel } from '../../platform/views/panels.ts';
+import type { PartyPanelSubject } from '../parties/index.ts';
+import type {
+  CaseListPage,
+  CaseListQueryInput,
+  CaseNotificationLookup,
+  CasesService,
+  CaseView,
+  CreateCaseInput,
+  CreatedCase,
+} from './cases.service.ts';
+import { STATUS_LABELS } from './cases.service.ts';
+import type { CaseStatus, Outcome } from './lifecycle.ts';
+import { normaliseReference } from './reference.ts';
+
+export { AttachmentNotFound, CaseClosed, CaseNotFound, ImpossibleTransition } from './cases.errors.ts';
+export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
+export type {
+  CaseChannel,
+  CaseDetail,
+  CaseListItem,
+  CaseListPage,
+  CaseListQueryInput,
+  CaseListRow,
+  CaseLocationInput,
+  CaseNotificationDetails,
+  CaseNotificationLookup,
+  CaseRecord,
+  CasesDeps,
+  CasesService,
+  CaseView,
+  CreateCaseInput,
+  CreatedCase,
+  RequesterDetails,
+  StaffDirectory,
+  UpdateRecord,
+} from './cases.service.ts';
+export {
+  ATTACHMENT_MAX_BYTES,
+  ATTACHMENT_TYPES,
+  CASE_CHANNELS,
+  COMPLAINT_STAGE_DAYS,
+  createCasesService,
+  DEFAULT_DUPLICATE_RADIUS_M,
+  OUTCOME_LABELS,
+  STATUS_LABELS,
+} from './cases.service.ts';
+export {
+  CASE_STATUSES,
+  type CaseStatus,
+  canMove,
+  isOpen,
+  nextStatuses,
+  type Open311ExtendedStatus,
+  OUTCOMES,
+  type Outcome,
+  toOpen311,
+} from './lifecycle.ts';
+export { generateReference, normaliseReference } from './reference.ts';
+export { type SlaState, slaPosition } from './sla-clock.ts';
+
+export const casesNavigation: readonly NavItem[] = [
+  { href: '/staff/queues', text: 'Work queues', permission: 'cases.read' },
+  { href: '/staff/supervisor', text: 'Supervisor dashboard', permission: 'cases.supervise' },
+];
+
+/**
+ * What the Open311 channel (and any other outside channel) uses to make, find and update requests.
+ * Requester details are matched to a party by email or phone (or a person is created) through the
+ * parties module; locations may be lat/long, a UPRN or an address string.
+ */
+export interface ServiceRequests {
+  create(
+    councilId: string,
+    input: CreateCaseInput,
+    context: AuditContext,
+    options?: { idempotencyKey?: string; caller?: string; owner?: { id: string; label: string } | null },
+  ): Promise<IdempotentResult<CreatedCase>>;
+  get(councilId: string, idOrReference: string): Promise<CaseView>;
+  /** Filters: ids, serviceCodes, submittedFrom/To (date range), status or open, updatedAfter; paging. */
+  list(councilId: string, query: CaseListQueryInput): Promise<CaseListPage>;
+  /** An outside system's update: a new status (if allowed) and/or a public message. */
+  externalUpdate(
+    councilId: string,
+    idOrReference: string,
+    input: { status?: CaseStatus; outcome?: Outcome; description?: string },
+    context: AuditContext,
+  ): Promise<CaseView>;
+  detail: CasesService['detail'];
+}
+
+export function serviceRequests(service: CasesService): ServiceRequests {
+  return service;
+}
+
+/** The notifications module's lookup: who to tell about a request, and what to say. */
+export function caseNotificationLookup(service: CasesService): CaseNotificationLookup {
+  return service.notificationDetails;
+}
+
+/** Lets staff find a request from the header search box by its reference (typed loosely). */
+export function caseSearchProvider(service: CasesService): SearchProvider {
+  return {
+    id: 'cases',
+    title: 'Service requests',
+    permission: 'cases.read',
+    async search(principal, query) {
+      const reference = normaliseReference(query.trim());
+      if (!reference) return [];
+      try {
+        const view = await service.get(principal.councilId, reference);
+        const r = view.record;
+        return [
+          {
+            title: `${r.reference}: ${r.serviceName}`,
+            href: `/staff/cases/${r.id}`,
+            summary: [STATUS_LABELS[r.status], view.teamName, r.locationText].filter(Boolean).join(' · '),
+            reason: 'Reference matches',
+            score: 2,
+          },
+        ];
+      } catch {
+        return [];
+      }
+    },
+  };
+}
+
+/** A party's requests on their timeline, interleaved with contacts by the timeline. */
+export function caseTimelineSource(service: CasesService): TimelineSource {
+  return {
+    id: 'cases',
+    permission: 'cases.read',
+    async itemsForParty(councilId, partyId, query) {
+      const rows = await service.forParty(councilId, partyId, {
+        limit: query.limit,
+        ...(query.before ? { before: query.before } : {}),
+      });
+      return rows.map((r) => ({
+        kind: 'case',
+        id: r.id,
+        at: r.submittedAt,
+        title: `${r.serviceName} (${r.reference})`,
+        summary: r.locationText ?? `Request made by ${r.channel.replace('_', ' ')}`,
+        href: `/staff/cases/${r.id}`,
+        status: STATUS_LABELS[r.status],
+      }));
+    },
+  };
+}
+
+/** The "Requests" panel on the party page: open and closed requests and a button to raise one. */
+export function casePartyPanel(service: CasesService): PagePanel<PartyPanelSubject> {
+  return {
+    id: 'cases',
+    permission: 'cases.read',
+    template: 'cases/views/party-panel.njk',
+    async load(principal, subject) {
+      const rows = await service.forParty(subject.councilId, subject.partyId, { limit: 50 });
+      const open = rows.filter((r) =>
+        ['submitted', 'acknowledged', 'in_progress', 'on_hold'].includes(r.status),
+      );
+      const closed = rows.filter((r) => !open.includes(r));
+      const toItem = (r: (typeof rows)[number]) => ({
+        id: r.id,
+        reference: r.reference,
+        serviceName: r.serviceName,
+        status: STATUS_LABELS[r.status],
+        slaState: r.slaState,
+        submittedAt: r.submittedAt,
+        dueAt: r.dueAt,
+      });
+      return {
+        partyId: subject.partyId,
+        open: open.map(toItem),
+        closed: closed.map(toItem),
+        canCreate: can(principal.role, 'cases.create') && principal.kind === 'staff',
+      };
+    },
+  };
+}
