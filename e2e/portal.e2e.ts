@@ -57,7 +57,9 @@ describe('the citizen portal in a real browser', () => {
     const page = await context.newPage();
     await page.goto(`${server.url}/`);
     await page.keyboard.press('Tab');
-    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe('Skip to main content');
+    expect(await page.evaluate(() => document.activeElement?.textContent?.trim())).toBe(
+      'Skip to main content',
+    );
     await page.keyboard.press('Enter');
     await page.getByLabel('Search for a council service').focus();
     await page.keyboard.type('missed bin');

@@ -7,7 +7,14 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { portalRoutes } from './channels/portal/portal.routes.ts';
 import type { Config } from './config.ts';
 import { profileFor } from './councils/index.ts';
-import { casePartyPanel, caseSearchProvider, casesNavigation, casesRoutes } from './modules/cases/index.ts';
+import {
+  caseNotificationLookup,
+  casePartyPanel,
+  caseSearchProvider,
+  casesNavigation,
+  casesRoutes,
+  serviceRequests,
+} from './modules/cases/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
@@ -158,6 +165,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/api/openapi.json', { config: { public: true } }, async () => app.swagger());
   await app.register(portalRoutes, {
     catalogue: services.catalogue,
+    gazetteer: services.gazetteer,
+    requests: serviceRequests(services.cases),
+    requesterEmail: async (councilId, caseId) =>
+      (await caseNotificationLookup(services.cases)(councilId, caseId))?.email ?? null,
+    sessions: services.portalSessions,
     secureCookies,
     council: async () => {
       const council = await services.governance.defaultCouncil();

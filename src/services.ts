@@ -1,3 +1,4 @@
+import { createPortalSessions, type PortalSessions } from './channels/portal/portal.sessions.ts';
 import type { Config } from './config.ts';
 import { type CasesService, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
@@ -15,6 +16,7 @@ export interface Services {
   gazetteer: GazetteerService;
   parties: PartiesService;
   cases: CasesService;
+  portalSessions: PortalSessions;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -34,6 +36,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     catalogue,
     parties,
     cases: createCasesService(database.db, { catalogue, parties, gazetteer, staff: governance }),
+    portalSessions: createPortalSessions(database.db),
   };
 }
 
@@ -52,6 +55,13 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       schedule: '7 * * * *',
       handler: async () => {
         await purgeIdempotencyKeys(database.db);
+      },
+    },
+    {
+      name: 'portal.purge-expired-sessions',
+      schedule: '23 * * * *',
+      handler: async () => {
+        await services.portalSessions.purgeExpired();
       },
     },
     {

@@ -1,7 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CouncilProfile } from '../../councils/index.ts';
+import type { ServiceRequests } from '../../modules/cases/index.ts';
 import type { CatalogueService } from '../../modules/catalogue/index.ts';
+import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
+import { canRequestOnline, type RequestJourneyDeps, requestJourneyRoutes } from './portal.requests.ts';
+import type { PortalSessions } from './portal.sessions.ts';
 
 export interface PortalCouncil {
   readonly id: string;
@@ -11,6 +15,10 @@ export interface PortalCouncil {
 
 export interface PortalRouteOptions {
   catalogue: CatalogueService;
+  gazetteer: GazetteerService;
+  requests: ServiceRequests;
+  requesterEmail: RequestJourneyDeps['requesterEmail'];
+  sessions: PortalSessions;
   /** The council this deployment serves (one per deployment today). */
   council: () => Promise<PortalCouncil>;
   secureCookies: boolean;
@@ -146,6 +154,20 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
         .code(404)
         .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
     }
-    return reply.view('portal/views/service.njk', { ...page, service });
+    return reply.view('portal/views/service.njk', {
+      ...page,
+      service,
+      startHref: canRequestOnline(service) ? `/services/${service.code}/start` : null,
+    });
+  });
+
+  await requestJourneyRoutes(app, {
+    catalogue,
+    gazetteer: options.gazetteer,
+    requests: options.requests,
+    requesterEmail: options.requesterEmail,
+    sessions: options.sessions,
+    secureCookies: options.secureCookies,
+    pageContext,
   });
 }

@@ -1,5 +1,6 @@
+import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createTestApp, type TestApp } from '../../../test/support/app.ts';
+import { cookieHeader, createTestApp, csrfFrom, type TestApp } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { LOCALES, messageKeys, translator } from '../../platform/i18n/i18n.ts';
 
@@ -91,5 +92,140 @@ describe.each(testDatabaseKinds())('citizen portal (%s)', (kind) => {
     const english = await get('/', { cookie: 'lang=cy', 'accept-language': 'cy' });
     expect(english.body).toContain('Ei wneud ar-lein');
     expect((await get('/?lang=en', { cookie: 'lang=cy' })).body).toContain('Do it online');
+  });
+});
+
+describe.each(testDatabaseKinds())('reporting and tracking a problem on the portal (%s)', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind, { GUILDHALL_DEMO_ADDRESSES: '500' });
+  });
+  afterAll(() => t?.close());
+
+  /** A visitor's browser: keeps cookies and the latest CSRF token. */
+  function visitor() {
+    let cookie = '';
+    let csrf = '';
+    const remember = (response: LightMyRequestResponse) => {
+      cookie = cookieHeader(response, cookie);
+      if (response.body.includes('name="_csrf"')) csrf = csrfFrom(response.body);
+      return response;
+    };
+    return {
+      get: async (url: string) => remember(await t.app.inject({ method: 'GET', url, headers: { cookie } })),
+      post: async (url: string, form: Record<string, string>) =>
+        remember(
+          await t.app.inject({
+            method: 'POST',
+            url,
+            headers: { cookie, 'content-type': 'application/x-www-form-urlencoded' },
+            payload: new URLSearchParams({ _csrf: csrf, ...form }).toString(),
+          }),
+        ),
+    };
+  }
+
+  it('a citizen reports a defective street light at an address, gets a reference, and tracks it', async () => {
+    const [address] = (await t.runtime.services.gazetteer.searchAddresses(t.councilId, 'high street', 5))
+      .results;
+    expect(address?.postcode).toBeTruthy();
+    const browser = visitor();
+    const service = await browser.get('/services/street-light-fault');
+    expect(service.body).toContain('action="/services/street-light-fault/start"');
+
+    let step = await browser.post('/services/street-light-fault/start', {});
+    expect(step.headers.location).toBe('/services/street-light-fault/request/where');
+    const where = await browser.get(
+      `/services/street-light-fault/request/where?q=${encodeURIComponent(address?.postcode ?? '')}`,
+    );
+    expect(where.body).toContain(`value="${address?.uprn}"`);
+
+    // Nothing chosen: a GOV.UK error summary, not a stack trace.
+    const nothing = await browser.post('/services/street-light-fault/request/where', {});
+    expect(nothing.statusCode).toBe(400);
+    expect(nothing.body).toContain('govuk-error-summary');
+
+    step = await browser.post('/services/street-light-fault/request/where', {
+      uprn: String(address?.uprn),
+      description: 'outside the gate',
+    });
+    expect(step.headers.location).toBe('/services/street-light-fault/request/1');
+    step = await browser.post('/services/street-light-fault/request/1', { column_number: 'SL-0412' });
+    expect(step.headers.location).toBe('/services/street-light-fault/request/3');
+    const missing = await browser.post('/services/street-light-fault/request/3', {});
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('Select what is wrong with the light');
+    step = await browser.post('/services/street-light-fault/request/3', { fault: 'out' });
+    expect(step.headers.location).toBe('/services/street-light-fault/request/5');
+    step = await browser.post('/services/street-light-fault/request/5', { contact_phone: '' });
+    expect(step.headers.location).toBe('/services/street-light-fault/request/details');
+    const badEmail = await browser.post('/services/street-light-fault/request/details', {
+      email: 'not-an-email',
+    });
+    expect(badEmail.statusCode).toBe(400);
+    expect(badEmail.body).toContain('Enter an email address in the correct format');
+    step = await browser.post('/services/street-light-fault/request/details', {
+      firstName: 'Ada',
+      lastName: 'Lovelace',
+      email: 'ada.portal@example.com',
+    });
+    expect(step.headers.location).toBe('/services/street-light-fault/request/check');
+    const check = await browser.get('/services/street-light-fault/request/check');
+    expect(check.body).toContain(address?.address ?? '');
+    expect(check.body).toContain('It is not working');
+    expect(check.body).toContain('ada.portal@example.com');
+
+    const sent = await browser.post('/services/street-light-fault/request/check', {});
+    expect(sent.statusCode).toBe(303);
+    const reference = /^\/track\/(GH-[0-9A-Z]{4}-[0-9A-Z]{4})\?sent=1$/.exec(
+      sent.headers.location ?? '',
+    )?.[1];
+    expect(reference).toBeTruthy();
+    const confirmation = await browser.get(sent.headers.location ?? '');
+    expect(confirmation.body).toContain('Request sent');
+    expect(confirmation.body).toContain(reference);
+
+    // A second press of Send (the journey is over) makes no second request.
+    const again = await browser.post('/services/street-light-fault/request/check', {});
+    expect(again.statusCode).toBe(303);
+    const listed = await t.runtime.services.cases.list(t.councilId, { serviceCodes: ['street-light-fault'] });
+    expect(listed.items.filter((r) => r.reference === reference)).toHaveLength(1);
+    const made = await t.runtime.services.cases.get(t.councilId, reference ?? '');
+    expect(made.record).toMatchObject({ channel: 'web', uprn: address?.uprn, status: 'submitted' });
+    expect(made.record.answers).toMatchObject({ fault: 'out', column_number: 'SL-0412' });
+
+    // Someone else needs the reference and the email or postcode; a wrong pair reveals nothing.
+    const stranger = visitor();
+    const blocked = await stranger.get(`/track/${reference}`);
+    expect(blocked.statusCode).toBe(303);
+    expect(blocked.headers.location).toBe(`/track?reference=${reference}`);
+    await stranger.get('/track');
+    const wrong = await stranger.post('/track', { reference: reference ?? '', proof: 'someone@example.com' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('We could not find a request with that reference');
+    const byPostcode = await stranger.post('/track', {
+      reference: (reference ?? '').toLowerCase(),
+      proof: (address?.postcode ?? '').replace(' ', '').toLowerCase(),
+    });
+    expect(byPostcode.headers.location).toBe(`/track/${reference}`);
+    const tracked = await stranger.get(`/track/${reference}`);
+    expect(tracked.statusCode).toBe(200);
+    expect(tracked.body).toContain('Received');
+    expect(tracked.body).toContain('Report a defective street light');
+    expect(tracked.body).not.toContain('ada.portal@example.com');
+
+    const byEmail = visitor();
+    await byEmail.get('/track');
+    expect(
+      (await byEmail.post('/track', { reference: reference ?? '', proof: 'ADA.portal@example.com' })).headers
+        .location,
+    ).toBe(`/track/${reference}`);
+  });
+
+  it('offers no online form for information-only services, and sends a stale step back to the service page', async () => {
+    const browser = visitor();
+    const stale = await browser.get('/services/pothole/request/check');
+    expect(stale.statusCode).toBe(303);
+    expect(stale.headers.location).toBe('/services/pothole');
   });
 });

@@ -142,7 +142,7 @@ function detailOf(view: ServiceView) {
 }
 
 /** Form posts arrive as strings or lists; multi-choice answers are always lists for the templates. */
-function rawFrom(body: unknown, questions: readonly Question[]): Record<string, string | string[]> {
+export function rawFrom(body: unknown, questions: readonly Question[]): Record<string, string | string[]> {
   const raw: Record<string, string | string[]> = {};
   for (const [k, v] of Object.entries((body ?? {}) as Record<string, unknown>)) {
     if (k.startsWith('_')) continue;

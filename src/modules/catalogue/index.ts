@@ -10,7 +10,7 @@ export {
   ServiceVersionNotFound,
 } from './catalogue.errors.ts';
 export { importLibraryDirectory, readLibraryDirectory, STARTER_LIBRARY_DIR } from './catalogue.files.ts';
-export { type CatalogueRouteOptions, catalogueRoutes } from './catalogue.routes.ts';
+export { type CatalogueRouteOptions, catalogueRoutes, rawFrom } from './catalogue.routes.ts';
 export {
   CHANNELS,
   type Condition,
@@ -49,6 +49,7 @@ export {
   isShown,
   type Open311Attribute,
   toOpen311Attributes,
+  toRawAnswers,
   validateAnswers,
   validatePage,
   visiblePages,

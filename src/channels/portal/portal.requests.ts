@@ -1,0 +1,550 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ServiceRequests } from '../../modules/cases/index.ts';
+import {
+  type Answers,
+  type CatalogueService,
+  checkAnswersRows,
+  type FormPage,
+  type Question,
+  rawFrom,
+  type ServiceDefinition,
+  toRawAnswers,
+  validatePage,
+  visiblePages,
+} from '../../modules/catalogue/index.ts';
+import type { GazetteerService } from '../../modules/gazetteer/index.ts';
+import type { AuditContext } from '../../platform/audit/audit.ts';
+import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import type { Translate } from '../../platform/i18n/i18n.ts';
+import {
+  allowRequest,
+  type Journey,
+  newJourneyId,
+  newSessionToken,
+  type PortalSessionData,
+  type PortalSessions,
+} from './portal.sessions.ts';
+
+/** What every portal page gets from the portal's page context. */
+export interface PortalPage {
+  council: { id: string; name: string };
+  locale: 'en' | 'cy';
+  t: Translate;
+}
+
+export interface RequestJourneyDeps {
+  catalogue: CatalogueService;
+  gazetteer: GazetteerService;
+  requests: ServiceRequests;
+  /** Who to tell about a request: used to check the email a tracker gives. */
+  requesterEmail: (councilId: string, caseId: string) => Promise<string | null>;
+  sessions: PortalSessions;
+  secureCookies: boolean;
+  pageContext: (request: FastifyRequest, reply: FastifyReply) => Promise<PortalPage>;
+}
+
+const SESSION_COOKIE = 'guildhall_portal';
+const ONLINE_INTERACTIONS = new Set(['report', 'request', 'application', 'complaint', 'enquiry']);
+const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
+const PHONE = /^\+?[0-9 ()-]{10,20}$/;
+
+/** Can a citizen make this request online? Bookings and payments need more than a form. */
+export function canRequestOnline(service: { interaction: string; informationOnly: boolean }): boolean {
+  return !service.informationOnly && ONLINE_INTERACTIONS.has(service.interaction);
+}
+
+const errorList = (errors: readonly FieldError[]) =>
+  errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
+const fieldErrorMap = (errors: readonly FieldError[]) => {
+  const map: Record<string, string> = {};
+  for (const e of errors) {
+    map[e.field] ??= e.message;
+    map[e.field.split('-')[0] ?? e.field] ??= e.message;
+  }
+  return map;
+};
+
+/** The question the location step answers; the journey asks it on its own page with an address search. */
+function locationQuestion(definition: ServiceDefinition): Question | undefined {
+  return definition.questions.find((q) => q.type === 'location');
+}
+
+/** Question pages without the location question (asked on "where") and optional uploads (not offered online yet). */
+function journeyPages(definition: ServiceDefinition, answers: Answers): FormPage[] {
+  const skip = (q: Question) => q.type === 'location' || (q.type === 'file' && !q.required);
+  return visiblePages(definition.questions, answers)
+    .map((p) => ({ ...p, questions: p.questions.filter((q) => !skip(q)) }))
+    .filter((p) => p.questions.length > 0);
+}
+
+function normalisePostcode(value: string): string {
+  return value.replace(/\s+/g, '').toUpperCase();
+}
+
+export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJourneyDeps): Promise<void> {
+  const pub = { config: { public: true } } as const;
+
+  async function session(request: FastifyRequest, reply: FastifyReply, councilId: string) {
+    let token = request.cookies[SESSION_COOKIE];
+    const data = await deps.sessions.load(token, councilId);
+    return {
+      data,
+      save: async () => {
+        if (!token) {
+          token = newSessionToken();
+          reply.setCookie(SESSION_COOKIE, token, {
+            path: '/',
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: deps.secureCookies,
+          });
+        }
+        await deps.sessions.save(token, councilId, data);
+      },
+    };
+  }
+
+  async function publishedDefinition(councilId: string, code: string): Promise<ServiceDefinition | null> {
+    try {
+      const view = await deps.catalogue.get(councilId, code);
+      if (view.service.status !== 'published') return null;
+      return view.definition;
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 404) return null;
+      throw error;
+    }
+  }
+
+  const base = (code: string) => `/services/${encodeURIComponent(code)}/request`;
+
+  /** The step after `after` ('start', 'where', a page number, 'details'). */
+  function nextStep(definition: ServiceDefinition, journey: Journey, after: string): string {
+    const pages = journeyPages(definition, journey.answers);
+    if (after === 'start' && locationQuestion(definition)) return 'where';
+    if (after === 'start' || after === 'where') return pages[0] ? String(pages[0].number) : 'details';
+    if (after === 'details') return 'check';
+    const next = pages.find((p) => p.number > Number(after));
+    return next ? String(next.number) : 'details';
+  }
+
+  function previousStep(definition: ServiceDefinition, journey: Journey, current: string): string {
+    const steps = [
+      ...(locationQuestion(definition) ? ['where'] : []),
+      ...journeyPages(definition, journey.answers).map((p) => String(p.number)),
+      'details',
+      'check',
+    ];
+    const index = steps.indexOf(current);
+    return index > 0 ? `${base(definition.code)}/${steps[index - 1]}` : `/services/${definition.code}`;
+  }
+
+  async function withJourney(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: (ctx: {
+      page: PortalPage;
+      definition: ServiceDefinition;
+      journey: Journey;
+      state: { data: PortalSessionData; save: () => Promise<void> };
+    }) => Promise<unknown>,
+  ) {
+    const page = await deps.pageContext(request, reply);
+    const { code } = request.params as { code: string };
+    const definition = await publishedDefinition(page.council.id, code);
+    if (
+      !definition ||
+      !canRequestOnline({ ...definition, informationOnly: definition.informationOnly ?? false })
+    )
+      return reply
+        .code(404)
+        .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
+    const state = await session(request, reply, page.council.id);
+    const journey = state.data.journeys[definition.code];
+    // No journey (expired, or a bookmarked step): start again from the service page.
+    if (!journey) return reply.redirect(`/services/${definition.code}`, 303);
+    return run({ page, definition, journey, state });
+  }
+
+  app.post('/services/:code/start', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const { code } = request.params as { code: string };
+    const definition = await publishedDefinition(page.council.id, code);
+    if (
+      !definition ||
+      !canRequestOnline({ ...definition, informationOnly: definition.informationOnly ?? false })
+    )
+      return reply
+        .code(404)
+        .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
+    const state = await session(request, reply, page.council.id);
+    const journey: Journey = { id: newJourneyId(), serviceCode: definition.code, answers: {} };
+    state.data.journeys = { [definition.code]: journey };
+    await state.save();
+    return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, 'start')}`, 303);
+  });
+
+  // ---------- Where is it? An address search, or words and an optional point. ----------
+
+  app.get('/services/:code/request/where', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey }) => {
+      const q = String((request.query as Record<string, unknown>).q ?? '')
+        .trim()
+        .slice(0, 200);
+      const found = q ? await deps.gazetteer.searchAddresses(page.council.id, q, 20) : null;
+      return reply.view('portal/views/where.njk', {
+        ...page,
+        d: definition,
+        q,
+        results: found?.results.filter((r) => r.address) ?? [],
+        searched: found !== null,
+        location: journey.location ?? {},
+        back: previousStep(definition, journey, 'where'),
+        action: `${base(definition.code)}/where`,
+      });
+    }),
+  );
+
+  app.post('/services/:code/request/where', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) => {
+      const body = (request.body ?? {}) as Record<string, string | undefined>;
+      const errors: FieldError[] = [];
+      const uprn = (body.uprn ?? '').trim();
+      const description = (body.description ?? '').trim();
+      const lat = (body.lat ?? '').trim();
+      const long = (body.long ?? '').trim();
+      if (uprn) {
+        if (!/^\d{1,12}$/.test(uprn)) errors.push({ field: 'uprn', message: page.t('where.errorAddress') });
+        else {
+          try {
+            const property = await deps.gazetteer.getProperty(page.council.id, Number(uprn));
+            journey.location = {
+              uprn,
+              address: property.address ?? undefined,
+              lat: property.lat,
+              long: property.long,
+              ...(description ? { description } : {}),
+            };
+          } catch (error) {
+            if (!(error instanceof DomainError && error.status === 404)) throw error;
+            errors.push({ field: 'uprn', message: page.t('where.errorAddress') });
+          }
+        }
+      } else if (description || lat || long) {
+        const point = lat && long ? { lat: Number(lat), long: Number(long) } : null;
+        if (point && (!Number.isFinite(point.lat) || !Number.isFinite(point.long)))
+          errors.push({ field: 'description', message: page.t('where.errorPoint') });
+        if (!description && !point)
+          errors.push({ field: 'description', message: page.t('where.errorMissing') });
+        if (description.length > 500)
+          errors.push({ field: 'description', message: page.t('where.errorLong') });
+        if (errors.length === 0) journey.location = { description, ...(point ?? {}) };
+      } else {
+        errors.push({ field: 'q', message: page.t('where.errorMissing') });
+      }
+      if (errors.length) {
+        return reply.code(400).view('portal/views/where.njk', {
+          ...page,
+          d: definition,
+          q: (body.q ?? '').trim(),
+          results: [],
+          searched: false,
+          location: { description },
+          back: previousStep(definition, journey, 'where'),
+          action: `${base(definition.code)}/where`,
+          errors: errorList(errors),
+          fieldErrors: fieldErrorMap(errors),
+        });
+      }
+      await state.save();
+      return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, 'where')}`, 303);
+    }),
+  );
+
+  // ---------- The service's own questions, from the catalogue's form engine ----------
+
+  const questionPage = (request: FastifyRequest, reply: FastifyReply) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) => {
+      const { step } = request.params as { step: string };
+      const formPage = journeyPages(definition, journey.answers).find((p) => String(p.number) === step);
+      if (!formPage) return reply.code(404).view('portal/views/not-found.njk', { ...page });
+      const render = (extra: Record<string, unknown>, status = 200) =>
+        reply.code(status).view('portal/views/question.njk', {
+          ...page,
+          d: definition,
+          formPage,
+          action: `${base(definition.code)}/${step}`,
+          back: previousStep(definition, journey, step),
+          ...extra,
+        });
+      if (request.method === 'GET')
+        return render({ raw: toRawAnswers(definition.questions, journey.answers) });
+      const raw = rawFrom(request.body, definition.questions);
+      const result = validatePage(formPage, raw, journey.answers);
+      if (result.errors.length)
+        return render(
+          { raw, errors: errorList(result.errors), fieldErrors: fieldErrorMap(result.errors) },
+          400,
+        );
+      journey.answers = result.answers;
+      await state.save();
+      return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, step)}`, 303);
+    });
+  app.get('/services/:code/request/:step(^\\d+$)', pub, questionPage);
+  app.post('/services/:code/request/:step(^\\d+$)', pub, questionPage);
+
+  // ---------- Your details (all optional: a report can be anonymous) ----------
+
+  app.get('/services/:code/request/details', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey }) =>
+      reply.view('portal/views/details.njk', {
+        ...page,
+        d: definition,
+        details: journey.details ?? {},
+        action: `${base(definition.code)}/details`,
+        back: previousStep(definition, journey, 'details'),
+      }),
+    ),
+  );
+
+  app.post('/services/:code/request/details', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) => {
+      const body = (request.body ?? {}) as Record<string, string | undefined>;
+      const details = {
+        firstName: (body.firstName ?? '').trim().slice(0, 100),
+        lastName: (body.lastName ?? '').trim().slice(0, 100),
+        email: (body.email ?? '').trim().slice(0, 254),
+        phone: (body.phone ?? '').trim().slice(0, 30),
+      };
+      const errors: FieldError[] = [];
+      if (details.email && !EMAIL.test(details.email))
+        errors.push({ field: 'email', message: page.t('details.errorEmail') });
+      if (details.phone && !PHONE.test(details.phone))
+        errors.push({ field: 'phone', message: page.t('details.errorPhone') });
+      if (errors.length) {
+        return reply.code(400).view('portal/views/details.njk', {
+          ...page,
+          d: definition,
+          details,
+          action: `${base(definition.code)}/details`,
+          back: previousStep(definition, journey, 'details'),
+          errors: errorList(errors),
+          fieldErrors: fieldErrorMap(errors),
+        });
+      }
+      journey.details = details;
+      await state.save();
+      return reply.redirect(`${base(definition.code)}/check`, 303);
+    }),
+  );
+
+  // ---------- Check answers, then send ----------
+
+  function checkRows(page: PortalPage, definition: ServiceDefinition, journey: Journey) {
+    const b = base(definition.code);
+    const rows: { key: string; value: string; href: string }[] = [];
+    if (locationQuestion(definition)) {
+      const l = journey.location ?? {};
+      rows.push({
+        key: page.t('check.location'),
+        value: [l.address, l.description].filter(Boolean).join(' – ') || (l.lat ? `${l.lat}, ${l.long}` : ''),
+        href: `${b}/where`,
+      });
+    }
+    const shown = new Set(
+      journeyPages(definition, journey.answers).flatMap((p) => p.questions.map((q) => q.code)),
+    );
+    for (const row of checkAnswersRows(definition.questions, journey.answers)) {
+      if (!shown.has(row.code)) continue;
+      rows.push({ key: row.label, value: row.value, href: `${b}/${row.page}` });
+    }
+    const d = journey.details;
+    const name = d ? `${d.firstName} ${d.lastName}`.trim() : '';
+    rows.push({ key: page.t('details.name'), value: name || page.t('check.notGiven'), href: `${b}/details` });
+    rows.push({
+      key: page.t('details.email'),
+      value: d?.email || page.t('check.notGiven'),
+      href: `${b}/details`,
+    });
+    rows.push({
+      key: page.t('details.phone'),
+      value: d?.phone || page.t('check.notGiven'),
+      href: `${b}/details`,
+    });
+    return rows;
+  }
+
+  app.get('/services/:code/request/check', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey }) =>
+      reply.view('portal/views/check.njk', {
+        ...page,
+        d: definition,
+        rows: checkRows(page, definition, journey),
+        action: `${base(definition.code)}/check`,
+        back: previousStep(definition, journey, 'check'),
+      }),
+    ),
+  );
+
+  app.post('/services/:code/request/check', pub, (request, reply) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) => {
+      const d = journey.details;
+      const l = journey.location;
+      const context: AuditContext = {
+        councilId: page.council.id,
+        actorType: 'citizen',
+        actorId: null,
+        actorLabel: 'citizen portal',
+        correlationId: request.id,
+        ip: request.ip,
+      };
+      const hasContact = Boolean(d?.email || d?.phone);
+      try {
+        const created = await deps.requests.create(
+          page.council.id,
+          {
+            serviceCode: definition.code,
+            channel: 'web',
+            answers: journey.answers,
+            ...(l?.uprn
+              ? { location: { uprn: l.uprn } }
+              : l?.lat !== undefined && l.long !== undefined
+                ? { location: { lat: l.lat, long: l.long } }
+                : {}),
+            ...(l?.address || l?.description
+              ? { locationText: [l.address, l.description].filter(Boolean).join(' – ') }
+              : {}),
+            ...(d && (hasContact || d.firstName || d.lastName)
+              ? {
+                  requester: {
+                    ...(d.email ? { email: d.email } : {}),
+                    ...(d.phone ? { phone: d.phone } : {}),
+                    ...(d.firstName ? { firstName: d.firstName } : {}),
+                    ...(d.lastName ? { lastName: d.lastName } : {}),
+                  },
+                  anonymous: !hasContact,
+                }
+              : {}),
+          },
+          context,
+          { idempotencyKey: journey.id, caller: `portal:${journey.id}` },
+        );
+        allowRequest(state.data, created.body.reference);
+        delete state.data.journeys[definition.code];
+        await state.save();
+        return reply.redirect(`/track/${created.body.reference}?sent=1`, 303);
+      } catch (error) {
+        if (!(error instanceof DomainError) || error.status >= 500) throw error;
+        const errors = error.fieldErrors.length
+          ? error.fieldErrors.map((e) => ({ field: e.field, message: e.message }))
+          : [{ field: 'submit', message: error.message }];
+        return reply.code(400).view('portal/views/check.njk', {
+          ...page,
+          d: definition,
+          rows: checkRows(page, definition, journey),
+          action: `${base(definition.code)}/check`,
+          back: previousStep(definition, journey, 'check'),
+          errors: errors.map((e) => ({ text: e.message, href: '#submit' })),
+        });
+      }
+    }),
+  );
+
+  // ---------- Track a request: by reference plus the email or postcode given with it ----------
+
+  app.get('/track', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const reference = String((request.query as Record<string, unknown>).reference ?? '').slice(0, 20);
+    return reply.view('portal/views/track.njk', { ...page, values: { reference } });
+  });
+
+  app.post('/track', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const body = (request.body ?? {}) as Record<string, string | undefined>;
+    const values = {
+      reference: (body.reference ?? '').trim().slice(0, 20),
+      proof: (body.proof ?? '').trim().slice(0, 254),
+    };
+    const errors: FieldError[] = [];
+    if (!values.reference) errors.push({ field: 'reference', message: page.t('track.errorReference') });
+    if (!values.proof) errors.push({ field: 'proof', message: page.t('track.errorProof') });
+    let reference: string | null = null;
+    if (errors.length === 0) {
+      reference = await verifiedReference(page.council.id, values.reference, values.proof);
+      if (!reference) errors.push({ field: 'reference', message: page.t('track.errorNoMatch') });
+    }
+    if (errors.length || !reference) {
+      return reply.code(400).view('portal/views/track.njk', {
+        ...page,
+        values,
+        errors: errorList(errors),
+        fieldErrors: fieldErrorMap(errors),
+      });
+    }
+    const state = await session(request, reply, page.council.id);
+    allowRequest(state.data, reference);
+    await state.save();
+    return reply.redirect(`/track/${reference}`, 303);
+  });
+
+  /** The request's reference, if `proof` is the email given with it or the postcode where it is. */
+  async function verifiedReference(
+    councilId: string,
+    reference: string,
+    proof: string,
+  ): Promise<string | null> {
+    let view: Awaited<ReturnType<ServiceRequests['get']>>;
+    try {
+      view = await deps.requests.get(councilId, reference);
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) return null;
+      throw error;
+    }
+    const record = view.record;
+    if (proof.includes('@')) {
+      const email = record.contactDetails?.email ?? (await deps.requesterEmail(councilId, record.id));
+      return email && email.trim().toLowerCase() === proof.toLowerCase() ? record.reference : null;
+    }
+    const postcode = normalisePostcode(proof);
+    if (postcode.length < 5) return null;
+    let place = normalisePostcode(record.locationText ?? '');
+    if (record.uprn !== null) {
+      try {
+        place += normalisePostcode((await deps.gazetteer.getProperty(councilId, record.uprn)).postcode ?? '');
+      } catch {
+        // A property since removed from the gazetteer: the words given still count.
+      }
+    }
+    return place.includes(postcode) ? record.reference : null;
+  }
+
+  app.get('/track/:reference', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const { reference } = request.params as { reference: string };
+    const state = await session(request, reply, page.council.id);
+    let detail: Awaited<ReturnType<ServiceRequests['detail']>> | null = null;
+    try {
+      detail = await deps.requests.detail(page.council.id, reference);
+    } catch (error) {
+      if (!(error instanceof DomainError && error.status < 500)) throw error;
+    }
+    if (!detail || !state.data.requests.includes(detail.record.reference))
+      return reply.redirect(`/track?reference=${encodeURIComponent(reference.slice(0, 20))}`, 303);
+    const r = detail.record;
+    return reply.view('portal/views/tracked.njk', {
+      ...page,
+      sent: (request.query as Record<string, unknown>).sent === '1',
+      request: {
+        reference: r.reference,
+        serviceName: r.serviceName,
+        status: r.status,
+        open: detail.open311.status === 'open',
+        submittedAt: r.submittedAt,
+        dueAt: r.dueAt,
+        location: r.locationText,
+      },
+      updates: detail.updates
+        .filter((u) => u.isPublic)
+        .map((u) => ({ at: u.createdAt, body: u.body, statusTo: u.statusTo })),
+    });
+  });
+}

@@ -1,0 +1,65 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Answers } from '../../modules/catalogue/index.ts';
+import type { Executor } from '../../platform/db/database.ts';
+import { deleteExpiredPortalSessions, findPortalSession, savePortalSession } from './portal.repository.ts';
+
+/** Where the visitor is in a request they are making; kept server-side, never in URLs. */
+export interface Journey {
+  /** Also the Idempotency-Key of the submission, so a double-click sends one request. */
+  id: string;
+  serviceCode: string;
+  answers: Answers;
+  location?: { uprn?: string; address?: string; lat?: number; long?: number; description?: string };
+  details?: { firstName: string; lastName: string; email: string; phone: string };
+}
+
+export interface PortalSessionData {
+  journeys: Record<string, Journey>;
+  /** References this visitor may see: requests they made here, or proved they know. */
+  requests: string[];
+}
+
+const IDLE_HOURS = 24;
+const MAX_REQUESTS = 20;
+
+export function emptySession(): PortalSessionData {
+  return { journeys: {}, requests: [] };
+}
+
+const hash = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export function newSessionToken(): string {
+  return randomBytes(32).toString('base64url');
+}
+
+export function newJourneyId(): string {
+  return randomBytes(16).toString('hex');
+}
+
+export function allowRequest(data: PortalSessionData, reference: string): void {
+  data.requests = [reference, ...data.requests.filter((r) => r !== reference)].slice(0, MAX_REQUESTS);
+}
+
+export function createPortalSessions(db: Executor, now: () => Date = () => new Date()) {
+  return {
+    async load(token: string | undefined, councilId: string): Promise<PortalSessionData> {
+      if (!token || token.length > 100) return emptySession();
+      const found = await findPortalSession(db, hash(token), now());
+      if (!found || found.councilId !== councilId) return emptySession();
+      const data = found.data as Partial<PortalSessionData>;
+      return { journeys: data.journeys ?? {}, requests: data.requests ?? [] };
+    },
+    async save(token: string, councilId: string, data: PortalSessionData): Promise<void> {
+      await savePortalSession(
+        db,
+        hash(token),
+        councilId,
+        { ...data },
+        new Date(now().getTime() + IDLE_HOURS * 3_600_000),
+      );
+    },
+    purgeExpired: () => deleteExpiredPortalSessions(db, now()),
+  };
+}
+
+export type PortalSessions = ReturnType<typeof createPortalSessions>;
