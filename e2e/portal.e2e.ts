@@ -1,6 +1,6 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PortalStartPage } from './pages/portal.ts';
+import { PortalStartPage, ReportJourney, TrackPage } from './pages/portal.ts';
 import { axeViolations, describeViolations, launchBrowser, watchForProblems } from './support/browser.ts';
 import { type RunningServer, startServer } from './support/server.ts';
 
@@ -66,6 +66,52 @@ describe('the citizen portal in a real browser', () => {
     await page.keyboard.press('Enter');
     await page.waitForURL(/\/search\?q=missed\+bin/);
     expect(await page.locator('[data-test="results"] a').first().innerText()).toMatch(/bin/i);
+    await context.close();
+  });
+
+  it('a citizen on a phone reports a defective street light by address and tracks it by reference', async () => {
+    const context = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+    const page = await context.newPage();
+    const problems = watchForProblems(page);
+    const journey = new ReportJourney(page);
+
+    await journey.start(server.url, 'street-light-fault');
+    expect(describeViolations(await axeViolations(page))).toBe('');
+    await journey.findAddress('3 high street');
+    expect(describeViolations(await axeViolations(page))).toBe('');
+    await journey.chooseAddress(/^3 High Street/);
+    // The lamp post number is optional.
+    await page.getByLabel('Street light number').fill('SL-0412');
+    await journey.continue();
+    await journey.continue();
+    // A required question left unanswered gets a GOV.UK error summary.
+    expect(await page.locator('.govuk-error-summary').innerText()).toContain(
+      'Select what is wrong with the light',
+    );
+    expect(describeViolations(await axeViolations(page))).toBe('');
+    await page.getByRole('radio', { name: 'It is not working' }).check();
+    await journey.continue();
+    await journey.continue();
+    expect(await page.locator('h1').innerText()).toBe('Your details');
+    await page.getByLabel('Email address (optional)').fill('citizen.e2e@example.com');
+    await journey.continue();
+    expect(await page.locator('h1').innerText()).toBe('Check your answers before sending');
+    expect(await page.locator('.govuk-summary-list').innerText()).toContain('3 High Street');
+    expect(describeViolations(await axeViolations(page))).toBe('');
+    const reference = await journey.send();
+    expect(reference).toMatch(/^GH-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    expect(describeViolations(await axeViolations(page))).toBe('');
+
+    // Later, on another device: the reference and the email address find it.
+    const other = await browser.newContext();
+    const trackerPage = await other.newPage();
+    const tracker = new TrackPage(trackerPage);
+    await tracker.find(server.url, reference, 'citizen.e2e@example.com');
+    expect(await tracker.status().innerText()).toBe('Received');
+    expect(describeViolations(await axeViolations(trackerPage))).toBe('');
+    // The question shown again with its error answers 400 on purpose; the browser logs that, and nothing else.
+    expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
+    await other.close();
     await context.close();
   });
 });

@@ -30,3 +30,63 @@ export class PortalStartPage {
     await this.page.waitForLoadState('load');
   }
 }
+
+/** The report-a-problem journey: where, the service's questions, your details, check, send. */
+export class ReportJourney {
+  readonly page: Page;
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  async start(baseUrl: string, serviceCode: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/services/${serviceCode}`);
+    await this.page.getByRole('button', { name: /Start now|Dechrau nawr/ }).click();
+    await this.page.waitForURL(/\/request\/where$/);
+  }
+
+  async findAddress(text: string): Promise<void> {
+    await this.page.getByLabel('Search for an address or postcode').fill(text);
+    await this.page.getByRole('button', { name: 'Find address' }).click();
+    await this.page.waitForURL(/\/request\/where\?q=/);
+  }
+
+  async chooseAddress(address: string | RegExp): Promise<void> {
+    await this.page.getByRole('radio', { name: address }).first().check();
+    await this.page.getByRole('button', { name: 'Continue' }).first().click();
+    await this.page.waitForLoadState('load');
+  }
+
+  async continue(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Continue' }).click();
+    await this.page.waitForLoadState('load');
+  }
+
+  heading(): Locator {
+    return this.page.locator('h1, legend h1, label h1').first();
+  }
+
+  async send(): Promise<string> {
+    await this.page.getByRole('button', { name: 'Send' }).click();
+    await this.page.waitForURL(/\/track\/GH-/);
+    return this.page.locator('[data-test="reference"]').innerText();
+  }
+}
+
+export class TrackPage {
+  readonly page: Page;
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  async find(baseUrl: string, reference: string, proof: string): Promise<void> {
+    await this.page.goto(`${baseUrl}/track`);
+    await this.page.getByLabel('Reference', { exact: true }).fill(reference);
+    await this.page.getByLabel('Email address or postcode').fill(proof);
+    await this.page.getByRole('button', { name: 'Find my request' }).click();
+    await this.page.waitForURL(/\/track\/GH-/);
+  }
+
+  status(): Locator {
+    return this.page.locator('[data-test="status"]');
+  }
+}

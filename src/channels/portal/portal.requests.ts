@@ -421,7 +421,8 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
                     ...(d.firstName ? { firstName: d.firstName } : {}),
                     ...(d.lastName ? { lastName: d.lastName } : {}),
                   },
-                  anonymous: !hasContact,
+                  // Without a name there is no person to record: the details stay on the request.
+                  anonymous: !hasContact || !(d.firstName || d.lastName),
                 }
               : {}),
           },
