@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { portalRoutes } from './channels/portal/portal.routes.ts';
 import type { Config } from './config.ts';
 import { profileFor } from './councils/index.ts';
+import { bookingsNavigation, bookingsRoutes } from './modules/bookings/index.ts';
 import {
   caseNotificationLookup,
   casePartyPanel,
@@ -111,6 +112,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...gazetteerNavigation,
     ...catalogueNavigation,
     ...casesNavigation,
+    ...bookingsNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -167,6 +169,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     catalogue: services.catalogue,
     gazetteer: services.gazetteer,
     requests: serviceRequests(services.cases),
+    bookings: services.bookings,
     requesterEmail: async (councilId, caseId) =>
       (await caseNotificationLookup(services.cases)(councilId, caseId))?.email ?? null,
     sessions: services.portalSessions,
@@ -187,6 +190,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
   await app.register(partiesRoutes, { service: services.parties, panels: [casePartyPanel(services.cases)] });
   await app.register(casesRoutes, { service: services.cases });
+  await app.register(bookingsRoutes, { service: services.bookings });
 
   return app;
 }

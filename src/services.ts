@@ -1,5 +1,6 @@
 import { createPortalSessions, type PortalSessions } from './channels/portal/portal.sessions.ts';
 import type { Config } from './config.ts';
+import { type BookingsService, createBookingsService } from './modules/bookings/index.ts';
 import { type CasesService, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
@@ -17,6 +18,7 @@ export interface Services {
   parties: PartiesService;
   cases: CasesService;
   portalSessions: PortalSessions;
+  bookings: BookingsService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -37,6 +39,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     parties,
     cases: createCasesService(database.db, { catalogue, parties, gazetteer, staff: governance }),
     portalSessions: createPortalSessions(database.db),
+    bookings: createBookingsService(database.db),
   };
 }
 

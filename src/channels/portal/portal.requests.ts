@@ -20,7 +20,7 @@ import {
   allowRequest,
   type Journey,
   newJourneyId,
-  newSessionToken,
+  openPortalSession,
   type PortalSessionData,
   type PortalSessions,
 } from './portal.sessions.ts';
@@ -43,7 +43,6 @@ export interface RequestJourneyDeps {
   pageContext: (request: FastifyRequest, reply: FastifyReply) => Promise<PortalPage>;
 }
 
-const SESSION_COOKIE = 'guildhall_portal';
 const ONLINE_INTERACTIONS = new Set(['report', 'request', 'application', 'complaint', 'enquiry']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 const PHONE = /^\+?[0-9 ()-]{10,20}$/;
@@ -84,25 +83,8 @@ function normalisePostcode(value: string): string {
 export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJourneyDeps): Promise<void> {
   const pub = { config: { public: true } } as const;
 
-  async function session(request: FastifyRequest, reply: FastifyReply, councilId: string) {
-    let token = request.cookies[SESSION_COOKIE];
-    const data = await deps.sessions.load(token, councilId);
-    return {
-      data,
-      save: async () => {
-        if (!token) {
-          token = newSessionToken();
-          reply.setCookie(SESSION_COOKIE, token, {
-            path: '/',
-            httpOnly: true,
-            sameSite: 'lax',
-            secure: deps.secureCookies,
-          });
-        }
-        await deps.sessions.save(token, councilId, data);
-      },
-    };
-  }
+  const session = (request: FastifyRequest, reply: FastifyReply, councilId: string) =>
+    openPortalSession(deps.sessions, request, reply, councilId, deps.secureCookies);
 
   async function publishedDefinition(councilId: string, code: string): Promise<ServiceDefinition | null> {
     try {

@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CouncilProfile } from '../../councils/index.ts';
+import type { BookingsService } from '../../modules/bookings/index.ts';
 import type { ServiceRequests } from '../../modules/cases/index.ts';
 import type { CatalogueService } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
+import { bookingJourneyRoutes } from './portal.bookings.ts';
 import { canRequestOnline, type RequestJourneyDeps, requestJourneyRoutes } from './portal.requests.ts';
 import type { PortalSessions } from './portal.sessions.ts';
 
@@ -17,6 +19,7 @@ export interface PortalRouteOptions {
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
   requests: ServiceRequests;
+  bookings: BookingsService;
   requesterEmail: RequestJourneyDeps['requesterEmail'];
   sessions: PortalSessions;
   /** The council this deployment serves (one per deployment today). */
@@ -154,10 +157,18 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
         .code(404)
         .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
     }
+    const bookable =
+      service.interaction === 'booking' &&
+      (await options.bookings.resources(page.council.id, service.code)).length > 0;
     return reply.view('portal/views/service.njk', {
       ...page,
       service,
-      startHref: canRequestOnline(service) ? `/services/${service.code}/start` : null,
+      startHref: bookable
+        ? `/services/${service.code}/book`
+        : canRequestOnline(service)
+          ? `/services/${service.code}/start`
+          : null,
+      startIsLink: bookable,
     });
   });
 
@@ -168,6 +179,14 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     requesterEmail: options.requesterEmail,
     sessions: options.sessions,
     secureCookies: options.secureCookies,
+    pageContext,
+  });
+  await bookingJourneyRoutes(app, {
+    bookings: options.bookings,
+    sessions: options.sessions,
+    secureCookies: options.secureCookies,
+    serviceName: async (councilId, code) =>
+      (await publishedServices(councilId)).find((s) => s.code === code)?.name ?? null,
     pageContext,
   });
 }

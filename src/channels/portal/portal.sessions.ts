@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Answers } from '../../modules/catalogue/index.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { deleteExpiredPortalSessions, findPortalSession, savePortalSession } from './portal.repository.ts';
@@ -63,3 +64,32 @@ export function createPortalSessions(db: Executor, now: () => Date = () => new D
 }
 
 export type PortalSessions = ReturnType<typeof createPortalSessions>;
+
+const SESSION_COOKIE = 'guildhall_portal';
+
+/** The visitor's portal session for this request; `save` sets the cookie the first time. */
+export async function openPortalSession(
+  sessions: PortalSessions,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  councilId: string,
+  secureCookies: boolean,
+): Promise<{ data: PortalSessionData; save: () => Promise<void> }> {
+  let token = request.cookies[SESSION_COOKIE];
+  const data = await sessions.load(token, councilId);
+  return {
+    data,
+    save: async () => {
+      if (!token) {
+        token = newSessionToken();
+        reply.setCookie(SESSION_COOKIE, token, {
+          path: '/',
+          httpOnly: true,
+          sameSite: 'lax',
+          secure: secureCookies,
+        });
+      }
+      await sessions.save(token, councilId, data);
+    },
+  };
+}

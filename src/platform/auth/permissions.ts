@@ -47,6 +47,10 @@ export const PERMISSIONS = {
   'cases.work': ['officer', 'supervisor', 'admin', 'integration'],
   /** See the supervisor dashboard and SLA figures across teams. */
   'cases.supervise': ['supervisor', 'admin'],
+  /** See bookable resources, their slots and the bookings made. */
+  'bookings.read': [...STAFF, 'integration'],
+  /** Book and cancel on someone's behalf. */
+  'bookings.manage': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tempDir } from '../../../test/support/databases.ts';
 import { type Database, openDatabase } from './database.ts';
 import { openEmbedded } from './embedded.ts';
+import { inTransaction } from './transaction.ts';
 
 describe('embedded PGlite behind a connection pool', () => {
   let database: Database;
@@ -30,6 +31,35 @@ describe('embedded PGlite behind a connection pool', () => {
     results.forEach((result, i) => {
       expect(result.rows[0]).toEqual(i % 2 ? { n: i, s: `row ${i}` } : { s: `row ${i}`, n: i * 2 });
     });
+  });
+
+  it('keeps each connection’s statements together while transactions run and fail beside them', async () => {
+    await database.pool.query('create table slot (id int primary key, taken int not null)');
+    await database.pool.query('create table made (id int primary key)');
+    // Six take the one place at once, each then reading back through the pool what it made; the
+    // losers roll back. Before the queue kept batches together, a reader could run another
+    // connection's half-sent statement ("unnamed prepared statement does not exist").
+    for (let round = 0; round < 5; round++) {
+      await database.pool.query('delete from slot');
+      await database.pool.query('delete from made');
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 6 }, async (_, i) => {
+          await database.pool.query('select id from slot where id = $1', [1]);
+          await inTransaction(database.db, async (tx) => {
+            const taken = await sql<{ taken: number }>`insert into slot values (1, 1) on conflict (id)
+              do update set taken = slot.taken + 1 where slot.taken + 1 <= 1 returning taken`.execute(tx);
+            if (taken.rows.length === 0) throw new Error('full');
+            await sql`insert into made values (${i})`.execute(tx);
+            await sql`select count(*) from made where id = ${i}`.execute(tx);
+          });
+          const seen = await database.pool.query('select id from made where id = $1', [i]);
+          return seen.rows.length;
+        }),
+      );
+      expect(outcomes.filter((o) => o.status === 'fulfilled').map((o) => o.value)).toEqual([1]);
+      for (const o of outcomes.filter((x) => x.status === 'rejected'))
+        expect(String((o as PromiseRejectedResult).reason)).toBe('Error: full');
+    }
   });
 
   it('commits and rolls back 200 concurrent transactions correctly', async () => {

@@ -6,6 +6,7 @@ import { fuzzystrmatch } from '@electric-sql/pglite/contrib/fuzzystrmatch';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { unaccent } from '@electric-sql/pglite/contrib/unaccent';
 import { PGLiteSocketServer } from '@electric-sql/pglite-socket';
+import { keepBatchesTogether } from './socket-queue.ts';
 
 /**
  * PGlite is one Postgres backend in this process, and only one process may open a data directory.
@@ -89,6 +90,7 @@ export async function createPglite(dataDir?: string): Promise<PGlite> {
 async function serve(db: PGlite, socketPath: string): Promise<PGLiteSocketServer> {
   rmSync(socketPath, { force: true });
   const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 128 });
+  keepBatchesTogether(server);
   await server.start();
   return server;
 }

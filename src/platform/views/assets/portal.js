@@ -19,8 +19,7 @@ for (const form of document.querySelectorAll('[data-module="app-use-my-location"
       (position) => {
         lat.value = position.coords.latitude.toFixed(6);
         long.value = position.coords.longitude.toFixed(6);
-        status.textContent =
-          (lang === 'cy' ? 'Lleoliad wedi’i ganfod: ' : 'Location found: ') + `${lat.value}, ${long.value}`;
+        status.textContent = `${lang === 'cy' ? 'Lleoliad wedi’i ganfod: ' : 'Location found: '}${lat.value}, ${long.value}`;
       },
       () => {
         status.textContent =

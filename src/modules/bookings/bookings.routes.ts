@@ -1,0 +1,193 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { DateTime } from 'luxon';
+import { auditContextFor } from '../../platform/audit/audit.ts';
+import { can } from '../../platform/auth/permissions.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { toCsv } from '../../platform/http/csv.ts';
+import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
+import type { BookingRecord, BookingsService } from './bookings.service.ts';
+
+export interface BookingsRouteOptions {
+  service: BookingsService;
+}
+
+function principalOf(request: FastifyRequest): Principal {
+  if (!request.principal) throw new Error('route requires a principal');
+  return request.principal;
+}
+
+const bookingJson = (b: BookingRecord) => ({
+  reference: b.reference,
+  status: b.status,
+  resource: { id: b.resourceId, name: b.resourceName, serviceCode: b.serviceCode, location: b.location },
+  startsAt: b.startsAt.toISOString(),
+  endsAt: b.endsAt.toISOString(),
+  places: b.places,
+  name: b.name,
+  email: b.email,
+  phone: b.phone,
+  channel: b.channel,
+  createdAt: b.createdAt.toISOString(),
+  cancelledAt: b.cancelledAt?.toISOString() ?? null,
+});
+
+const today = () => DateTime.now().setZone('Europe/London').toISODate() ?? '';
+
+export async function bookingsRoutes(app: FastifyInstance, options: BookingsRouteOptions): Promise<void> {
+  const { service } = options;
+  const read = { config: { permission: 'bookings.read' as const } };
+  const manage = { config: { permission: 'bookings.manage' as const } };
+
+  // ---------- Staff pages ----------
+
+  const listFilter = (request: FastifyRequest) => {
+    const q = request.query as Record<string, string | undefined>;
+    const date = /^\d{4}-\d{2}-\d{2}$/.test(q.date ?? '') ? (q.date as string) : today();
+    return { date, resourceId: q.resource || undefined };
+  };
+
+  app.get('/staff/bookings', read, async (request, reply) => {
+    const principal = principalOf(request);
+    const filter = listFilter(request);
+    const [resources, bookings] = await Promise.all([
+      service.resources(principal.councilId),
+      service.list(principal.councilId, {
+        date: filter.date,
+        ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
+      }),
+    ]);
+    const day = DateTime.fromISO(filter.date, { zone: 'Europe/London' });
+    return reply.view('bookings/views/list.njk', {
+      resources,
+      bookings,
+      filter,
+      previous: day.minus({ days: 1 }).toISODate(),
+      next: day.plus({ days: 1 }).toISODate(),
+      cancelled: (request.query as Record<string, string | undefined>).cancelled ?? null,
+      canManage: can(principal.role, 'bookings.manage'),
+    });
+  });
+
+  app.get('/staff/bookings.csv', read, async (request, reply) => {
+    const principal = principalOf(request);
+    const filter = listFilter(request);
+    const bookings = await service.list(principal.councilId, {
+      date: filter.date,
+      days: 7,
+      ...(filter.resourceId ? { resourceId: filter.resourceId } : {}),
+    });
+    reply
+      .header('content-type', 'text/csv; charset=utf-8')
+      .header('content-disposition', `attachment; filename="bookings-${filter.date}.csv"`);
+    return toCsv(
+      [
+        'reference',
+        'status',
+        'resource',
+        'starts_at',
+        'ends_at',
+        'places',
+        'name',
+        'email',
+        'phone',
+        'channel',
+      ],
+      bookings.map((b) => [
+        b.reference,
+        b.status,
+        b.resourceName,
+        b.startsAt,
+        b.endsAt,
+        b.places,
+        b.name,
+        b.email,
+        b.phone,
+        b.channel,
+      ]),
+    );
+  });
+
+  app.post('/staff/bookings/:reference/cancel', manage, async (request, reply) => {
+    const principal = principalOf(request);
+    const { reference } = request.params as { reference: string };
+    const booking = await service.cancel(principal.councilId, reference, auditContextFor(principal, request));
+    const date = DateTime.fromJSDate(booking.startsAt, { zone: 'Europe/London' }).toISODate();
+    return reply.redirect(
+      `/staff/bookings?date=${date}&cancelled=${encodeURIComponent(booking.reference)}`,
+      303,
+    );
+  });
+
+  // ---------- REST API ----------
+
+  app.get('/api/v1/bookable-resources', read, async (request) => {
+    const principal = principalOf(request);
+    const q = request.query as Record<string, string | undefined>;
+    const resources = await service.resources(principal.councilId, q.serviceCode || undefined);
+    return {
+      results: resources.map((r) => ({
+        id: r.id,
+        serviceCode: r.serviceCode,
+        name: r.name,
+        location: r.location,
+        capacity: r.capacity,
+        slotMinutes: r.slotMinutes,
+        bookableDates: service.bookableDates(r),
+      })),
+    };
+  });
+
+  app.get('/api/v1/bookable-resources/:id/slots', read, async (request) => {
+    const principal = principalOf(request);
+    const { id } = request.params as { id: string };
+    const date = String((request.query as Record<string, unknown>).date ?? today());
+    const slots = await service.slots(principal.councilId, id, date);
+    return {
+      date,
+      slots: slots.map((s) => ({
+        startsAt: s.startsAt.toISOString(),
+        endsAt: s.endsAt.toISOString(),
+        remaining: s.remaining,
+      })),
+    };
+  });
+
+  app.post('/api/v1/bookings', manage, async (request, reply) => {
+    const principal = principalOf(request);
+    const key = idempotencyKeyFrom(request.headers);
+    const body = (request.body ?? {}) as Record<string, unknown>;
+    const result = await service.book(
+      principal.councilId,
+      {
+        resourceId: String(body.resourceId ?? ''),
+        startsAt: String(body.startsAt ?? ''),
+        ...(body.places !== undefined ? { places: Number(body.places) } : {}),
+        name: String(body.name ?? ''),
+        email: String(body.email ?? ''),
+        ...(body.phone ? { phone: String(body.phone) } : {}),
+        channel: String(body.channel ?? 'phone') as 'phone',
+      },
+      auditContextFor(principal, request),
+      key ? { key, caller: idempotencyCaller(principal), body } : null,
+    );
+    return reply
+      .code(201)
+      .header('location', `/api/v1/bookings/${result.reference}`)
+      .send(bookingJson(result));
+  });
+
+  app.get('/api/v1/bookings/:reference', read, async (request) => {
+    const principal = principalOf(request);
+    return bookingJson(
+      await service.get(principal.councilId, (request.params as { reference: string }).reference),
+    );
+  });
+
+  app.post('/api/v1/bookings/:reference/cancel', manage, async (request) => {
+    const principal = principalOf(request);
+    const { reference } = request.params as { reference: string };
+    return bookingJson(
+      await service.cancel(principal.councilId, reference, auditContextFor(principal, request)),
+    );
+  });
+}
