@@ -222,6 +222,81 @@ describe.each(testDatabaseKinds())('reporting and tracking a problem on the port
     ).toBe(`/track/${reference}`);
   });
 
+  it('a citizen books a tennis court, sees the booking, and cancels it, freeing the time', async () => {
+    const browser = visitor();
+    const service = await browser.get('/services/tennis-court-booking');
+    expect(service.body).toContain('href="/services/tennis-court-booking/book"');
+    const choose = await browser.get('/services/tennis-court-booking/book');
+    const resourceId = /name="resource" type="radio" value="([0-9a-f-]{36})"/.exec(choose.body)?.[1] ?? '';
+    expect(resourceId).not.toBe('');
+    const tomorrow = (
+      await t.runtime.services.bookings.bookableDates(
+        await t.runtime.services.bookings.resource(t.councilId, resourceId),
+      )
+    )[1];
+    const times = await browser.get(
+      `/services/tennis-court-booking/book?resource=${resourceId}&date=${tomorrow}`,
+    );
+    const slot = /name="slot" type="radio" value="([^"]+)"/.exec(times.body)?.[1] ?? '';
+    expect(slot).not.toBe('');
+
+    const incomplete = await browser.post('/services/tennis-court-booking/book', {
+      resource: resourceId,
+      date: tomorrow ?? '',
+      slot,
+      name: '',
+      email: '',
+    });
+    expect(incomplete.statusCode).toBe(400);
+    expect(incomplete.body).toContain('Enter your name');
+    const booked = await browser.post('/services/tennis-court-booking/book', {
+      resource: resourceId,
+      date: tomorrow ?? '',
+      slot,
+      name: 'Pat Server',
+      email: 'pat@example.com',
+    });
+    expect(booked.statusCode).toBe(303);
+    const reference =
+      /^\/bookings\/(BK-[0-9A-Z]{4}-[0-9A-Z]{4})\?booked=1$/.exec(booked.headers.location ?? '')?.[1] ?? '';
+    expect(reference).not.toBe('');
+    expect((await browser.get(booked.headers.location ?? '')).body).toContain('Booking confirmed');
+
+    // The same time is now shown as fully booked, and a second booking of it is refused.
+    const after = await browser.get(
+      `/services/tennis-court-booking/book?resource=${resourceId}&date=${tomorrow}`,
+    );
+    expect(after.body).toMatch(new RegExp(`value="${slot.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}" disabled`));
+    const other = visitor();
+    await other.get(`/services/tennis-court-booking/book?resource=${resourceId}&date=${tomorrow}`);
+    const clash = await other.post('/services/tennis-court-booking/book', {
+      resource: resourceId,
+      date: tomorrow ?? '',
+      slot,
+      name: 'B',
+      email: 'b@example.com',
+    });
+    expect(clash.statusCode).toBe(400);
+    expect(clash.body).toContain('That time has just been booked by someone else');
+
+    const cancelled = await browser.post(`/bookings/${reference}/cancel`, {});
+    expect(cancelled.headers.location).toBe(`/bookings/${reference}?cancelled=1`);
+    expect((await t.runtime.services.bookings.get(t.councilId, reference)).status).toBe('cancelled');
+
+    // Someone else needs the reference and the email address to see it.
+    const stranger = visitor();
+    expect((await stranger.get(`/bookings/${reference}`)).headers.location).toBe(
+      `/bookings/manage?reference=${reference}`,
+    );
+    await stranger.get('/bookings/manage');
+    expect(
+      (await stranger.post('/bookings/manage', { reference, email: 'wrong@example.com' })).statusCode,
+    ).toBe(400);
+    expect(
+      (await stranger.post('/bookings/manage', { reference, email: 'PAT@example.com' })).headers.location,
+    ).toBe(`/bookings/${reference}`);
+  });
+
   it('offers no online form for information-only services, and sends a stale step back to the service page', async () => {
     const browser = visitor();
     const stale = await browser.get('/services/pothole/request/check');

@@ -54,8 +54,6 @@ describe.each(testDatabaseKinds())('bookings (%s)', (kind) => {
         t.runtime.services.bookings.book(t.councilId, { resourceId: court, startsAt, ...details }, context()),
       ),
     );
-    if (!attempts.some((a) => a.status === 'fulfilled'))
-      console.log(attempts.map((a) => String((a as PromiseRejectedResult).reason)));
     expect(attempts.filter((a) => a.status === 'fulfilled')).toHaveLength(1);
     for (const a of attempts.filter((x) => x.status === 'rejected'))
       expect((a as PromiseRejectedResult).reason).toMatchObject({ code: 'SlotFull', status: 409 });
