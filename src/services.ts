@@ -2,9 +2,16 @@ import type { Config } from './config.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import {
+  adapterFromConfig,
+  createNotificationsService,
+  type NotificationsService,
+  notificationJobDefinitions,
+} from './modules/notifications/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
-import type { JobDefinition } from './platform/jobs/jobs.ts';
+import { type DomainEventHandler, dispatchDomainEvents } from './platform/events/outbox.ts';
+import { createJobSender, type JobDefinition } from './platform/jobs/jobs.ts';
 
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
 export interface Services {
@@ -12,6 +19,9 @@ export interface Services {
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
   parties: PartiesService;
+  notifications: NotificationsService;
+  /** Hands unpublished domain events to every subscriber; returns how many it dispatched. */
+  events: { dispatch(): Promise<number> };
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -22,11 +32,20 @@ export function createServices(database: Database, config: Config, sessionSecret
     signInMaxAttempts: config.signInMaxAttempts,
     signInLockMinutes: config.signInLockMinutes,
   });
+  const notifications = createNotificationsService(database.db, {
+    jobs: createJobSender(),
+    adapter: adapterFromConfig(config.notifications, database.db),
+    councilName: async (councilId) => (await governance.getCouncil(councilId)).name,
+    // caseLookup: the cases module's CaseNotificationLookup; recipients: a RecipientLookup over parties.
+  });
+  const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
   return {
     governance,
     gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
     catalogue: createCatalogueService(database.db, { teams: governance }),
     parties: createPartiesService(database.db),
+    notifications,
+    events: { dispatch: () => dispatchDomainEvents(database.db, domainEventHandlers) },
   };
 }
 
@@ -40,5 +59,14 @@ export function jobDefinitions(services: Services): JobDefinition[] {
         await services.governance.purgeExpiredSessions();
       },
     },
+    {
+      name: 'events.dispatch',
+      everySeconds: 5,
+      handler: async () => {
+        // A full batch means there may be more waiting.
+        while ((await services.events.dispatch()) === 100) {}
+      },
+    },
+    ...notificationJobDefinitions(services.notifications),
   ];
 }

@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'parties.alerts': ['officer', 'supervisor', 'admin'],
   /** Merge duplicate records and undo merges. */
   'parties.merge': ['supervisor', 'admin'],
+  /** Read the emails and text messages sent to residents, and download them as CSV. */
+  'notifications.read': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
