@@ -136,7 +136,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           message:
             request.channel === 'email'
               ? 'Enter an email address in the correct format, like name@example.com'
-              : 'Enter a phone number, like 07700 900 982 or +44 7700 900 982',
+              : 'Enter a phone number, like 07911 123 456 or +44 7911 123 456',
         },
       ]);
     const id = await repo.insertMessage(tx, {
