@@ -9,6 +9,7 @@ import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './m
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
+import { open311Routes } from './modules/open311/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -165,6 +166,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
   await app.register(partiesRoutes, { service: services.parties });
   await app.register(notificationsRoutes, { service: services.notifications });
+  await app.register(open311Routes, { service: services.open311 });
 
   return app;
 }

@@ -8,6 +8,7 @@ import {
   type NotificationsService,
   notificationJobDefinitions,
 } from './modules/notifications/index.ts';
+import { createOpen311Service, type Open311Service } from './modules/open311/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { type DomainEventHandler, dispatchDomainEvents } from './platform/events/outbox.ts';
@@ -20,6 +21,7 @@ export interface Services {
   gazetteer: GazetteerService;
   parties: PartiesService;
   notifications: NotificationsService;
+  open311: Open311Service;
   /** Hands unpublished domain events to every subscriber; returns how many it dispatched. */
   events: { dispatch(): Promise<number> };
 }
@@ -39,12 +41,14 @@ export function createServices(database: Database, config: Config, sessionSecret
     // caseLookup: the cases module's CaseNotificationLookup; recipients: a RecipientLookup over parties.
   });
   const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
+  const catalogue = createCatalogueService(database.db, { teams: governance });
   return {
     governance,
     gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
-    catalogue: createCatalogueService(database.db, { teams: governance }),
+    catalogue,
     parties: createPartiesService(database.db),
     notifications,
+    open311: createOpen311Service({ catalogue, council: () => governance.defaultCouncil() }),
     events: { dispatch: () => dispatchDomainEvents(database.db, domainEventHandlers) },
   };
 }
