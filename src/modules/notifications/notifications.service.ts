@@ -80,7 +80,7 @@ export interface SendRequest {
 
 export const DELIVER_JOB = 'notifications.deliver';
 export const CASE_EVENT_JOB = 'notifications.case-event';
-/** Temporary failures retry with exponential backoff: 30 s, 1 min, 2 min … about an hour in all. */
+/** Temporary failures retry with exponential backoff from 30 seconds: 7 retries over one to two hours. */
 export const DELIVERY_RETRY = { retryLimit: 7, retryDelay: 30, retryBackoff: true } as const;
 const MAX_ATTEMPTS = DELIVERY_RETRY.retryLimit + 1;
 
