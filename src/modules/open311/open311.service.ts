@@ -70,7 +70,7 @@ export function createOpen311Service(deps: Open311Deps) {
       return {
         changeset: changed,
         contact: `${current.name}. Ask the council for help with this API.`,
-        key_service: `API keys (api_key) are issued by ${current.name}: an administrator creates one with "guildhall token create --role integration".`,
+        key_service: `API keys (api_key) are issued by ${current.name}: an administrator creates one with "guildhall token create --name NAME --role integration".`,
         endpoints: [
           {
             specification: GEOREPORT_V2_SPECIFICATION,
