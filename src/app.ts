@@ -19,6 +19,8 @@ import {
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
+import { open311Routes } from './modules/open311/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...catalogueNavigation,
     ...casesNavigation,
     ...bookingsNavigation,
+    ...notificationsNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -191,6 +194,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(partiesRoutes, { service: services.parties, panels: [casePartyPanel(services.cases)] });
   await app.register(casesRoutes, { service: services.cases });
   await app.register(bookingsRoutes, { service: services.bookings });
+  await app.register(notificationsRoutes, { service: services.notifications });
+  await app.register(open311Routes, { service: services.open311 });
 
   return app;
 }

@@ -43,6 +43,7 @@ describe('configuration', () => {
   it('refuses production without a session secret or with the embedded database', () => {
     const problems = problemsOf({ NODE_ENV: 'production' });
     expect(problems).toEqual([
+      expect.stringMatching(/NOTIFICATIONS_ADAPTER must be set in production/),
       'SESSION_SECRET must be set in production',
       expect.stringMatching(/DATABASE_URL must point at a Postgres server in production/),
     ]);
@@ -51,14 +52,48 @@ describe('configuration', () => {
   it('allows the embedded database in production only when asked to', () => {
     const secret = 'x'.repeat(40);
     expect(
-      problemsOf({ NODE_ENV: 'production', SESSION_SECRET: secret, GUILDHALL_ALLOW_EMBEDDED: '1' }),
+      problemsOf({
+        NODE_ENV: 'production',
+        SESSION_SECRET: secret,
+        GUILDHALL_ALLOW_EMBEDDED: '1',
+        NOTIFICATIONS_ADAPTER: 'outbox',
+      }),
     ).toEqual([]);
     expect(
       problemsOf({
         NODE_ENV: 'production',
         SESSION_SECRET: secret,
         DATABASE_URL: 'postgresql://db/guildhall',
+        NOTIFICATIONS_ADAPTER: 'outbox',
       }),
     ).toEqual([]);
+  });
+
+  it('defaults to the outbox outside production and checks what each notifications adapter needs', () => {
+    expect(loadConfig({}, '/srv/guildhall').notifications.adapter).toBe('outbox');
+    expect(problemsOf({ NOTIFICATIONS_ADAPTER: 'pigeon' })).toEqual([
+      'NOTIFICATIONS_ADAPTER must be one of outbox, notify, smtp, but is "pigeon"',
+    ]);
+    expect(problemsOf({ NOTIFICATIONS_ADAPTER: 'notify', NOTIFY_API_KEY: 'not-a-key' })).toEqual([
+      expect.stringMatching(/NOTIFY_API_KEY must be a GOV.UK Notify API key/),
+      'NOTIFY_EMAIL_TEMPLATE_ID must be set when NOTIFICATIONS_ADAPTER is notify',
+      'NOTIFY_SMS_TEMPLATE_ID must be set when NOTIFICATIONS_ADAPTER is notify',
+    ]);
+    expect(problemsOf({ NOTIFICATIONS_ADAPTER: 'smtp', SMTP_USER: 'mailer' })).toEqual([
+      'SMTP_HOST must be set when NOTIFICATIONS_ADAPTER is smtp',
+      'SMTP_FROM must be set when NOTIFICATIONS_ADAPTER is smtp (the From address)',
+      'SMTP_USER and SMTP_PASSWORD must be set together',
+    ]);
+    const uuid = '3d4b3a8e-1c2f-4e5a-9b6c-7d8e9f0a1b2c';
+    const config = loadConfig(
+      {
+        NOTIFICATIONS_ADAPTER: 'notify',
+        NOTIFY_API_KEY: `guildhall_live-${uuid}-${uuid}`,
+        NOTIFY_EMAIL_TEMPLATE_ID: uuid,
+        NOTIFY_SMS_TEMPLATE_ID: uuid,
+      },
+      '/srv/guildhall',
+    );
+    expect(config.notifications.notify.baseUrl).toBe('https://api.notifications.service.gov.uk');
   });
 });

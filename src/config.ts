@@ -27,6 +27,29 @@ export interface Config {
   readonly trustProxy: boolean;
   /** Map tiles for property pages (https://…/{z}/{x}/{y}.png); without it pages show no map. */
   readonly mapTileUrl: string | undefined;
+  /** Where email and text messages go: outbox (stored for staff to read), notify (GOV.UK Notify) or smtp. */
+  readonly notifications: NotificationsConfig;
+}
+
+export type NotificationsAdapterName = 'outbox' | 'notify' | 'smtp';
+
+export interface NotificationsConfig {
+  readonly adapter: NotificationsAdapterName;
+  readonly notify: {
+    readonly apiKey: string | undefined;
+    readonly baseUrl: string;
+    /** Notify templates whose content is ((subject)) / ((body)); Guildhall renders the text itself. */
+    readonly emailTemplateId: string | undefined;
+    readonly smsTemplateId: string | undefined;
+  };
+  readonly smtp: {
+    readonly host: string | undefined;
+    readonly port: number;
+    readonly secure: boolean;
+    readonly user: string | undefined;
+    readonly password: string | undefined;
+    readonly from: string | undefined;
+  };
 }
 
 export class ConfigError extends Error {
@@ -102,6 +125,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (mapTileUrl !== undefined && !/^https:\/\/[^\s]+\{z\}.*\{x\}.*\{y\}/.test(mapTileUrl)) {
     problems.push('MAP_TILE_URL must be an https:// URL with {z}, {x} and {y} in it');
   }
+  const notifications = notificationsConfig(env, nodeEnv, problems, integer, flag);
   const config: Config = {
     nodeEnv,
     host: env.HOST?.trim() || '0.0.0.0',
@@ -122,6 +146,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     secureCookies: env.COOKIE_SECURE === undefined ? true : flag('COOKIE_SECURE'),
     trustProxy: flag('TRUST_PROXY'),
     mapTileUrl,
+    notifications,
   };
 
   if (nodeEnv === 'production') {
@@ -135,4 +160,91 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+const NOTIFICATIONS_ADAPTERS: readonly NotificationsAdapterName[] = ['outbox', 'notify', 'smtp'];
+const UUID = '[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}';
+
+/** Email and SMS settings; production must choose an adapter rather than fall back to the outbox. */
+function notificationsConfig(
+  env: Env,
+  nodeEnv: NodeEnv,
+  problems: string[],
+  integer: (name: string, fallback: number, min: number, max: number) => number,
+  flag: (name: string) => boolean,
+): NotificationsConfig {
+  const raw = env.NOTIFICATIONS_ADAPTER?.trim().toLowerCase() || undefined;
+  let adapter: NotificationsAdapterName = 'outbox';
+  if (raw === undefined) {
+    if (nodeEnv === 'production')
+      problems.push(
+        'NOTIFICATIONS_ADAPTER must be set in production: notify (GOV.UK Notify), smtp, or outbox to keep messages in Guildhall unsent',
+      );
+  } else if ((NOTIFICATIONS_ADAPTERS as readonly string[]).includes(raw)) {
+    adapter = raw as NotificationsAdapterName;
+  } else {
+    problems.push(
+      `NOTIFICATIONS_ADAPTER must be one of ${NOTIFICATIONS_ADAPTERS.join(', ')}, but is "${raw}"`,
+    );
+  }
+
+  const apiKey = env.NOTIFY_API_KEY?.trim() || undefined;
+  const baseUrl = (env.NOTIFY_BASE_URL?.trim() || 'https://api.notifications.service.gov.uk').replace(
+    /\/+$/,
+    '',
+  );
+  const emailTemplateId = env.NOTIFY_EMAIL_TEMPLATE_ID?.trim() || undefined;
+  const smsTemplateId = env.NOTIFY_SMS_TEMPLATE_ID?.trim() || undefined;
+  if (apiKey !== undefined && !new RegExp(`-${UUID}-${UUID}$`, 'i').test(apiKey)) {
+    problems.push(
+      'NOTIFY_API_KEY must be a GOV.UK Notify API key: its name, then the service id and the secret key (two UUIDs), joined by hyphens',
+    );
+  }
+  try {
+    const url = new URL(baseUrl);
+    if (url.protocol !== 'https:' && url.protocol !== 'http:') throw new Error('not http');
+  } catch {
+    problems.push(`NOTIFY_BASE_URL must be an http(s) URL, but is "${baseUrl}"`);
+  }
+  for (const [name, value] of [
+    ['NOTIFY_EMAIL_TEMPLATE_ID', emailTemplateId],
+    ['NOTIFY_SMS_TEMPLATE_ID', smsTemplateId],
+  ] as const) {
+    if (value !== undefined && !new RegExp(`^${UUID}$`, 'i').test(value))
+      problems.push(`${name} must be the id (a UUID) of a template in GOV.UK Notify`);
+  }
+  if (adapter === 'notify') {
+    if (apiKey === undefined)
+      problems.push('NOTIFY_API_KEY must be set when NOTIFICATIONS_ADAPTER is notify');
+    if (emailTemplateId === undefined)
+      problems.push('NOTIFY_EMAIL_TEMPLATE_ID must be set when NOTIFICATIONS_ADAPTER is notify');
+    if (smsTemplateId === undefined)
+      problems.push('NOTIFY_SMS_TEMPLATE_ID must be set when NOTIFICATIONS_ADAPTER is notify');
+  }
+
+  const smtpHost = env.SMTP_HOST?.trim() || undefined;
+  const smtpFrom = env.SMTP_FROM?.trim() || undefined;
+  const smtpSecure = flag('SMTP_SECURE');
+  const smtpUser = env.SMTP_USER?.trim() || undefined;
+  const smtpPassword = env.SMTP_PASSWORD || undefined;
+  if (adapter === 'smtp') {
+    if (smtpHost === undefined) problems.push('SMTP_HOST must be set when NOTIFICATIONS_ADAPTER is smtp');
+    if (smtpFrom === undefined)
+      problems.push('SMTP_FROM must be set when NOTIFICATIONS_ADAPTER is smtp (the From address)');
+  }
+  if ((smtpUser === undefined) !== (smtpPassword === undefined))
+    problems.push('SMTP_USER and SMTP_PASSWORD must be set together');
+
+  return {
+    adapter,
+    notify: { apiKey, baseUrl, emailTemplateId, smsTemplateId },
+    smtp: {
+      host: smtpHost,
+      port: integer('SMTP_PORT', smtpSecure ? 465 : 587, 1, 65535),
+      secure: smtpSecure,
+      user: smtpUser,
+      password: smtpPassword,
+      from: smtpFrom,
+    },
+  };
 }

@@ -69,6 +69,7 @@ describe('npm start', () => {
       NODE_ENV: 'production',
       SESSION_SECRET: 'a-production-secret-that-is-long-enough-1234',
       GUILDHALL_ALLOW_EMBEDDED: '1',
+      NOTIFICATIONS_ADAPTER: 'outbox',
     });
     expect(await server.exited).toBe(1);
     expect(server.output()).toMatch(/will not start in production: \d+ demo account/);

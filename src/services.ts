@@ -1,14 +1,22 @@
 import { createPortalSessions, type PortalSessions } from './channels/portal/portal.sessions.ts';
 import type { Config } from './config.ts';
 import { type BookingsService, createBookingsService } from './modules/bookings/index.ts';
-import { type CasesService, createCasesService } from './modules/cases/index.ts';
+import { type CasesService, caseNotificationLookup, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import {
+  adapterFromConfig,
+  createNotificationsService,
+  type NotificationsService,
+  notificationJobDefinitions,
+} from './modules/notifications/index.ts';
+import { createOpen311Service, type Open311Service } from './modules/open311/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
+import { type DomainEventHandler, dispatchDomainEvents } from './platform/events/outbox.ts';
 import { purgeIdempotencyKeys } from './platform/idempotency/idempotency.ts';
-import type { JobDefinition } from './platform/jobs/jobs.ts';
+import { createJobSender, type JobDefinition } from './platform/jobs/jobs.ts';
 
 /** Every module's service, built once per process and handed to routes, jobs and the CLI. */
 export interface Services {
@@ -19,6 +27,10 @@ export interface Services {
   cases: CasesService;
   portalSessions: PortalSessions;
   bookings: BookingsService;
+  notifications: NotificationsService;
+  open311: Open311Service;
+  /** Hands unpublished domain events to every subscriber; returns how many it dispatched. */
+  events: { dispatch(): Promise<number> };
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -32,14 +44,25 @@ export function createServices(database: Database, config: Config, sessionSecret
   const gazetteer = createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl });
   const catalogue = createCatalogueService(database.db, { teams: governance });
   const parties = createPartiesService(database.db);
+  const cases = createCasesService(database.db, { catalogue, parties, gazetteer, staff: governance });
+  const notifications = createNotificationsService(database.db, {
+    jobs: createJobSender(),
+    adapter: adapterFromConfig(config.notifications, database.db),
+    councilName: async (councilId) => (await governance.getCouncil(councilId)).name,
+    caseLookup: caseNotificationLookup(cases),
+  });
+  const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
   return {
     governance,
     gazetteer,
     catalogue,
     parties,
-    cases: createCasesService(database.db, { catalogue, parties, gazetteer, staff: governance }),
+    cases,
     portalSessions: createPortalSessions(database.db),
     bookings: createBookingsService(database.db),
+    notifications,
+    open311: createOpen311Service({ catalogue, council: () => governance.defaultCouncil() }),
+    events: { dispatch: () => dispatchDomainEvents(database.db, domainEventHandlers) },
   };
 }
 
@@ -75,5 +98,14 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
         await services.cases.sweepSla();
       },
     },
+    {
+      name: 'events.dispatch',
+      everySeconds: 5,
+      handler: async () => {
+        // A full batch means there may be more waiting.
+        while ((await services.events.dispatch()) === 100) {}
+      },
+    },
+    ...notificationJobDefinitions(services.notifications),
   ];
 }

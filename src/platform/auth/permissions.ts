@@ -51,6 +51,8 @@ export const PERMISSIONS = {
   'bookings.read': [...STAFF, 'integration'],
   /** Book and cancel on someone's behalf. */
   'bookings.manage': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
+  /** Read the emails and text messages sent to residents, and download them as CSV. */
+  'notifications.read': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;

@@ -1,5 +1,5 @@
 import type { AuditContext } from '../audit/audit.ts';
-import type { Executor } from '../db/database.ts';
+import type { Executor, Tx } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import {
   claimUnpublished,
@@ -37,7 +37,11 @@ export async function recordDomainEvent(
   });
 }
 
-export type DomainEventHandler = (event: StoredDomainEvent) => Promise<void>;
+/**
+ * Runs inside the dispatcher's transaction: do database work (such as enqueueing a job) through `tx`,
+ * never through the pool.
+ */
+export type DomainEventHandler = (event: StoredDomainEvent, tx: Tx) => Promise<void>;
 
 /**
  * Hands unpublished events, oldest first, to every handler, and marks them published only if all
@@ -51,7 +55,7 @@ export async function dispatchDomainEvents(
 ): Promise<number> {
   return inTransaction(db, async (tx) => {
     const events = await claimUnpublished(tx, batchSize);
-    for (const event of events) for (const handler of handlers) await handler(event);
+    for (const event of events) for (const handler of handlers) await handler(event, tx);
     await markPublished(
       tx,
       events.map((e) => e.id),

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Permission } from '../auth/permissions.ts';
 import type { PrincipalResolver } from '../auth/principal.ts';
 import { randomToken, safeEqual } from '../auth/tokens.ts';
+import { isOpen311Request, sendOpen311Errors } from './open311.ts';
 import { isApiRequest, sendProblem } from './problem.ts';
 
 export const SESSION_COOKIE = 'guildhall_session';
@@ -101,7 +102,7 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
       }
     }
 
-    if (!isApiRequest(request) && !request.url.startsWith('/assets/')) {
+    if (!isApiRequest(request) && !isOpen311Request(request) && !request.url.startsWith('/assets/')) {
       reply.locals = { ...reply.locals, ...options.pageLocals(request, reply) };
     }
 
@@ -138,12 +139,23 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
     if (SAFE_METHODS.has(request.method) || request.principal?.kind === 'api') return;
     // An anonymous API call carries no cookie-borne authority for a forged request to abuse.
     if (isApiRequest(request) && !request.principal) return;
+    // Likewise Open311 clients: they authenticate with api_key, never with a session cookie.
+    if (isOpen311Request(request) && !request.principal) return;
     const body = request.body as Record<string, unknown> | undefined;
     const sent =
       (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? request.headers['x-csrf-token'];
     const expected = request.principal?.csrfToken ?? request.cookies[CSRF_COOKIE];
     if (typeof sent === 'string' && expected && safeEqual(sent, expected)) return;
     request.log.info('CSRF token missing or wrong');
+    if (isOpen311Request(request)) {
+      return sendOpen311Errors(request, reply, 403, [
+        {
+          code: 403,
+          description:
+            'A request carrying a staff session cookie needs a CSRF token; send api_key without cookies',
+        },
+      ]);
+    }
     if (isApiRequest(request)) {
       return sendProblem(
         request,

@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DomainError, type FieldError } from './errors.ts';
+import { isOpen311Request, sendOpen311Errors } from './open311.ts';
 import { isApiRequest, sendProblem } from './problem.ts';
 
 interface ValidationIssue {
@@ -43,6 +44,7 @@ function renderErrorPage(reply: FastifyReply, status: number, heading?: string) 
 /** One error path for every route: problem+json for the API, a GOV.UK error page for everything else. */
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    if (isOpen311Request(request)) return renderOpen311Error(error, request, reply);
     const api = isApiRequest(request);
     if (error instanceof DomainError) {
       if (api) return sendProblem(request, reply, error.status, error.code, error.message, error.fieldErrors);
@@ -76,6 +78,12 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (isOpen311Request(request)) {
+      const path = request.url.split('?')[0] ?? request.url;
+      return sendOpen311Errors(request, reply, 404, [
+        { code: 404, description: `No such Open311 resource: ${request.method} ${path}` },
+      ]);
+    }
     if (isApiRequest(request)) {
       return sendProblem(
         request,
@@ -87,4 +95,30 @@ export function registerErrorHandling(app: FastifyInstance): void {
     }
     return renderErrorPage(reply, 404);
   });
+}
+
+/** Open311 GeoReport v2 errors: errors/error{code, description}, one per offending field or attribute. */
+function renderOpen311Error(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  if (error instanceof DomainError) {
+    const items =
+      error.fieldErrors.length > 0
+        ? error.fieldErrors.map((e) => ({ code: error.status, description: e.message }))
+        : [{ code: error.status, description: error.message }];
+    return sendOpen311Errors(request, reply, error.status, items);
+  }
+  if (error.validation) {
+    const errors = fieldErrorsFromValidation(error.validation as ValidationIssue[], error.validationContext);
+    return sendOpen311Errors(
+      request,
+      reply,
+      400,
+      errors.map((e) => ({ code: 400, description: e.message })),
+    );
+  }
+  const status =
+    error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
+  if (status >= 500) request.log.error({ err: error }, 'request failed');
+  else request.log.info({ err: { message: error.message, code: error.code } }, 'request rejected');
+  const description = status >= 500 ? 'Something went wrong. It has been logged.' : error.message;
+  return sendOpen311Errors(request, reply, status, [{ code: status, description }]);
 }

@@ -10,6 +10,21 @@ export interface JobDefinition {
   handler(data: Record<string, unknown>): Promise<void>;
   /** Cron expression (UTC) for recurring jobs. */
   readonly schedule?: string;
+  /**
+   * Run every this many seconds in each worker process, outside the queue, for short polling work that
+   * cron's one-minute step is too slow for (dispatching domain events). A run never overlaps the last.
+   */
+  readonly everySeconds?: number;
+}
+
+/** What services need to put jobs on the queue: the enqueue half of a JobQueue. */
+export interface JobSender {
+  enqueue(
+    tx: Executor,
+    name: string,
+    data: Record<string, unknown>,
+    options?: PgBoss.SendOptions,
+  ): Promise<void>;
 }
 
 export interface JobQueue {
@@ -42,7 +57,12 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
   });
   boss.on('error', (error) => options.onError?.(error));
   await boss.start();
+  const pollers: { timer: NodeJS.Timeout; running: Promise<void> | undefined }[] = [];
   for (const definition of options.definitions) {
+    if (definition.everySeconds !== undefined) {
+      if (options.work) pollers.push(startPoller(definition, options.onError));
+      continue;
+    }
     await boss.createQueue(definition.name);
     if (options.work) {
       await boss.work<Record<string, unknown>>(definition.name, async (jobs) => {
@@ -64,7 +84,59 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
       });
     },
     async stop() {
+      for (const poller of pollers) clearInterval(poller.timer);
+      await Promise.all(pollers.map((p) => p.running));
       await boss.stop({ graceful: true, wait: true, timeout: 10_000 });
+    },
+  };
+}
+
+function startPoller(
+  definition: JobDefinition,
+  onError: ((error: Error) => void) | undefined,
+): { timer: NodeJS.Timeout; running: Promise<void> | undefined } {
+  const poller: { timer: NodeJS.Timeout; running: Promise<void> | undefined } = {
+    timer: setInterval(
+      () => {
+        if (poller.running) return;
+        poller.running = definition
+          .handler({})
+          .catch((error: unknown) => onError?.(error instanceof Error ? error : new Error(String(error))))
+          .finally(() => {
+            poller.running = undefined;
+          });
+      },
+      (definition.everySeconds ?? 5) * 1000,
+    ),
+    running: undefined,
+  };
+  poller.timer.unref();
+  return poller;
+}
+
+/**
+ * Enqueues jobs without a running queue: pg-boss writes the job row through the caller's transaction,
+ * so a service can be built before the queue starts. The queue must exist (startJobQueue creates one
+ * per job definition).
+ */
+export function createJobSender(): JobSender {
+  const boss = new PgBoss({
+    db: {
+      executeSql: () => Promise.reject(new Error('Jobs are enqueued in the caller transaction only')),
+    },
+    schema: 'pgboss',
+  });
+  return {
+    async enqueue(tx, name, data, sendOptions) {
+      await boss.send(name, data, {
+        ...sendOptions,
+        db: {
+          executeSql: async (text, values) => {
+            const result = await tx.executeQuery(CompiledQuery.raw(text, values));
+            return { rows: result.rows as unknown[] };
+          },
+        },
+      });
     },
   };
 }

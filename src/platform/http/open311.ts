@@ -1,0 +1,75 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/**
+ * Open311 GeoReport v2 answers in XML or JSON, chosen by the `.xml` / `.json` suffix, and reports
+ * errors as errors/error{code, description}. The error handler uses this for every route under /open311.
+ */
+export type Open311Format = 'xml' | 'json';
+
+export const OPEN311_CONTENT_TYPES: Record<Open311Format, string> = {
+  xml: 'text/xml; charset=utf-8',
+  json: 'application/json; charset=utf-8',
+};
+
+export interface Open311ErrorItem {
+  code: number;
+  description: string;
+}
+
+export function isOpen311Request(request: FastifyRequest): boolean {
+  return (
+    request.url === '/open311' || request.url.startsWith('/open311/') || request.url.startsWith('/open311?')
+  );
+}
+
+/** The format a request asks for: JSON for a `.json` suffix, otherwise XML (the format the spec requires). */
+export function open311FormatOf(request: FastifyRequest): Open311Format {
+  const path = request.url.split('?')[0] ?? '';
+  return path.endsWith('.json') ? 'json' : 'xml';
+}
+
+/** Drops what XML 1.0 cannot hold even escaped: control characters (bar tab, CR, LF), U+FFFE/U+FFFF. */
+function xmlCharacters(value: string): string {
+  let out = '';
+  for (const char of value.toWellFormed()) {
+    const code = char.codePointAt(0) ?? 0;
+    if (
+      (code < 0x20 && code !== 0x09 && code !== 0x0a && code !== 0x0d) ||
+      code === 0xfffe ||
+      code === 0xffff
+    )
+      continue;
+    out += char;
+  }
+  return out;
+}
+
+/** Text safe inside an XML element or attribute. */
+export function escapeXml(value: string): string {
+  return xmlCharacters(value)
+
+    .replaceAll('&', '&amp;')
+    .replaceAll('<', '&lt;')
+    .replaceAll('>', '&gt;')
+    .replaceAll('"', '&quot;')
+    .replaceAll("'", '&apos;');
+}
+
+export function renderOpen311Errors(format: Open311Format, errors: readonly Open311ErrorItem[]): string {
+  if (format === 'json')
+    return JSON.stringify(errors.map((e) => ({ code: e.code, description: e.description })));
+  const items = errors
+    .map((e) => `<error><code>${e.code}</code><description>${escapeXml(e.description)}</description></error>`)
+    .join('');
+  return `<?xml version="1.0" encoding="utf-8"?>\n<errors>${items}</errors>`;
+}
+
+export function sendOpen311Errors(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  status: number,
+  errors: readonly Open311ErrorItem[],
+): FastifyReply {
+  const format = open311FormatOf(request);
+  return reply.code(status).type(OPEN311_CONTENT_TYPES[format]).send(renderOpen311Errors(format, errors));
+}
