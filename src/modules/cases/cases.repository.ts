@@ -1130,3 +1130,14 @@ export async function listForParty(
     new Date(),
   );
 }
+
+export async function openServiceCodes(
+  db: Executor,
+  councilId: string,
+): Promise<{ code: string; name: string }[]> {
+  const { rows } = await sql<{ service_code: string; service_name: string }>`
+    select service_code, min(service_name) as service_name from service_request
+    where council_id = ${councilId} and is_open
+    group by service_code order by 2`.execute(db);
+  return rows.map((r) => ({ code: r.service_code, name: r.service_name }));
+}

@@ -295,6 +295,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     serviceCache.set(key, { at: Date.now(), view });
     return view;
   }
+  const queueServiceCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
   const directoryCache = new Map<
     string,
     {
@@ -1678,6 +1679,18 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       };
     },
     statusLabel: (status: CaseStatus) => STATUS_LABELS[status],
+    /** Services with open requests, for the queue filter (cached briefly: the query scans open requests). */
+    async queueServices(councilId: string): Promise<{ code: string; name: string }[]> {
+      const hit = queueServiceCache.get(councilId);
+      if (hit && Date.now() - hit.at < 60_000) return hit.list;
+      const found = await repo.openServiceCodes(db, councilId);
+      queueServiceCache.set(councilId, { at: Date.now(), list: found });
+      return found;
+    },
+    async wards(councilId: string): Promise<{ code: string; name: string }[]> {
+      const areas = await deps.gazetteer.listAreas(councilId);
+      return areas.filter((a) => a.kind === 'ward').map((a) => ({ code: a.code, name: a.name ?? a.code }));
+    },
     slaStateOf: (row: Parameters<typeof slaStateOf>[0]) => slaStateOf(row, now()),
   };
 }
