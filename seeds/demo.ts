@@ -3,6 +3,7 @@ import { createGazetteerService } from '../src/modules/gazetteer/index.ts';
 import { type GovernanceService, setUpCouncil } from '../src/modules/governance/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
+import { seedDemoCasesIn } from './cases.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
@@ -45,6 +46,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   await seedCatalogue(db, governance, council.id);
   await seedGazetteer(createGazetteerService(db), council.id);
   await seedDemoParties(db, council.id);
+  await seedDemoCasesIn(db, governance, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

@@ -138,6 +138,35 @@ export interface CreatedCase {
   possibleDuplicates: { id: string; reference: string; distanceMetres: number }[];
 }
 
+/** A request made elsewhere, loaded with its history (see importRequests). */
+export interface ImportedRequest {
+  serviceCode: string;
+  status: CaseStatus;
+  outcome?: Outcome;
+  priority?: 'urgent' | 'high' | 'normal' | 'low';
+  channel: CaseChannel;
+  description?: string;
+  answers: Record<string, unknown>;
+  partyId?: string | null;
+  place?: {
+    uprn: number | null;
+    usrn: number | null;
+    easting: number;
+    northing: number;
+    lat: number;
+    long: number;
+    text: string | null;
+    wardCode: string | null;
+    wardName: string | null;
+  };
+  assignee?: { id: string; name: string; teamId: string | null } | null;
+  ownerLabel?: string;
+  submittedAt: Date;
+  resolvedAt?: Date;
+  externalId?: string;
+  updates?: { body: string; public: boolean }[];
+}
+
 export interface StaffDirectory {
   listTeams(councilId: string): Promise<readonly { id: string; name: string; kind: string }[]>;
   listUsers(
@@ -1640,8 +1669,133 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     return view;
   }
 
+  /**
+   * Loads requests made elsewhere (a legacy system's history, or the demo council) in bulk: routed and
+   * timed like new ones, but with their own status and dates, and without a domain event each (they
+   * are not news to anybody). One audit event records the load.
+   */
+  async function importRequests(
+    councilId: string,
+    items: readonly ImportedRequest[],
+    context: AuditContext,
+  ): Promise<{ ids: string[] }> {
+    const rows: repo.ImportedCase[] = [];
+    const history: { index: number; update: Omit<repo.NewUpdate, 'requestId'> & { createdAt: Date } }[] = [];
+    for (const [index, item] of items.entries()) {
+      const view = await serviceView(councilId, item.serviceCode);
+      const definition = view.definition;
+      const routed = await deps.catalogue.route(councilId, definition, item.answers as never);
+      const priority = item.priority ?? routed.priority;
+      const sla = deps.catalogue.slaTarget(definition, priority);
+      const target = slaTargetOf(sla.unit, sla.amount);
+      const moments = clockMoments(calendar, item.submittedAt, target);
+      const open = isOpen(item.status);
+      const endedAt = open ? null : (item.resolvedAt ?? now());
+      const at = now();
+      const pauses: repo.PauseRow[] =
+        item.status === 'on_hold'
+          ? [
+              {
+                start: new Date(
+                  Math.max(item.submittedAt.getTime(), at.getTime() - 86_400_000),
+                ).toISOString(),
+              },
+            ]
+          : [];
+      rows.push({
+        reference: generateReference(),
+        serviceId: view.service.id,
+        serviceCode: definition.code,
+        serviceName: definition.name,
+        serviceVersion: view.version.version,
+        status: item.status,
+        priority,
+        channel: item.channel,
+        description: item.description ?? '',
+        answers: item.answers,
+        requesterPartyId: item.partyId ?? null,
+        onBehalfOfPartyId: null,
+        contactDetails: null,
+        uprn: item.place?.uprn ?? null,
+        usrn: item.place?.usrn ?? null,
+        assetRef: null,
+        easting: item.place?.easting ?? null,
+        northing: item.place?.northing ?? null,
+        lat: item.place?.lat ?? null,
+        long: item.place?.long ?? null,
+        locationText: item.place?.text ?? null,
+        wardCode: item.place?.wardCode ?? null,
+        wardName: item.place?.wardName ?? null,
+        ownerId: null,
+        ownerLabel: item.ownerLabel ?? null,
+        teamId: item.assignee?.teamId ?? routed.teamId,
+        assigneeId: item.assignee?.id ?? null,
+        slaUnit: sla.unit,
+        slaAmount: sla.amount,
+        submittedAt: item.submittedAt,
+        dueAt: moments.dueAt,
+        warnAt: moments.warnAt,
+        parentId: null,
+        complaintStage: definition.interaction === 'complaint' ? 1 : null,
+        complaintDueAt:
+          definition.interaction === 'complaint'
+            ? addWorkingDays(calendar, item.submittedAt, COMPLAINT_STAGE_DAYS[1])
+            : null,
+        externalId: item.externalId ?? null,
+        outcome: open ? null : (item.outcome ?? (item.status === 'cancelled' ? 'withdrawn' : 'fixed')),
+        resolvedAt: endedAt,
+        closedAt: item.status === 'closed' ? endedAt : null,
+        // The SLA sweep records warnings and breaches for open requests from now on.
+        slaWarnedAt: open ? null : endedAt,
+        slaBreachedAt: open ? null : endedAt && endedAt > moments.dueAt ? endedAt : null,
+        pauses,
+      });
+      if (item.status !== 'submitted')
+        history.push({
+          index,
+          update: {
+            kind: 'status',
+            isPublic: true,
+            body: STATUS_LABELS[item.status],
+            statusFrom: 'submitted',
+            statusTo: item.status,
+            authorId: item.assignee?.id ?? null,
+            authorLabel: item.assignee?.name ?? 'Imported',
+            createdAt: endedAt ?? new Date(Math.min(at.getTime(), item.submittedAt.getTime() + 3_600_000)),
+          },
+        });
+      for (const note of item.updates ?? [])
+        history.push({
+          index,
+          update: {
+            kind: note.public ? 'public' : 'internal',
+            isPublic: note.public,
+            body: note.body,
+            authorId: item.assignee?.id ?? null,
+            authorLabel: item.assignee?.name ?? 'Imported',
+            createdAt: new Date(Math.min(at.getTime(), item.submittedAt.getTime() + 2 * 3_600_000)),
+          },
+        });
+    }
+    return inTransaction(db, async (tx) => {
+      const ids = await repo.bulkInsertCases(tx, councilId, rows);
+      await repo.bulkInsertUpdates(
+        tx,
+        councilId,
+        history.map((h) => ({ ...h.update, requestId: ids[h.index] as string })),
+      );
+      await recordAudit(tx, context, {
+        action: 'case.imported',
+        subjectType: 'case',
+        details: { count: ids.length, firstId: ids[0] ?? null, lastId: ids.at(-1) ?? null },
+      });
+      return { ids };
+    });
+  }
+
   return {
     create,
+    importRequests,
     externalUpdate,
     get,
     detail,
