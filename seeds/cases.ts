@@ -23,7 +23,7 @@ const SURNAMES = [
   'Thomas',
   'Roberts',
 ];
-const STREET_WORDS = ['Road', 'Street', 'Avenue', 'Lane', 'Close'];
+const STREET_WORDS = ['High Street', 'Road', 'Street', 'Avenue', 'Lane', 'Close'];
 
 /** A plausible answer for a question, by its type (the demo's requests are imported, not typed in). */
 function answerFor(q: Question, place: ImportedRequest['place'], pick: <T>(xs: readonly T[]) => T): unknown {

@@ -171,4 +171,85 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     const search = await get(agent, `/staff/search?q=${encodeURIComponent(reference.toLowerCase())}`);
     expect(search.body).toContain(`/staff/cases/${caseId}`);
   });
+
+  it('lets an agent raise a request from the caller’s record: find, answer (prefilled), check, submit once', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const found = await t.runtime.services.gazetteer.searchAddresses(t.councilId, 'High Street', 1);
+    const home = found.results[0];
+    if (!home) throw new Error('no demo address');
+    const caller = await t.runtime.services.parties.createParty(
+      t.councilId,
+      {
+        kind: 'person',
+        givenName: 'Gwen',
+        familyName: 'Morgan',
+        address: { text: home.address ?? 'Home', uprn: String(home.uprn) },
+      },
+      context,
+    );
+    const finder = await get(agent, `/staff/requests/new?partyId=${caller.id}&q=bin+not+collected`);
+    expect(finder.statusCode).toBe(200);
+    expect(finder.body).toContain(`/staff/requests/new/missed-bin?partyId=${caller.id}`);
+    const formUrl = `/staff/requests/new/missed-bin?partyId=${caller.id}`;
+    const form = await get(agent, formUrl);
+    expect(form.body).toContain(String(home.uprn));
+    const missing = await post(
+      agent,
+      '/staff/requests/new/missed-bin',
+      {
+        partyId: caller.id,
+        channel: 'phone',
+        address: home.address ?? 'Home',
+        'address-uprn': String(home.uprn),
+      },
+      formUrl,
+    );
+    expect(missing.statusCode).toBe(400);
+    expect(missing.body).toContain('Select which bin was not collected');
+    const yesterday = new Date(Date.now() - 86_400_000);
+    const check = await post(
+      agent,
+      '/staff/requests/new/missed-bin',
+      {
+        partyId: caller.id,
+        channel: 'phone',
+        address: home.address ?? 'Home',
+        'address-uprn': String(home.uprn),
+        bin_type: 'recycling',
+        put_out_time: 'yes',
+        'collection_date-day': String(yesterday.getUTCDate()),
+        'collection_date-month': String(yesterday.getUTCMonth() + 1),
+        'collection_date-year': String(yesterday.getUTCFullYear()),
+      },
+      formUrl,
+    );
+    expect(check.statusCode, check.body.slice(0, 300)).toBe(200);
+    expect(check.body).toContain('Check the answers with the caller');
+    expect(check.body).toContain('Waste and Recycling');
+    const hidden = (name: string) => new RegExp(`name="${name}" value="([^"]+)"`).exec(check.body)?.[1] ?? '';
+    const submit = { _answers: hidden('_answers'), _key: hidden('_key'), partyId: caller.id };
+    const params = new URLSearchParams({ ...submit, _csrf: csrfFrom(check.body) });
+    const send = () =>
+      t.app.inject({
+        method: 'POST',
+        url: '/staff/requests/new/missed-bin/submit',
+        headers: { cookie: agent.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: params.toString(),
+      });
+    const first = await send();
+    const again = await send();
+    expect(first.statusCode).toBe(303);
+    expect(again.headers.location).toBe(first.headers.location);
+    const confirmation = await get(agent, String(first.headers.location));
+    expect(confirmation.body).toContain('Request raised');
+    const ref = /data-test="confirmation-reference">([^<]+)</.exec(confirmation.body)?.[1] ?? '';
+    expect(ref).toMatch(/^GH-/);
+    const record = await t.runtime.services.cases.get(t.councilId, ref);
+    expect(record.record).toMatchObject({
+      requesterPartyId: caller.id,
+      uprn: home.uprn,
+      channel: 'phone',
+      ownerLabel: 'Amira Agent',
+    });
+  });
 });

@@ -8,7 +8,7 @@ import { recordDomainEvent } from '../../platform/events/outbox.ts';
 import { DomainError, type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
 import { type IdempotentResult, idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
 import type { CatalogueService, ServiceView } from '../catalogue/index.ts';
-import { ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
+import { checkAnswersRows, checkEligibility, ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
 import type { GazetteerService } from '../gazetteer/index.ts';
 import { bngToWgs84, wgs84ToBng } from '../gazetteer/index.ts';
 import type { PartiesService } from '../parties/index.ts';
@@ -1793,7 +1793,121 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     });
   }
 
+  // --- The staff journey: raise a request for a caller ---------------------------------------
+
+  /** Services a request can be raised for, best match first (the catalogue's finder). */
+  async function findServices(councilId: string, text: string) {
+    if (!text.trim()) return [];
+    const hits = await deps.catalogue.find(councilId, text, 15);
+    return hits.filter((h) => !h.informationOnly && h.status === 'published').slice(0, 10);
+  }
+
+  /** What is known of the caller, for the form: their name, and their home address as the location. */
+  async function callerFacts(principal: Principal, partyId: string | undefined, context: AuditContext) {
+    if (!partyId) return null;
+    const view = await deps.parties.singleView(principal, partyId, context, 'raising a service request');
+    const home =
+      view.addresses.find((a) => a.validTo === null && a.role === 'home' && a.uprn !== null) ??
+      view.addresses.find((a) => a.validTo === null && a.uprn !== null) ??
+      view.addresses.find((a) => a.validTo === null) ??
+      null;
+    const [property] = home?.uprn
+      ? await deps.gazetteer.properties(principal.councilId, [Number(home.uprn)])
+      : [];
+    let age: number | undefined;
+    if (view.party.dateOfBirth) {
+      const born = new Date(`${view.party.dateOfBirth.slice(0, 10)}T12:00:00Z`);
+      age = Math.floor((now().getTime() - born.getTime()) / (365.25 * 86_400_000));
+    }
+    return {
+      id: view.party.id,
+      displayName: view.party.displayName,
+      address: home ? [home.text, home.postcode].filter(Boolean).join(', ') : null,
+      uprn: home?.uprn ? String(home.uprn) : null,
+      point: property ? { lat: property.lat, long: property.long } : null,
+      facts: { ...(age !== undefined ? { age } : {}) },
+    };
+  }
+
+  /** The form's first answers: the caller's address fills address and location questions. */
+  async function startRequest(
+    principal: Principal,
+    code: string,
+    partyId: string | undefined,
+    context: AuditContext,
+  ) {
+    const view = await serviceView(principal.councilId, code);
+    const caller = await callerFacts(principal, partyId, context);
+    const raw: Record<string, string> = {};
+    if (caller?.address) {
+      for (const q of view.definition.questions) {
+        if (q.type === 'address') {
+          raw[q.code] = caller.address;
+          if (caller.uprn) raw[`${q.code}-uprn`] = caller.uprn;
+        } else if (q.type === 'location') {
+          raw[`${q.code}-description`] = caller.address;
+          if (caller.point) {
+            raw[`${q.code}-lat`] = String(Math.round(caller.point.lat * 1e6) / 1e6);
+            raw[`${q.code}-long`] = String(Math.round(caller.point.long * 1e6) / 1e6);
+          }
+        }
+      }
+    }
+    return { view, caller, raw };
+  }
+
+  /** Validates the form and works out the eligibility, route and target for the check-answers page. */
+  async function checkRequest(
+    principal: Principal,
+    code: string,
+    raw: Record<string, unknown>,
+    partyId: string | undefined,
+    context: AuditContext,
+  ) {
+    const view = await serviceView(principal.councilId, code);
+    const { answers, errors } = validateAnswers(view.definition.questions, raw, { today: now() });
+    const caller = await callerFacts(principal, partyId, context);
+    if (errors.length) return { view, caller, answers, errors };
+    const route = await deps.catalogue.route(principal.councilId, view.definition, answers);
+    const dir = await directory(principal.councilId);
+    return {
+      view,
+      caller,
+      answers,
+      errors,
+      rows: checkAnswersRows(view.definition.questions, answers),
+      eligibility: checkEligibility(view.definition.eligibility, { answers, party: caller?.facts ?? {} }),
+      route,
+      routeTeam: dir.teams.get(route.teamId) ?? 'Unknown team',
+      sla: deps.catalogue.slaTarget(view.definition, route.priority),
+    };
+  }
+
   return {
+    /** The caller's name for a page heading (no audited read: nothing else of the record is shown). */
+    async callerName(
+      councilId: string,
+      partyId: string,
+    ): Promise<{ id: string; displayName: string } | null> {
+      try {
+        const party = await deps.parties.getParty(councilId, partyId);
+        return { id: party.id, displayName: party.displayName };
+      } catch (error) {
+        if (error instanceof DomainError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    async serviceDefinition(councilId: string, code: string) {
+      try {
+        return (await serviceView(councilId, code)).definition;
+      } catch (error) {
+        if (error instanceof ServiceNotFound) return null;
+        throw error;
+      }
+    },
+    findServices,
+    startRequest,
+    checkRequest,
     create,
     importRequests,
     externalUpdate,
