@@ -332,7 +332,12 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
     extra: Record<string, unknown> = {},
   ) {
     const { principal, raw, cleaned, query, directory, errors } = await queueQuery(request, mine);
-    const page = await service.list(principal.councilId, { sort: 'due', ...query, pageSize: PAGE_SIZE });
+    const page = await service.list(principal.councilId, {
+      sort: 'due',
+      ...query,
+      pageSize: PAGE_SIZE,
+      countCap: 10_000,
+    });
     const [services, wards] = await Promise.all([
       service.queueServices(principal.councilId),
       service.wards(principal.councilId),

@@ -610,7 +610,22 @@ export async function countCases(
   councilId: string,
   query: CaseListQuery,
   now: Date,
+  cap?: number,
 ): Promise<number> {
+  if (cap !== undefined) {
+    // Counting stops at the cap: a queue of 60,000 needs "over 10,000", not a scan of every row.
+    const inner = applyFilters(
+      t(db).selectFrom('service_request').select(sql`1`.as('one')),
+      councilId,
+      query,
+      now,
+    ).limit(cap + 1);
+    const row = (await t(db)
+      .selectFrom(inner.as('capped'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
   const q = applyFilters(
     t(db)
       .selectFrom('service_request')

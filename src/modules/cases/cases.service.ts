@@ -240,6 +240,8 @@ export interface CaseListQueryInput {
   direction?: 'asc' | 'desc';
   page?: number;
   pageSize?: number;
+  /** Stop counting at this many (queues); `total` is then at most countCap + 1. */
+  countCap?: number;
 }
 
 export interface CaseListItem extends repo.CaseListRow {
@@ -251,6 +253,8 @@ export interface CaseListItem extends repo.CaseListRow {
 export interface CaseListPage {
   items: CaseListItem[];
   total: number;
+  /** True when there are more than `total` (the count stopped at the cap). */
+  totalCapped: boolean;
   page: number;
   pageSize: number;
 }
@@ -324,6 +328,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     serviceCache.set(key, { at: Date.now(), view });
     return view;
   }
+  const radiusCache = new Map<string, { at: number; metres: number }>();
+  const wardCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
   const queueServiceCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
   const directoryCache = new Map<
     string,
@@ -867,7 +873,16 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     northing: number,
     excludeId: string | null,
   ): Promise<CreatedCase['possibleDuplicates']> {
-    const radius = (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M;
+    const key = `${councilId}:${serviceCode}`;
+    let cached = radiusCache.get(key);
+    if (!cached || Date.now() - cached.at > CACHE_MS) {
+      cached = {
+        at: Date.now(),
+        metres: (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M,
+      };
+      radiusCache.set(key, cached);
+    }
+    const radius = cached.metres;
     if (radius <= 0) return [];
     const rows = await repo.findNearbyOpen(db, councilId, serviceCode, easting, northing, radius, excludeId);
     return rows
@@ -949,12 +964,13 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       limit: pageSize,
       offset: (page - 1) * pageSize,
     };
-    if (query.ids && q.ids?.length === 0) return { items: [], total: 0, page, pageSize };
+    if (query.ids && q.ids?.length === 0) return { items: [], total: 0, totalCapped: false, page, pageSize };
     const [rows, total, dir] = await Promise.all([
       repo.listCases(db, councilId, q, at),
-      repo.countCases(db, councilId, q, at),
+      repo.countCases(db, councilId, q, at, query.countCap),
       directory(councilId),
     ]);
+    const capped = query.countCap !== undefined && total > query.countCap;
     return {
       items: rows.map((r) => ({
         ...r,
@@ -962,7 +978,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         teamName: r.teamId ? (dir.teams.get(r.teamId) ?? null) : null,
         assigneeName: r.assigneeId ? (dir.users.get(r.assigneeId)?.name ?? null) : null,
       })),
-      total,
+      total: capped ? (query.countCap as number) : total,
+      totalCapped: capped,
       page,
       pageSize,
     };
@@ -1514,7 +1531,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
    * Records SLA warnings (80% of the target used) and breaches (100%) that have fallen due, each as
    * a domain event the notifications module passes to the team's supervisor. Runs as a scheduled job.
    */
-  async function sweepSla(limit = 500): Promise<{ warned: number; breached: number }> {
+  async function sweepSla(limit = 1000): Promise<{ warned: number; breached: number }> {
     const at = now();
     return inTransaction(db, async (tx) => {
       const breaches = await repo.claimDueBreaches(tx, at, limit);
@@ -1932,8 +1949,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       if (record.easting === null || record.northing === null || !isOpen(record.status)) return [];
       return nearby(councilId, record.serviceCode, record.easting, record.northing, record.id);
     },
-    setDuplicateRadius: (councilId: string, serviceCode: string, metres: number) =>
-      repo.setDuplicateRadius(db, councilId, serviceCode, metres),
+    async setDuplicateRadius(councilId: string, serviceCode: string, metres: number) {
+      radiusCache.delete(`${councilId}:${serviceCode}`);
+      await repo.setDuplicateRadius(db, councilId, serviceCode, metres);
+    },
     directory: async (councilId: string) => {
       const dir = await directory(councilId);
       return {
@@ -1956,8 +1975,14 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       return found;
     },
     async wards(councilId: string): Promise<{ code: string; name: string }[]> {
+      const hit = wardCache.get(councilId);
+      if (hit && Date.now() - hit.at < 60_000) return hit.list;
       const areas = await deps.gazetteer.listAreas(councilId);
-      return areas.filter((a) => a.kind === 'ward').map((a) => ({ code: a.code, name: a.name ?? a.code }));
+      const list = areas
+        .filter((a) => a.kind === 'ward')
+        .map((a) => ({ code: a.code, name: a.name ?? a.code }));
+      wardCache.set(councilId, { at: Date.now(), list });
+      return list;
     },
     slaStateOf: (row: Parameters<typeof slaStateOf>[0]) => slaStateOf(row, now()),
   };
