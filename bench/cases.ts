@@ -16,7 +16,6 @@ import { sql } from 'kysely';
 import pg from 'pg';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { loadConfig } from '../src/config.ts';
-import { DEMO_PASSWORD } from '../src/councils/demo.ts';
 import { generateReference } from '../src/modules/cases/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime } from '../src/runtime.ts';
@@ -92,6 +91,23 @@ const teamQueueCases = Number(teamRows[0]?.n ?? 0);
 log(
   `loaded ${OPEN_CASES.toLocaleString('en-GB')} open requests by SQL in ${loadSeconds.toFixed(1)} s (${openCases} open)`,
 );
+// A production server (templates cached, as councils run it) refuses demo accounts with published
+// passwords: the bench signs in as an officer of its own and switches the demo accounts off.
+const BENCH_PASSWORD = 'bench-officer-password-0123456789';
+await runtime.services.governance.createUser(
+  {
+    councilId: council.id,
+    email: 'bench.officer@demo-borough.example',
+    displayName: 'Bench Officer',
+    role: 'officer',
+    password: BENCH_PASSWORD,
+    teamId: highways.id,
+    siteId: null,
+    isDemo: false,
+  },
+  systemAuditContext(council.id, 'bench'),
+);
+await sql`update staff_user set disabled = true where is_demo`.execute(runtime.database.db);
 await runtime.close();
 
 // --- The real server, as `npm start` runs it, against the same database.
@@ -112,8 +128,8 @@ async function signIn(): Promise<string> {
     redirect: 'manual',
     headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies.join('; ') },
     body: new URLSearchParams({
-      email: 'officer@demo-borough.example',
-      password: DEMO_PASSWORD,
+      email: 'bench.officer@demo-borough.example',
+      password: BENCH_PASSWORD,
       _csrf: csrf,
       returnTo: '/staff',
     }),
