@@ -6,9 +6,16 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
-  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
-  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Sent messages'],
+  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
+  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
+  supervisor: [
+    'Home',
+    'People and organisations',
+    'Addresses',
+    'Find a service',
+    'Work queues',
+    'Supervisor dashboard',
+  ],
   admin: [
     'Home',
     'Staff and tokens',
@@ -16,9 +23,10 @@ const EXPECTED_NAV: Record<string, string[]> = {
     'Addresses',
     'Find a service',
     'Service catalogue',
-    'Sent messages',
+    'Work queues',
+    'Supervisor dashboard',
   ],
-  auditor: ['Home', 'Audit trail', 'People and organisations', 'Addresses', 'Find a service'],
+  auditor: ['Home', 'Audit trail', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
 };
 
 describe('staff sign-in in a real browser', () => {

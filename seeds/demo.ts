@@ -5,6 +5,7 @@ import { type GovernanceService, setUpCouncil } from '../src/modules/governance/
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
 import { seedDemoBookings } from './bookings.ts';
+import { seedDemoCasesIn } from './cases.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
@@ -48,6 +49,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   await seedGazetteer(createGazetteerService(db), council.id);
   await seedDemoParties(db, council.id);
   await seedDemoBookings(createBookingsService(db), council.id);
+  await seedDemoCasesIn(db, governance, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

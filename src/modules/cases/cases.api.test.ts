@@ -232,12 +232,15 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
     const assigned = await api('POST', `/api/v1/cases/${c.id}/assignment`, { assigneeId: officer.id });
     expect(assigned.statusCode, assigned.body).toBe(200);
     expect(assigned.json()).toMatchObject({ assigneeId: officer.id, assigneeName: officer.displayName });
-    const mine = (await api('GET', `/api/v1/cases?assignee=${officer.id}`)).json() as {
+    const mine = (await api('GET', `/api/v1/cases?assignee=${officer.id}&pageSize=500`)).json() as {
       results: { id: string }[];
     };
     expect(mine.results.map((r) => r.id)).toContain(c.id);
     const open = (
-      await api('GET', `/api/v1/cases?status=open&slaState=on_track&team=${officer.teamId}`)
+      await api(
+        'GET',
+        `/api/v1/cases?status=open&slaState=on_track&team=${officer.teamId}&sort=submitted&direction=desc`,
+      )
     ).json() as {
       results: { id: string }[];
     };

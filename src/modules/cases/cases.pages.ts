@@ -1,11 +1,276 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import type { FastifyInstance } from 'fastify';
+import { stringify } from 'csv-stringify/sync';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { CasesService } from './cases.service.ts';
+import { can } from '../../platform/auth/permissions.ts';
+import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
+import { CaseIdParams, ListCasesQuery } from './cases.schemas.ts';
+import {
+  type CaseListQueryInput,
+  type CasesService,
+  COMPLAINT_STAGE_DAYS,
+  OUTCOME_LABELS,
+  STATUS_LABELS,
+} from './cases.service.ts';
+import { CASE_STATUSES, isOpen, needsOutcome, OUTCOMES } from './lifecycle.ts';
 
-/** Staff pages: the case page, work queues and the supervisor dashboard. */
+type FormBody = Record<string, string | string[] | undefined>;
+
+const field = (body: FormBody, name: string): string => {
+  const value = body[name];
+  return (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+};
+const list = (body: FormBody, name: string): string[] => {
+  const value = body[name];
+  return (Array.isArray(value) ? value : value ? [value] : []).map((v) => v.trim()).filter(Boolean);
+};
+
+export const SLA_LABELS: Record<string, string> = {
+  on_track: 'On track',
+  at_risk: 'At risk',
+  breached: 'Breached',
+  paused: 'Paused',
+  met: 'Met',
+  none: 'No target',
+};
+export const SLA_TAGS: Record<string, string> = {
+  on_track: 'govuk-tag--green',
+  at_risk: 'govuk-tag--orange',
+  breached: 'govuk-tag--red',
+  paused: 'govuk-tag--grey',
+  met: 'govuk-tag--green',
+  none: 'govuk-tag--grey',
+};
+export const STATUS_TAGS: Record<string, string> = {
+  submitted: 'govuk-tag--blue',
+  acknowledged: 'govuk-tag--light-blue',
+  in_progress: 'govuk-tag--purple',
+  on_hold: 'govuk-tag--yellow',
+  resolved: 'govuk-tag--green',
+  closed: 'govuk-tag--grey',
+  cancelled: 'govuk-tag--grey',
+};
+
+const labels = {
+  statusLabels: STATUS_LABELS,
+  statusTags: STATUS_TAGS,
+  slaLabels: SLA_LABELS,
+  slaTags: SLA_TAGS,
+  outcomeLabels: OUTCOME_LABELS,
+};
+
+const PAGE_SIZE = 50;
+const CSV_LIMIT = 50_000;
+
+function errorList(errors: readonly FieldError[], fallback: string) {
+  if (errors.length === 0) return [{ text: fallback, href: '#main-content' }];
+  return errors.map((e) => ({ text: e.message, href: `#${e.field.replace(/\./g, '-')}` }));
+}
+
+/** Staff pages: the case page, work queues, My work and the supervisor dashboard. */
 export async function casePages(app: FastifyInstance, service: CasesService): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  async function renderCase(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    id: string,
+    extra: Record<string, unknown> = {},
+    statusCode = 200,
+  ) {
+    const principal = principalOf(request);
+    const detail = await service.detail(principal.councilId, id, contextOf(request));
+    const [directory, nearby] = await Promise.all([
+      service.directory(principal.councilId),
+      isOpen(detail.record.status) && !detail.record.duplicateOf
+        ? service.nearby(principal.councilId, detail.record.id)
+        : Promise.resolve([]),
+    ]);
+    const canWork = can(principal.role, 'cases.work');
+    return reply.code(statusCode).view('cases/views/case.njk', {
+      ...labels,
+      c: detail.record,
+      detail,
+      sla: detail.sla,
+      slaState: detail.sla.state,
+      nextStatuses: detail.nextStatuses.map((s) => ({
+        value: s,
+        text: STATUS_LABELS[s],
+        needsOutcome: needsOutcome(s),
+      })),
+      outcomes: OUTCOMES.map((o) => ({ value: o, text: OUTCOME_LABELS[o] })),
+      answers: Object.entries(detail.record.answers).map(([code, value]) => ({
+        code,
+        value: displayValue(value),
+      })),
+      teams: directory.teams,
+      officers: directory.officers,
+      nearby,
+      canWork,
+      isMine: detail.record.assigneeId === principal.id,
+      complaintDays: COMPLAINT_STAGE_DAYS,
+      flash: (request.query as Record<string, string | undefined>).done ?? null,
+      ...extra,
+    });
+  }
+
+  async function caseAction(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    action: () => Promise<unknown>,
+    done: string,
+  ) {
+    try {
+      await action();
+      return reply.redirect(`/staff/cases/${request.params.id}?done=${encodeURIComponent(done)}`, 303);
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500 && error.status !== 404 && error.status !== 403)
+        return renderCase(
+          request,
+          reply,
+          request.params.id,
+          { errors: errorList(error.fieldErrors, error.message) },
+          error.status === 409 ? 409 : 400,
+        );
+      throw error;
+    }
+  }
+
+  typed.get(
+    '/staff/cases/:id',
+    { config: { permission: 'cases.read' }, schema: { params: CaseIdParams } },
+    async (request, reply) => renderCase(request, reply, request.params.id),
+  );
+
+  typed.post(
+    '/staff/cases/:id/status',
+    { config: { permission: 'cases.work' }, schema: { params: CaseIdParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = (request.body ?? {}) as FormBody;
+      const status = field(body, 'status');
+      return caseAction(
+        request,
+        reply,
+        () =>
+          service.changeStatus(
+            principal.councilId,
+            request.params.id,
+            {
+              status,
+              ...(field(body, 'outcome') && needsOutcome(status as never)
+                ? { outcome: field(body, 'outcome') }
+                : {}),
+              note: field(body, 'note'),
+              notePublic: field(body, 'noteVisibility') !== 'internal',
+            },
+            contextOf(request),
+          ),
+        'status',
+      );
+    },
+  );
+
+  typed.post(
+    '/staff/cases/:id/updates',
+    { config: { permission: 'cases.work' }, schema: { params: CaseIdParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = (request.body ?? {}) as FormBody;
+      const visibility = field(body, 'visibility');
+      return caseAction(
+        request,
+        reply,
+        () =>
+          service.addUpdate(
+            principal.councilId,
+            request.params.id,
+            {
+              body: field(body, 'body'),
+              ...(visibility === 'public'
+                ? { public: true }
+                : visibility === 'internal'
+                  ? { public: false }
+                  : {}),
+            },
+            contextOf(request),
+          ),
+        visibility === 'public' ? 'update' : 'note',
+      );
+    },
+  );
+
+  typed.post(
+    '/staff/cases/:id/assignment',
+    { config: { permission: 'cases.work' }, schema: { params: CaseIdParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = (request.body ?? {}) as FormBody;
+      const toMe = field(body, 'toMe') === 'yes';
+      const teamId = field(body, 'teamId');
+      const assigneeId = field(body, 'assigneeId');
+      return caseAction(
+        request,
+        reply,
+        () =>
+          service.assign(
+            principal.councilId,
+            request.params.id,
+            toMe
+              ? { assigneeId: principal.id }
+              : {
+                  ...(teamId ? { teamId } : {}),
+                  ...(assigneeId === 'none' ? { assigneeId: null } : assigneeId ? { assigneeId } : {}),
+                },
+            contextOf(request),
+          ),
+        'assigned',
+      );
+    },
+  );
+
+  typed.post(
+    '/staff/cases/:id/links',
+    { config: { permission: 'cases.work' }, schema: { params: CaseIdParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = (request.body ?? {}) as FormBody;
+      return caseAction(
+        request,
+        reply,
+        () =>
+          service.link(
+            principal.councilId,
+            request.params.id,
+            { kind: field(body, 'kind'), otherId: field(body, 'otherId') },
+            contextOf(request),
+          ),
+        'linked',
+      );
+    },
+  );
+
+  typed.post(
+    '/staff/cases/:id/complaint',
+    { config: { permission: 'cases.work' }, schema: { params: CaseIdParams } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const body = (request.body ?? {}) as FormBody;
+      return caseAction(
+        request,
+        reply,
+        () =>
+          service.escalateComplaint(
+            principal.councilId,
+            request.params.id,
+            { to: field(body, 'to'), note: field(body, 'note') },
+            contextOf(request),
+          ),
+        'complaint',
+      );
+    },
+  );
 
   typed.get(
     '/staff/cases/:id/attachments/:attachmentId',
@@ -19,8 +284,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       },
     },
     async (request, reply) => {
-      const principal = request.principal;
-      if (!principal) throw new Error('route requires a principal');
+      const principal = principalOf(request);
       const file = await service.getAttachment(
         principal.councilId,
         request.params.id,
@@ -29,9 +293,239 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       return reply
         .header('content-type', file.contentType)
         .header('content-disposition', `attachment; filename="${file.filename.replace(/["\r\n]/g, '_')}"`)
-        .header('x-content-type-options', 'nosniff')
         .header('digest', `sha-256=${Buffer.from(file.sha256, 'hex').toString('base64')}`)
         .send(file.content);
     },
   );
+
+  // --- Work queues ------------------------------------------------------------------------------
+
+  async function queueQuery(request: FastifyRequest, mine: boolean) {
+    const principal = principalOf(request);
+    const raw = { ...(request.query as Record<string, string | undefined>) };
+    const directory = await service.directory(principal.councilId);
+    const me = directory.officers.find((o) => o.id === principal.id);
+    // A team's queue by default: the signed-in officer's own team, unless they choose another or all.
+    if (!mine && raw.team === undefined && me?.teamId && directory.teams.some((t) => t.id === me.teamId))
+      raw.team = me.teamId;
+    const cleaned: Record<string, string | number> = {};
+    for (const [k, v] of Object.entries(raw)) if (v !== undefined && v !== '' && v !== 'all') cleaned[k] = v;
+    if (mine) cleaned.assignee = principal.id;
+    if (!cleaned.status) cleaned.status = 'open';
+    if (cleaned.page) cleaned.page = Math.max(1, Number.parseInt(String(cleaned.page), 10) || 1);
+    let query: CaseListQueryInput;
+    const errors: FieldError[] = [];
+    try {
+      query = listQueryFrom(cleaned as never);
+    } catch (error) {
+      if (!(error instanceof DomainError)) throw error;
+      errors.push(...error.fieldErrors);
+      query = { open: true };
+    }
+    return { principal, raw, cleaned, query, directory, errors };
+  }
+
+  async function renderQueue(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    mine: boolean,
+    extra: Record<string, unknown> = {},
+  ) {
+    const { principal, raw, cleaned, query, directory, errors } = await queueQuery(request, mine);
+    const page = await service.list(principal.councilId, {
+      sort: 'due',
+      ...query,
+      pageSize: PAGE_SIZE,
+      countCap: 10_000,
+    });
+    const [services, wards] = await Promise.all([
+      service.queueServices(principal.councilId),
+      service.wards(principal.councilId),
+    ]);
+    const pages = Math.max(1, Math.ceil(page.total / page.pageSize));
+    const path = mine ? '/staff/queues/mine' : '/staff/queues';
+    const base: Record<string, string> = {};
+    for (const [k, v] of Object.entries(raw)) if (v && k !== 'page' && k !== 'done') base[k] = v;
+    if (!mine && !base.team) base.team = 'all';
+    const href = (extra: Record<string, string | number>) => `${path}${toQuery({ ...base, ...extra })}`;
+    const currentSort = base.sort ?? 'due';
+    const sortHrefs = Object.fromEntries(
+      ['reference', 'priority', 'due', 'submitted'].map((key) => [
+        key,
+        href({
+          sort: key,
+          direction: currentSort === key && base.direction !== 'desc' ? 'desc' : 'asc',
+          page: '',
+        }),
+      ]),
+    );
+    return reply.view('cases/views/queue.njk', {
+      ...labels,
+      mine,
+      page,
+      pages,
+      filters: { ...raw, status: cleaned.status, team: raw.team ?? 'all' },
+      sortHrefs,
+      pageHref: (n: number) => href({ page: n }),
+      statuses: [
+        { value: 'open', text: 'All open' },
+        ...CASE_STATUSES.map((s) => ({ value: s, text: STATUS_LABELS[s] })),
+        { value: 'closed', text: 'All closed' },
+      ],
+      slaStates: Object.entries(SLA_LABELS)
+        .filter(([k]) => k !== 'none')
+        .map(([value, text]) => ({ value, text })),
+      services,
+      wards,
+      teams: directory.teams,
+      officers: directory.officers,
+      canWork: can(principal.role, 'cases.work'),
+      exportHref: `/staff/queues/export.csv${toQuery({ ...cleaned, ...(mine ? { assignee: principal.id } : {}), page: '' })}`,
+      errors: errors.length ? errorList(errors, '') : undefined,
+      done: (request.query as Record<string, string | undefined>).done,
+      returnTo: request.url.split('#')[0],
+      ...extra,
+    });
+  }
+
+  typed.get(
+    '/staff/queues',
+    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
+    async (request, reply) => renderQueue(request, reply, false),
+  );
+
+  typed.get(
+    '/staff/queues/mine',
+    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
+    async (request, reply) => renderQueue(request, reply, true),
+  );
+
+  typed.get(
+    '/staff/queues/export.csv',
+    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
+    async (request, reply) => {
+      const { principal, query } = await queueQuery(request, false);
+      const rows: string[][] = [
+        [
+          'Reference',
+          'Service',
+          'Status',
+          'Outcome',
+          'Priority',
+          'SLA',
+          'Due',
+          'Submitted',
+          'Team',
+          'Officer',
+          'Ward',
+          'Location',
+        ],
+      ];
+      for (let p = 1; (p - 1) * 500 < CSV_LIMIT; p++) {
+        const batch = await service.list(principal.councilId, {
+          sort: 'due',
+          ...query,
+          page: p,
+          pageSize: 500,
+        });
+        for (const i of batch.items)
+          rows.push([
+            i.reference,
+            i.serviceName,
+            STATUS_LABELS[i.status],
+            i.outcome ? OUTCOME_LABELS[i.outcome] : '',
+            i.priority,
+            SLA_LABELS[i.slaState] ?? '',
+            i.dueAt?.toISOString() ?? '',
+            i.submittedAt.toISOString(),
+            i.teamName ?? '',
+            i.assigneeName ?? '',
+            i.wardName ?? '',
+            i.locationText ?? '',
+          ]);
+        if (batch.items.length < 500) break;
+      }
+      const stamp = new Date().toISOString().slice(0, 10);
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="work-queue-${stamp}.csv"`)
+        .send(stringify(rows));
+    },
+  );
+
+  typed.post('/staff/queues/assign', { config: { permission: 'cases.work' } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const body = (request.body ?? {}) as FormBody;
+    const target = field(body, 'assignTo');
+    const back = field(body, 'returnTo').startsWith('/staff/queues')
+      ? field(body, 'returnTo')
+      : '/staff/queues';
+    const ids = list(body, 'ids');
+    const [kind, id] = target.split(':');
+    const input =
+      kind === 'team' && id
+        ? { teamId: id, assigneeId: null }
+        : kind === 'officer' && id
+          ? { assigneeId: id }
+          : kind === 'me'
+            ? { assigneeId: principal.id }
+            : null;
+    try {
+      if (!input)
+        throw new DomainError('ValidationFailed', 'Choose who to assign the requests to', 400, [
+          { field: 'assignTo', message: 'Choose who to assign the selected requests to' },
+        ]);
+      const result = await service.assignMany(principal.councilId, ids, input, contextOf(request));
+      const sep = back.includes('?') ? '&' : '?';
+      return reply.redirect(`${back}${sep}done=${result.assigned}`, 303);
+    } catch (error) {
+      if (error instanceof DomainError && error.status < 500) {
+        request.query = Object.fromEntries(new URL(back, 'http://localhost').searchParams) as never;
+        reply.code(400);
+        return renderQueue(request, reply, back.startsWith('/staff/queues/mine'), {
+          errors: errorList(error.fieldErrors, error.message),
+          returnTo: back,
+        });
+      }
+      throw error;
+    }
+  });
+
+  // --- Supervisor dashboard ----------------------------------------------------------------------
+
+  typed.get('/staff/supervisor', { config: { permission: 'cases.supervise' } }, async (request, reply) => {
+    const principal = principalOf(request);
+    const figures = await service.dashboard(principal.councilId);
+    const maxAgeing = Math.max(1, ...figures.ageing.map((a) => a.count));
+    return reply.view('cases/views/supervisor.njk', {
+      ...labels,
+      figures,
+      ageing: figures.ageing.map((a) => ({ ...a, width: Math.round((a.count / maxAgeing) * 100) })),
+    });
+  });
+}
+
+function toQuery(params: Record<string, unknown>): string {
+  const search = new URLSearchParams();
+  for (const [k, v] of Object.entries(params))
+    if (v !== undefined && v !== null && v !== '') search.set(k, String(v));
+  const text = search.toString();
+  return text ? `?${text}` : '';
+}
+
+function displayValue(value: unknown): string {
+  if (value === true) return 'Yes';
+  if (value === false) return 'No';
+  if (Array.isArray(value)) return value.join(', ');
+  if (value && typeof value === 'object') {
+    const v = value as Record<string, unknown>;
+    const parts = [
+      v.text,
+      v.description,
+      v.uprn ? `UPRN ${v.uprn}` : null,
+      v.lat !== undefined ? `${v.lat}, ${v.long}` : null,
+    ];
+    return parts.filter(Boolean).join(' – ');
+  }
+  return String(value ?? '');
 }

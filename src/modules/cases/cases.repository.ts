@@ -610,7 +610,22 @@ export async function countCases(
   councilId: string,
   query: CaseListQuery,
   now: Date,
+  cap?: number,
 ): Promise<number> {
+  if (cap !== undefined) {
+    // Counting stops at the cap: a queue of 60,000 needs "over 10,000", not a scan of every row.
+    const inner = applyFilters(
+      t(db).selectFrom('service_request').select(sql`1`.as('one')),
+      councilId,
+      query,
+      now,
+    ).limit(cap + 1);
+    const row = (await t(db)
+      .selectFrom(inner.as('capped'))
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirst()) as { n: number | string } | undefined;
+    return Number(row?.n ?? 0);
+  }
   const q = applyFilters(
     t(db)
       .selectFrom('service_request')
@@ -1129,4 +1144,83 @@ export async function listForParty(
     },
     new Date(),
   );
+}
+
+export async function openServiceCodes(
+  db: Executor,
+  councilId: string,
+): Promise<{ code: string; name: string }[]> {
+  const { rows } = await sql<{ service_code: string; service_name: string }>`
+    select service_code, min(service_name) as service_name from service_request
+    where council_id = ${councilId} and is_open
+    group by service_code order by 2`.execute(db);
+  return rows.map((r) => ({ code: r.service_code, name: r.service_name }));
+}
+
+export interface ImportedCase extends NewCase {
+  outcome: Outcome | null;
+  resolvedAt: Date | null;
+  closedAt: Date | null;
+  slaWarnedAt: Date | null;
+  slaBreachedAt: Date | null;
+  pauses: PauseRow[];
+}
+
+/** Inserts many requests at once (historic imports, demo data); returns their ids in order. */
+export async function bulkInsertCases(
+  db: Executor,
+  councilId: string,
+  cases: readonly ImportedCase[],
+): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < cases.length; i += 500) {
+    const chunk = cases.slice(i, i + 500);
+    const rows = await t(db)
+      .insertInto('service_request')
+      .values(
+        chunk.map((c) => ({
+          ...newRow(councilId, c),
+          outcome: c.outcome,
+          resolved_at: c.resolvedAt,
+          closed_at: c.closedAt,
+          sla_warned_at: c.slaWarnedAt,
+          sla_breached_at: c.slaBreachedAt,
+          pauses: JSON.stringify(c.pauses),
+          updated_at: c.closedAt ?? c.resolvedAt ?? c.submittedAt,
+          created_at: c.submittedAt,
+        })),
+      )
+      .returning('id')
+      .execute();
+    ids.push(...rows.map((r) => r.id));
+  }
+  return ids;
+}
+
+export async function bulkInsertUpdates(
+  db: Executor,
+  councilId: string,
+  updates: readonly (NewUpdate & { createdAt: Date })[],
+): Promise<void> {
+  for (let i = 0; i < updates.length; i += 1000) {
+    const chunk = updates.slice(i, i + 1000);
+    if (chunk.length === 0) continue;
+    await t(db)
+      .insertInto('service_request_update')
+      .values(
+        chunk.map((u) => ({
+          council_id: councilId,
+          request_id: u.requestId,
+          kind: u.kind,
+          is_public: u.isPublic,
+          body: u.body,
+          status_from: u.statusFrom ?? null,
+          status_to: u.statusTo ?? null,
+          author_id: u.authorId,
+          author_label: u.authorLabel,
+          created_at: u.createdAt,
+        })),
+      )
+      .execute();
+  }
 }

@@ -4,6 +4,7 @@ import { auditContextFor } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { ValidationFailed } from '../../platform/http/errors.ts';
 import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
+import { requestJourney } from './cases.journey.ts';
 import { casePages } from './cases.pages.ts';
 import {
   AssignmentBody,
@@ -518,4 +519,5 @@ export async function casesRoutes(app: FastifyInstance, options: CasesRouteOptio
   );
 
   await casePages(app, service);
+  await requestJourney(app, service);
 }

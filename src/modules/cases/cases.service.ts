@@ -8,7 +8,7 @@ import { recordDomainEvent } from '../../platform/events/outbox.ts';
 import { DomainError, type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
 import { type IdempotentResult, idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
 import type { CatalogueService, ServiceView } from '../catalogue/index.ts';
-import { ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
+import { checkAnswersRows, checkEligibility, ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
 import type { GazetteerService } from '../gazetteer/index.ts';
 import { bngToWgs84, wgs84ToBng } from '../gazetteer/index.ts';
 import type { PartiesService } from '../parties/index.ts';
@@ -138,6 +138,35 @@ export interface CreatedCase {
   possibleDuplicates: { id: string; reference: string; distanceMetres: number }[];
 }
 
+/** A request made elsewhere, loaded with its history (see importRequests). */
+export interface ImportedRequest {
+  serviceCode: string;
+  status: CaseStatus;
+  outcome?: Outcome;
+  priority?: 'urgent' | 'high' | 'normal' | 'low';
+  channel: CaseChannel;
+  description?: string;
+  answers: Record<string, unknown>;
+  partyId?: string | null;
+  place?: {
+    uprn: number | null;
+    usrn: number | null;
+    easting: number;
+    northing: number;
+    lat: number;
+    long: number;
+    text: string | null;
+    wardCode: string | null;
+    wardName: string | null;
+  };
+  assignee?: { id: string; name: string; teamId: string | null } | null;
+  ownerLabel?: string;
+  submittedAt: Date;
+  resolvedAt?: Date;
+  externalId?: string;
+  updates?: { body: string; public: boolean }[];
+}
+
 export interface StaffDirectory {
   listTeams(councilId: string): Promise<readonly { id: string; name: string; kind: string }[]>;
   listUsers(
@@ -211,6 +240,8 @@ export interface CaseListQueryInput {
   direction?: 'asc' | 'desc';
   page?: number;
   pageSize?: number;
+  /** Stop counting at this many (queues); `total` is then at most countCap + 1. */
+  countCap?: number;
 }
 
 export interface CaseListItem extends repo.CaseListRow {
@@ -222,6 +253,8 @@ export interface CaseListItem extends repo.CaseListRow {
 export interface CaseListPage {
   items: CaseListItem[];
   total: number;
+  /** True when there are more than `total` (the count stopped at the cap). */
+  totalCapped: boolean;
   page: number;
   pageSize: number;
 }
@@ -295,6 +328,9 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     serviceCache.set(key, { at: Date.now(), view });
     return view;
   }
+  const radiusCache = new Map<string, { at: number; metres: number }>();
+  const wardCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
+  const queueServiceCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
   const directoryCache = new Map<
     string,
     {
@@ -837,7 +873,16 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     northing: number,
     excludeId: string | null,
   ): Promise<CreatedCase['possibleDuplicates']> {
-    const radius = (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M;
+    const key = `${councilId}:${serviceCode}`;
+    let cached = radiusCache.get(key);
+    if (!cached || Date.now() - cached.at > CACHE_MS) {
+      cached = {
+        at: Date.now(),
+        metres: (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M,
+      };
+      radiusCache.set(key, cached);
+    }
+    const radius = cached.metres;
     if (radius <= 0) return [];
     const rows = await repo.findNearbyOpen(db, councilId, serviceCode, easting, northing, radius, excludeId);
     return rows
@@ -919,12 +964,13 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       limit: pageSize,
       offset: (page - 1) * pageSize,
     };
-    if (query.ids && q.ids?.length === 0) return { items: [], total: 0, page, pageSize };
+    if (query.ids && q.ids?.length === 0) return { items: [], total: 0, totalCapped: false, page, pageSize };
     const [rows, total, dir] = await Promise.all([
       repo.listCases(db, councilId, q, at),
-      repo.countCases(db, councilId, q, at),
+      repo.countCases(db, councilId, q, at, query.countCap),
       directory(councilId),
     ]);
+    const capped = query.countCap !== undefined && total > query.countCap;
     return {
       items: rows.map((r) => ({
         ...r,
@@ -932,7 +978,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         teamName: r.teamId ? (dir.teams.get(r.teamId) ?? null) : null,
         assigneeName: r.assigneeId ? (dir.users.get(r.assigneeId)?.name ?? null) : null,
       })),
-      total,
+      total: capped ? (query.countCap as number) : total,
+      totalCapped: capped,
       page,
       pageSize,
     };
@@ -1484,7 +1531,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
    * Records SLA warnings (80% of the target used) and breaches (100%) that have fallen due, each as
    * a domain event the notifications module passes to the team's supervisor. Runs as a scheduled job.
    */
-  async function sweepSla(limit = 500): Promise<{ warned: number; breached: number }> {
+  async function sweepSla(limit = 1000): Promise<{ warned: number; breached: number }> {
     const at = now();
     return inTransaction(db, async (tx) => {
       const breaches = await repo.claimDueBreaches(tx, at, limit);
@@ -1639,8 +1686,247 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     return view;
   }
 
+  /**
+   * Loads requests made elsewhere (a legacy system's history, or the demo council) in bulk: routed and
+   * timed like new ones, but with their own status and dates, and without a domain event each (they
+   * are not news to anybody). One audit event records the load.
+   */
+  async function importRequests(
+    councilId: string,
+    items: readonly ImportedRequest[],
+    context: AuditContext,
+  ): Promise<{ ids: string[] }> {
+    const rows: repo.ImportedCase[] = [];
+    const history: { index: number; update: Omit<repo.NewUpdate, 'requestId'> & { createdAt: Date } }[] = [];
+    for (const [index, item] of items.entries()) {
+      const view = await serviceView(councilId, item.serviceCode);
+      const definition = view.definition;
+      const routed = await deps.catalogue.route(councilId, definition, item.answers as never);
+      const priority = item.priority ?? routed.priority;
+      const sla = deps.catalogue.slaTarget(definition, priority);
+      const target = slaTargetOf(sla.unit, sla.amount);
+      const moments = clockMoments(calendar, item.submittedAt, target);
+      const open = isOpen(item.status);
+      const endedAt = open ? null : (item.resolvedAt ?? now());
+      const at = now();
+      const pauses: repo.PauseRow[] =
+        item.status === 'on_hold'
+          ? [
+              {
+                start: new Date(
+                  Math.max(item.submittedAt.getTime(), at.getTime() - 86_400_000),
+                ).toISOString(),
+              },
+            ]
+          : [];
+      rows.push({
+        reference: generateReference(),
+        serviceId: view.service.id,
+        serviceCode: definition.code,
+        serviceName: definition.name,
+        serviceVersion: view.version.version,
+        status: item.status,
+        priority,
+        channel: item.channel,
+        description: item.description ?? '',
+        answers: item.answers,
+        requesterPartyId: item.partyId ?? null,
+        onBehalfOfPartyId: null,
+        contactDetails: null,
+        uprn: item.place?.uprn ?? null,
+        usrn: item.place?.usrn ?? null,
+        assetRef: null,
+        easting: item.place?.easting ?? null,
+        northing: item.place?.northing ?? null,
+        lat: item.place?.lat ?? null,
+        long: item.place?.long ?? null,
+        locationText: item.place?.text ?? null,
+        wardCode: item.place?.wardCode ?? null,
+        wardName: item.place?.wardName ?? null,
+        ownerId: null,
+        ownerLabel: item.ownerLabel ?? null,
+        teamId: item.assignee?.teamId ?? routed.teamId,
+        assigneeId: item.assignee?.id ?? null,
+        slaUnit: sla.unit,
+        slaAmount: sla.amount,
+        submittedAt: item.submittedAt,
+        dueAt: moments.dueAt,
+        warnAt: moments.warnAt,
+        parentId: null,
+        complaintStage: definition.interaction === 'complaint' ? 1 : null,
+        complaintDueAt:
+          definition.interaction === 'complaint'
+            ? addWorkingDays(calendar, item.submittedAt, COMPLAINT_STAGE_DAYS[1])
+            : null,
+        externalId: item.externalId ?? null,
+        outcome: open ? null : (item.outcome ?? (item.status === 'cancelled' ? 'withdrawn' : 'fixed')),
+        resolvedAt: endedAt,
+        closedAt: item.status === 'closed' ? endedAt : null,
+        // The SLA sweep records warnings and breaches for open requests from now on.
+        slaWarnedAt: open ? null : endedAt,
+        slaBreachedAt: open ? null : endedAt && endedAt > moments.dueAt ? endedAt : null,
+        pauses,
+      });
+      if (item.status !== 'submitted')
+        history.push({
+          index,
+          update: {
+            kind: 'status',
+            isPublic: true,
+            body: STATUS_LABELS[item.status],
+            statusFrom: 'submitted',
+            statusTo: item.status,
+            authorId: item.assignee?.id ?? null,
+            authorLabel: item.assignee?.name ?? 'Imported',
+            createdAt: endedAt ?? new Date(Math.min(at.getTime(), item.submittedAt.getTime() + 3_600_000)),
+          },
+        });
+      for (const note of item.updates ?? [])
+        history.push({
+          index,
+          update: {
+            kind: note.public ? 'public' : 'internal',
+            isPublic: note.public,
+            body: note.body,
+            authorId: item.assignee?.id ?? null,
+            authorLabel: item.assignee?.name ?? 'Imported',
+            createdAt: new Date(Math.min(at.getTime(), item.submittedAt.getTime() + 2 * 3_600_000)),
+          },
+        });
+    }
+    return inTransaction(db, async (tx) => {
+      const ids = await repo.bulkInsertCases(tx, councilId, rows);
+      await repo.bulkInsertUpdates(
+        tx,
+        councilId,
+        history.map((h) => ({ ...h.update, requestId: ids[h.index] as string })),
+      );
+      await recordAudit(tx, context, {
+        action: 'case.imported',
+        subjectType: 'case',
+        details: { count: ids.length, firstId: ids[0] ?? null, lastId: ids.at(-1) ?? null },
+      });
+      return { ids };
+    });
+  }
+
+  // --- The staff journey: raise a request for a caller ---------------------------------------
+
+  /** Services a request can be raised for, best match first (the catalogue's finder). */
+  async function findServices(councilId: string, text: string) {
+    if (!text.trim()) return [];
+    const hits = await deps.catalogue.find(councilId, text, 15);
+    return hits.filter((h) => !h.informationOnly && h.status === 'published').slice(0, 10);
+  }
+
+  /** What is known of the caller, for the form: their name, and their home address as the location. */
+  async function callerFacts(principal: Principal, partyId: string | undefined, context: AuditContext) {
+    if (!partyId) return null;
+    const view = await deps.parties.singleView(principal, partyId, context, 'raising a service request');
+    const home =
+      view.addresses.find((a) => a.validTo === null && a.role === 'home' && a.uprn !== null) ??
+      view.addresses.find((a) => a.validTo === null && a.uprn !== null) ??
+      view.addresses.find((a) => a.validTo === null) ??
+      null;
+    const [property] = home?.uprn
+      ? await deps.gazetteer.properties(principal.councilId, [Number(home.uprn)])
+      : [];
+    let age: number | undefined;
+    if (view.party.dateOfBirth) {
+      const born = new Date(`${view.party.dateOfBirth.slice(0, 10)}T12:00:00Z`);
+      age = Math.floor((now().getTime() - born.getTime()) / (365.25 * 86_400_000));
+    }
+    return {
+      id: view.party.id,
+      displayName: view.party.displayName,
+      address: home ? [home.text, home.postcode].filter(Boolean).join(', ') : null,
+      uprn: home?.uprn ? String(home.uprn) : null,
+      point: property ? { lat: property.lat, long: property.long } : null,
+      facts: { ...(age !== undefined ? { age } : {}) },
+    };
+  }
+
+  /** The form's first answers: the caller's address fills address and location questions. */
+  async function startRequest(
+    principal: Principal,
+    code: string,
+    partyId: string | undefined,
+    context: AuditContext,
+  ) {
+    const view = await serviceView(principal.councilId, code);
+    const caller = await callerFacts(principal, partyId, context);
+    const raw: Record<string, string> = {};
+    if (caller?.address) {
+      for (const q of view.definition.questions) {
+        if (q.type === 'address') {
+          raw[q.code] = caller.address;
+          if (caller.uprn) raw[`${q.code}-uprn`] = caller.uprn;
+        } else if (q.type === 'location') {
+          raw[`${q.code}-description`] = caller.address;
+          if (caller.point) {
+            raw[`${q.code}-lat`] = String(Math.round(caller.point.lat * 1e6) / 1e6);
+            raw[`${q.code}-long`] = String(Math.round(caller.point.long * 1e6) / 1e6);
+          }
+        }
+      }
+    }
+    return { view, caller, raw };
+  }
+
+  /** Validates the form and works out the eligibility, route and target for the check-answers page. */
+  async function checkRequest(
+    principal: Principal,
+    code: string,
+    raw: Record<string, unknown>,
+    partyId: string | undefined,
+    context: AuditContext,
+  ) {
+    const view = await serviceView(principal.councilId, code);
+    const { answers, errors } = validateAnswers(view.definition.questions, raw, { today: now() });
+    const caller = await callerFacts(principal, partyId, context);
+    if (errors.length) return { view, caller, answers, errors };
+    const route = await deps.catalogue.route(principal.councilId, view.definition, answers);
+    const dir = await directory(principal.councilId);
+    return {
+      view,
+      caller,
+      answers,
+      errors,
+      rows: checkAnswersRows(view.definition.questions, answers),
+      eligibility: checkEligibility(view.definition.eligibility, { answers, party: caller?.facts ?? {} }),
+      route,
+      routeTeam: dir.teams.get(route.teamId) ?? 'Unknown team',
+      sla: deps.catalogue.slaTarget(view.definition, route.priority),
+    };
+  }
+
   return {
+    /** The caller's name for a page heading (no audited read: nothing else of the record is shown). */
+    async callerName(
+      councilId: string,
+      partyId: string,
+    ): Promise<{ id: string; displayName: string } | null> {
+      try {
+        const party = await deps.parties.getParty(councilId, partyId);
+        return { id: party.id, displayName: party.displayName };
+      } catch (error) {
+        if (error instanceof DomainError && error.status === 404) return null;
+        throw error;
+      }
+    },
+    async serviceDefinition(councilId: string, code: string) {
+      try {
+        return (await serviceView(councilId, code)).definition;
+      } catch (error) {
+        if (error instanceof ServiceNotFound) return null;
+        throw error;
+      }
+    },
+    findServices,
+    startRequest,
+    checkRequest,
     create,
+    importRequests,
     externalUpdate,
     get,
     detail,
@@ -1663,8 +1949,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       if (record.easting === null || record.northing === null || !isOpen(record.status)) return [];
       return nearby(councilId, record.serviceCode, record.easting, record.northing, record.id);
     },
-    setDuplicateRadius: (councilId: string, serviceCode: string, metres: number) =>
-      repo.setDuplicateRadius(db, councilId, serviceCode, metres),
+    async setDuplicateRadius(councilId: string, serviceCode: string, metres: number) {
+      radiusCache.delete(`${councilId}:${serviceCode}`);
+      await repo.setDuplicateRadius(db, councilId, serviceCode, metres);
+    },
     directory: async (councilId: string) => {
       const dir = await directory(councilId);
       return {
@@ -1678,6 +1966,24 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       };
     },
     statusLabel: (status: CaseStatus) => STATUS_LABELS[status],
+    /** Services with open requests, for the queue filter (cached briefly: the query scans open requests). */
+    async queueServices(councilId: string): Promise<{ code: string; name: string }[]> {
+      const hit = queueServiceCache.get(councilId);
+      if (hit && Date.now() - hit.at < 60_000) return hit.list;
+      const found = await repo.openServiceCodes(db, councilId);
+      queueServiceCache.set(councilId, { at: Date.now(), list: found });
+      return found;
+    },
+    async wards(councilId: string): Promise<{ code: string; name: string }[]> {
+      const hit = wardCache.get(councilId);
+      if (hit && Date.now() - hit.at < 60_000) return hit.list;
+      const areas = await deps.gazetteer.listAreas(councilId);
+      const list = areas
+        .filter((a) => a.kind === 'ward')
+        .map((a) => ({ code: a.code, name: a.name ?? a.code }));
+      wardCache.set(councilId, { at: Date.now(), list });
+      return list;
+    },
     slaStateOf: (row: Parameters<typeof slaStateOf>[0]) => slaStateOf(row, now()),
   };
 }

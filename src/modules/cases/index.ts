@@ -36,6 +36,7 @@ export type {
   CaseView,
   CreateCaseInput,
   CreatedCase,
+  ImportedRequest,
   RequesterDetails,
   StaffDirectory,
   UpdateRecord,

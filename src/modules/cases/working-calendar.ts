@@ -28,28 +28,83 @@ export function standardCalendar(holidays: Iterable<string>): WorkingCalendar {
 // A clock never needs to look further ahead than this; it guards against a calendar with no working days.
 const MAX_DAYS = 3 * 366;
 
-function isWorkingDay(calendar: WorkingCalendar, day: DateTime): boolean {
-  return calendar.weekdays.includes(day.weekday) && !calendar.holidays.has(day.toISODate() ?? '');
+/*
+ * Clocks are computed for every request made and every status change, so the calendar works on epoch
+ * milliseconds and remembers each local day it has worked out once (its midnight, working hours and
+ * whether it is worked). Time-zone arithmetic (luxon) runs once per day per calendar, not per call.
+ */
+interface Day {
+  readonly date: string;
+  readonly working: boolean;
+  readonly midnight: number;
+  readonly start: number;
+  readonly end: number;
 }
 
-function dayBounds(calendar: WorkingCalendar, day: DateTime): { start: DateTime; end: DateTime } {
-  const midnight = day.startOf('day');
-  return {
-    start: midnight.plus({ minutes: calendar.dayStartMinute }),
-    end: midnight.plus({ minutes: calendar.dayEndMinute }),
-  };
+const dayCache = new WeakMap<WorkingCalendar, Map<string, Day>>();
+const dateCache = new WeakMap<WorkingCalendar, Map<number, string>>();
+// Local midnights fall on quarter hours in every time zone, so a quarter-hour bucket has one local date.
+const BUCKET_MS = 15 * 60_000;
+
+function dayOf(calendar: WorkingCalendar, date: string): Day {
+  let days = dayCache.get(calendar);
+  if (!days) {
+    days = new Map();
+    dayCache.set(calendar, days);
+  }
+  let day = days.get(date);
+  if (!day) {
+    const midnight = DateTime.fromISO(date, { zone: calendar.zone }).startOf('day');
+    day = {
+      date,
+      working: calendar.weekdays.includes(midnight.weekday) && !calendar.holidays.has(date),
+      midnight: midnight.toMillis(),
+      start: midnight.plus({ minutes: calendar.dayStartMinute }).toMillis(),
+      end: midnight.plus({ minutes: calendar.dayEndMinute }).toMillis(),
+    };
+    days.set(date, day);
+  }
+  return day;
+}
+
+function localDate(calendar: WorkingCalendar, ms: number): string {
+  let dates = dateCache.get(calendar);
+  if (!dates) {
+    dates = new Map();
+    dateCache.set(calendar, dates);
+  }
+  const bucket = Math.floor(ms / BUCKET_MS);
+  let date = dates.get(bucket);
+  if (date === undefined) {
+    date = DateTime.fromMillis(ms, { zone: calendar.zone }).toISODate() ?? '';
+    if (dates.size > 200_000) dates.clear();
+    dates.set(bucket, date);
+  }
+  return date;
+}
+
+function nextDate(date: string): string {
+  const d = new Date(`${date}T12:00:00Z`);
+  d.setUTCDate(d.getUTCDate() + 1);
+  return d.toISOString().slice(0, 10);
 }
 
 /** The working moment at or after `from`: `from` itself if it is inside working hours, else the next day's start. */
 export function nextWorkingMoment(calendar: WorkingCalendar, from: Date): Date {
-  let cursor = DateTime.fromJSDate(from, { zone: calendar.zone });
+  return new Date(nextWorkingMs(calendar, from.getTime()));
+}
+
+function nextWorkingMs(calendar: WorkingCalendar, from: number): number {
+  let date = localDate(calendar, from);
+  let cursor = from;
   for (let i = 0; i < MAX_DAYS; i++) {
-    if (isWorkingDay(calendar, cursor)) {
-      const { start, end } = dayBounds(calendar, cursor);
-      if (cursor < start) return start.toJSDate();
-      if (cursor < end) return cursor.toJSDate();
+    const day = dayOf(calendar, date);
+    if (day.working) {
+      if (cursor < day.start) return day.start;
+      if (cursor < day.end) return cursor;
     }
-    cursor = cursor.plus({ days: 1 }).startOf('day');
+    date = nextDate(date);
+    cursor = dayOf(calendar, date).midnight;
   }
   throw new Error('The working calendar has no working time');
 }
@@ -57,16 +112,14 @@ export function nextWorkingMoment(calendar: WorkingCalendar, from: Date): Date {
 /** The moment when `minutes` of working time have passed after `from`. */
 export function addWorkingMinutes(calendar: WorkingCalendar, from: Date, minutes: number): Date {
   if (minutes < 0) throw new RangeError('minutes must not be negative');
-  let cursor = DateTime.fromJSDate(nextWorkingMoment(calendar, from), { zone: calendar.zone });
+  let cursor = nextWorkingMs(calendar, from.getTime());
   let remaining = minutes;
   for (let i = 0; i < MAX_DAYS; i++) {
-    const { end } = dayBounds(calendar, cursor);
-    const available = end.diff(cursor, 'minutes').minutes;
-    if (remaining <= available) return cursor.plus({ minutes: remaining }).toJSDate();
+    const day = dayOf(calendar, localDate(calendar, cursor));
+    const available = (day.end - cursor) / 60_000;
+    if (remaining <= available) return new Date(cursor + remaining * 60_000);
     remaining -= available;
-    cursor = DateTime.fromJSDate(nextWorkingMoment(calendar, end.plus({ minutes: 1 }).toJSDate()), {
-      zone: calendar.zone,
-    });
+    cursor = nextWorkingMs(calendar, day.end + 60_000);
   }
   throw new Error('The target is too far beyond the working calendar');
 }
@@ -74,35 +127,37 @@ export function addWorkingMinutes(calendar: WorkingCalendar, from: Date, minutes
 /** Working days are counted whole: a request made on Monday with a 2-day target is due at close of Wednesday. */
 export function addWorkingDays(calendar: WorkingCalendar, from: Date, days: number): Date {
   if (days < 0) throw new RangeError('days must not be negative');
-  let cursor = DateTime.fromJSDate(from, { zone: calendar.zone });
+  let date = localDate(calendar, from.getTime());
   let counted = 0;
   for (let i = 0; i < MAX_DAYS * 2; i++) {
     if (counted === days) {
       // Due at the end of the working day reached (or, for 0 days, the end of today's working day).
-      let day = cursor;
-      for (let j = 0; j < MAX_DAYS && !isWorkingDay(calendar, day); j++) day = day.plus({ days: 1 });
-      return dayBounds(calendar, day).end.toJSDate();
+      let due = date;
+      for (let j = 0; j < MAX_DAYS && !dayOf(calendar, due).working; j++) due = nextDate(due);
+      return new Date(dayOf(calendar, due).end);
     }
-    cursor = cursor.plus({ days: 1 });
-    if (isWorkingDay(calendar, cursor)) counted++;
+    date = nextDate(date);
+    if (dayOf(calendar, date).working) counted++;
   }
   throw new Error('The target is too far beyond the working calendar');
 }
 
 /** Working minutes between two moments (0 if `to` is not after `from`). */
 export function workingMinutesBetween(calendar: WorkingCalendar, from: Date, to: Date): number {
-  if (to <= from) return 0;
-  let cursor = DateTime.fromJSDate(from, { zone: calendar.zone });
-  const stop = DateTime.fromJSDate(to, { zone: calendar.zone });
+  const stop = to.getTime();
+  let cursor = from.getTime();
+  if (stop <= cursor) return 0;
+  let date = localDate(calendar, cursor);
   let total = 0;
   for (let i = 0; i < MAX_DAYS * 4 && cursor < stop; i++) {
-    if (isWorkingDay(calendar, cursor)) {
-      const { start, end } = dayBounds(calendar, cursor);
-      const a = cursor > start ? cursor : start;
-      const b = stop < end ? stop : end;
-      if (b > a) total += b.diff(a, 'minutes').minutes;
+    const day = dayOf(calendar, date);
+    if (day.working) {
+      const a = Math.max(cursor, day.start);
+      const b = Math.min(stop, day.end);
+      if (b > a) total += (b - a) / 60_000;
     }
-    cursor = cursor.plus({ days: 1 }).startOf('day');
+    date = nextDate(date);
+    cursor = dayOf(calendar, date).midnight;
   }
   return Math.round(total * 1000) / 1000;
 }

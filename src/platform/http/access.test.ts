@@ -72,7 +72,8 @@ describe.each(testDatabaseKinds())('access control on every route (%s)', (kind) 
         }
       }
     }
-  });
+    // Every permitted POST signs in afresh (argon2), once per role: this walk grows with every module.
+  }, 240_000);
 
   it('rejects a wrong or revoked-looking bearer token with 401 problem+json', async () => {
     const response = await t.app.inject({
