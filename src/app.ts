@@ -6,6 +6,7 @@ import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
+import { contactHistoryPanel, contactsNavigation, contactsRoutes } from './modules/contacts/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...partiesNavigation,
     ...gazetteerNavigation,
     ...catalogueNavigation,
+    ...contactsNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -161,7 +163,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
-  await app.register(partiesRoutes, { service: services.parties });
+  // Every module's entries on a party's timeline (contacts; the cases module adds its source here).
+  const timelineSources = [services.contacts.timelineSource()];
+  await app.register(partiesRoutes, {
+    service: services.parties,
+    panels: [contactHistoryPanel(() => timelineSources)],
+  });
+  await app.register(contactsRoutes, {
+    service: services.contacts,
+    timelineSources,
+    partyName: (councilId, partyId) =>
+      services.parties.getParty(councilId, partyId).then(
+        (p) => p.displayName,
+        () => null,
+      ),
+    serviceOptions: async (councilId) =>
+      (await services.catalogue.list(councilId, { status: 'published', limit: 2000 })).results.map((s) => ({
+        code: s.code,
+        name: s.name,
+      })),
+  });
 
   return app;
 }

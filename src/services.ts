@@ -1,5 +1,6 @@
 import type { Config } from './config.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
+import { type ContactsService, createContactsService } from './modules/contacts/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
@@ -13,6 +14,7 @@ export interface Services {
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
   parties: PartiesService;
+  contacts: ContactsService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -23,11 +25,31 @@ export function createServices(database: Database, config: Config, sessionSecret
     signInMaxAttempts: config.signInMaxAttempts,
     signInLockMinutes: config.signInLockMinutes,
   });
+  const catalogue = createCatalogueService(database.db, { teams: governance });
+  const parties = createPartiesService(database.db);
   return {
     governance,
     gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
-    catalogue: createCatalogueService(database.db, { teams: governance }),
-    parties: createPartiesService(database.db),
+    catalogue,
+    parties,
+    contacts: createContactsService(database.db, {
+      parties,
+      sites: governance,
+      knownServiceCodes: async (councilId, codes) => {
+        const known = new Set<string>();
+        for (const code of codes) {
+          if (
+            await catalogue.get(councilId, code).then(
+              () => true,
+              () => false,
+            )
+          )
+            known.add(code);
+        }
+        return known;
+      },
+      // knownCaseIds: wired to the cases module when it lands (see docs/contacts.md).
+    }),
   };
 }
 
@@ -39,6 +61,13 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       schedule: '*/15 * * * *',
       handler: async () => {
         await services.governance.purgeExpiredSessions();
+      },
+    },
+    {
+      name: 'contacts.partitions',
+      schedule: '17 3 * * *',
+      handler: async () => {
+        await services.contacts.ensurePartitions();
       },
     },
     {

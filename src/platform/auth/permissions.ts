@@ -39,6 +39,10 @@ export const PERMISSIONS = {
   'parties.alerts': ['officer', 'supervisor', 'admin'],
   /** Merge duplicate records and undo merges. */
   'parties.merge': ['supervisor', 'admin'],
+  /** Read contacts and a party's contact timeline. */
+  'contacts.read': ['agent', 'officer', 'supervisor', 'auditor', 'integration'],
+  /** Record contacts (and see one's own contacts today); integrations such as telephony record too. */
+  'contacts.record': ['agent', 'officer', 'supervisor', 'integration'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
