@@ -6,9 +6,9 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
-  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
-  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
+  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'My contacts today'],
+  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'My contacts today'],
+  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'My contacts today'],
   admin: [
     'Home',
     'Staff and tokens',
