@@ -4,6 +4,7 @@ import { type GovernanceService, setUpCouncil } from '../src/modules/governance/
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
 import { seedCatalogue } from './catalogue.ts';
+import { seedDemoContacts } from './contacts.ts';
 import { seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
 
@@ -45,6 +46,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   await seedCatalogue(db, governance, council.id);
   await seedGazetteer(createGazetteerService(db), council.id);
   await seedDemoParties(db, council.id);
+  await seedDemoContacts(db, governance, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

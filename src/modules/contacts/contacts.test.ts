@@ -336,3 +336,36 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     return principal;
   }
 });
+
+describe.each(testDatabaseKinds())('demo contacts on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  }, 120_000);
+  afterAll(async () => {
+    await t?.close();
+  });
+
+  it('seeds a few thousand contacts over the last 90 days, none today, into month partitions', async () => {
+    const { sql } = await import('kysely');
+    const db = t.runtime.database.db;
+    const stats = await sql<{
+      total: number;
+      oldest: Date;
+      newest: Date;
+      parties: number;
+      anonymous: number;
+    }>`
+      select count(*)::int as total, min(started_at) as oldest, max(started_at) as newest,
+             count(distinct party_id)::int as parties, count(*) filter (where party_id is null)::int as anonymous
+      from contact where council_id = ${t.councilId}`.execute(db);
+    const s = stats.rows[0];
+    expect(s?.total).toBe(4000);
+    expect(s?.parties).toBeGreaterThan(500);
+    expect(s?.anonymous).toBeGreaterThan(0);
+    expect(new Date(s?.oldest ?? 0).getTime()).toBeGreaterThan(Date.now() - 92 * 86_400_000);
+    expect(new Date(s?.newest ?? 0).getTime()).toBeLessThan(Date.now());
+    const inDefault = await sql<{ n: number }>`select count(*)::int as n from contact_default`.execute(db);
+    expect(inDefault.rows[0]?.n).toBe(0);
+  });
+});
