@@ -203,6 +203,31 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     expect(page2.json().nextBefore).toBeNull();
   });
 
+  it('keeps old contacts in the default partition until their month is created, then moves them', async () => {
+    const res = await api('POST', '/api/v1/contacts', agentToken, {
+      partyId,
+      channel: 'letter',
+      outcome: 'resolved',
+      startedAt: '2015-03-10T10:00:00Z',
+      endedAt: '2015-03-10T10:05:00Z',
+    });
+    expect(res.statusCode).toBe(201);
+    const { sql } = await import('kysely');
+    const db = t.runtime.database.db;
+    const where = async () =>
+      (
+        await sql<{ table: string }>`select tableoid::regclass::text as table from contact
+          where id = ${res.json().id}`.execute(db)
+      ).rows[0]?.table;
+    expect(await where()).toBe('contact_default');
+    await sql`select contact_ensure_month('2015-03-01'::date)`.execute(db);
+    expect(await where()).toBe('contact_2015_03');
+    const read = await api('GET', `/api/v1/contacts/${res.json().id}`, agentToken);
+    expect(read.json().channel).toBe('letter');
+    const names = await t.runtime.services.contacts.ensurePartitions(1);
+    expect(names).toHaveLength(2);
+  });
+
   it('interleaves contacts with another module’s source', async () => {
     const principal = await principalFor('agent');
     const day = 86_400_000;
