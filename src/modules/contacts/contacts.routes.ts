@@ -4,7 +4,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import { DomainError, type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
+import { DomainError, type FieldError, NotFound, ValidationFailed } from '../../platform/http/errors.ts';
 import { idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
 import { partyTimeline, type TimelineItem, type TimelineSource } from '../../platform/timeline/timeline.ts';
 import { INTERACTION_LABELS, INTERACTION_TYPES } from '../catalogue/index.ts';
@@ -281,8 +281,12 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
       },
     },
     async (request) => {
+      const principal = principalOf(request);
+      if (!isUuid(request.params.id) || !(await opts.partyName(principal.councilId, request.params.id))) {
+        throw new NotFound('The person or organisation');
+      }
       const limit = request.query.limit ?? 20;
-      const items = await partyTimeline(opts.timelineSources, principalOf(request), request.params.id, {
+      const items = await partyTimeline(opts.timelineSources, principal, request.params.id, {
         before: parseBefore(request.query.before),
         limit,
       });

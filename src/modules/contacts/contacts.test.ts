@@ -201,6 +201,12 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     );
     expect(page2.json().items).toHaveLength(2);
     expect(page2.json().nextBefore).toBeNull();
+    const unknown = await api(
+      'GET',
+      '/api/v1/parties/0193c3a0-0000-7000-8000-00000000dead/timeline',
+      auditorToken,
+    );
+    expect(unknown.statusCode).toBe(404);
   });
 
   it('keeps old contacts in the default partition until their month is created, then moves them', async () => {
