@@ -282,14 +282,16 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
     },
     async (request) => {
       const principal = principalOf(request);
-      if (!isUuid(request.params.id) || !(await opts.partyName(principal.councilId, request.params.id))) {
-        throw new NotFound('The person or organisation');
-      }
+      if (!isUuid(request.params.id)) throw new NotFound('The person or organisation');
       const limit = request.query.limit ?? 20;
       const items = await partyTimeline(opts.timelineSources, principal, request.params.id, {
         before: parseBefore(request.query.before),
         limit,
       });
+      // An empty timeline may mean there is no such party: only then is it worth asking.
+      if (items.length === 0 && !(await opts.partyName(principal.councilId, request.params.id))) {
+        throw new NotFound('The person or organisation');
+      }
       const last = items.at(-1);
       return {
         items: items.map(timelineJson),
