@@ -7,6 +7,7 @@ import type { Executor } from '../src/platform/db/database.ts';
 import { seedDemoBookings } from './bookings.ts';
 import { seedDemoCasesIn } from './cases.ts';
 import { seedCatalogue } from './catalogue.ts';
+import { seedDemoContacts } from './contacts.ts';
 import { seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
 
@@ -50,6 +51,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   await seedDemoParties(db, council.id);
   await seedDemoBookings(createBookingsService(db), council.id);
   await seedDemoCasesIn(db, governance, council.id);
+  await seedDemoContacts(db, governance, council.id);
   return { seeded: true, councilName: council.name, users };
 }
 

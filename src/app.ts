@@ -14,9 +14,11 @@ import {
   caseSearchProvider,
   casesNavigation,
   casesRoutes,
+  caseTimelineSource,
   serviceRequests,
 } from './modules/cases/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
+import { contactHistoryPanel, contactsNavigation, contactsRoutes } from './modules/contacts/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
@@ -116,6 +118,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...casesNavigation,
     ...bookingsNavigation,
     ...notificationsNavigation,
+    ...contactsNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -191,7 +194,26 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
-  await app.register(partiesRoutes, { service: services.parties, panels: [casePartyPanel(services.cases)] });
+  // Every module's entries on a party's timeline: contacts and requests, interleaved.
+  const timelineSources = [services.contacts.timelineSource(), caseTimelineSource(services.cases)];
+  await app.register(partiesRoutes, {
+    service: services.parties,
+    panels: [casePartyPanel(services.cases), contactHistoryPanel(() => timelineSources)],
+  });
+  await app.register(contactsRoutes, {
+    service: services.contacts,
+    timelineSources,
+    partyName: (councilId, partyId) =>
+      services.parties.getParty(councilId, partyId).then(
+        (p) => p.displayName,
+        () => null,
+      ),
+    serviceOptions: async (councilId) =>
+      (await services.catalogue.list(councilId, { status: 'published', limit: 2000 })).results.map((s) => ({
+        code: s.code,
+        name: s.name,
+      })),
+  });
   await app.register(casesRoutes, { service: services.cases });
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });

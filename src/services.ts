@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import { type BookingsService, createBookingsService } from './modules/bookings/index.ts';
 import { type CasesService, caseNotificationLookup, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
+import { type ContactsService, createContactsService } from './modules/contacts/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
 import {
@@ -31,6 +32,7 @@ export interface Services {
   open311: Open311Service;
   /** Hands unpublished domain events to every subscriber; returns how many it dispatched. */
   events: { dispatch(): Promise<number> };
+  contacts: ContactsService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -63,6 +65,27 @@ export function createServices(database: Database, config: Config, sessionSecret
     notifications,
     open311: createOpen311Service({ catalogue, council: () => governance.defaultCouncil() }),
     events: { dispatch: () => dispatchDomainEvents(database.db, domainEventHandlers) },
+    contacts: createContactsService(database.db, {
+      parties,
+      sites: governance,
+      knownServiceCodes: async (councilId, codes) => {
+        const known = new Set<string>();
+        for (const code of codes) {
+          if (
+            await catalogue.get(councilId, code).then(
+              () => true,
+              () => false,
+            )
+          )
+            known.add(code);
+        }
+        return known;
+      },
+      knownCaseIds: async (councilId, ids) =>
+        new Set(
+          (await cases.list(councilId, { ids, pageSize: Math.max(1, ids.length) })).items.map((c) => c.id),
+        ),
+    }),
   };
 }
 
@@ -74,6 +97,13 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       schedule: '*/15 * * * *',
       handler: async () => {
         await services.governance.purgeExpiredSessions();
+      },
+    },
+    {
+      name: 'contacts.partitions',
+      schedule: '17 3 * * *',
+      handler: async () => {
+        await services.contacts.ensurePartitions();
       },
     },
     {

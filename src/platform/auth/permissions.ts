@@ -53,6 +53,10 @@ export const PERMISSIONS = {
   'bookings.manage': ['agent', 'officer', 'supervisor', 'admin', 'integration'],
   /** Read the emails and text messages sent to residents, and download them as CSV. */
   'notifications.read': ['supervisor', 'admin'],
+  /** Read contacts and a party's contact timeline. */
+  'contacts.read': ['agent', 'officer', 'supervisor', 'auditor', 'integration'],
+  /** Record contacts (and see one's own contacts today); integrations such as telephony record too. */
+  'contacts.record': ['agent', 'officer', 'supervisor', 'integration'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
