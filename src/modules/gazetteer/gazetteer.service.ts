@@ -351,6 +351,8 @@ async function splitFile(
   }
 }
 const STAGE_BATCH = 5000;
+/** A property page lists at most this many units of a building (and says how many there are). */
+const MAX_CHILDREN_SHOWN = 500;
 const POSTCODE_SEARCH_RADIUS_M = 2000;
 const PSEUDO_AREA = /^[EWSNLM]99999999$/;
 
@@ -519,25 +521,18 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     return toResults('text', candidates);
   }
 
+  /** A property with its parent, units, history, cross-references and organisations: one statement. */
   async function getProperty(councilId: string, uprn: number): Promise<PropertyDetail> {
-    const [row] = await repo.findProperties(db, councilId, [uprn]);
+    const row = await repo.findPropertyDetail(db, councilId, uprn, MAX_CHILDREN_SHOWN);
     if (!row) throw new PropertyNotFound(uprn);
-    const summary = toSummary(row);
-    const [lpis, childUprns, xrefs, orgs, parent] = await Promise.all([
-      repo.listLpis(db, councilId, uprn),
-      repo.listChildUprns(db, councilId, uprn, 501),
-      repo.listCrossReferences(db, councilId, uprn),
-      repo.listOrganisations(db, councilId, uprn),
-      row.parent_uprn ? summaries(councilId, [row.parent_uprn]) : Promise.resolve([]),
-    ]);
-    const children = await summaries(councilId, childUprns.slice(0, 500));
+    const children = row.children.map(toSummary);
     children.sort((a, b) => (a.address ?? '').localeCompare(b.address ?? '', 'en', { numeric: true }));
     return {
-      ...summary,
-      parent: parent[0] ?? null,
+      ...toSummary(row),
+      parent: row.parent ? toSummary(row.parent) : null,
       children,
-      childCount: childUprns.length,
-      history: lpis.map((l) => ({
+      childCount: row.child_count,
+      history: row.history.map((l) => ({
         lpiKey: l.lpi_key,
         address: formatAddress({ ...partsOf(l), postcode: row.postcode }).singleLine,
         usrn: l.usrn,
@@ -548,13 +543,13 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         endDate: l.end_date,
         official: l.official_flag === 'Y',
       })),
-      crossReferences: xrefs.map((x) => ({
+      crossReferences: row.cross_references.map((x) => ({
         source: x.source,
         reference: x.cross_reference,
         startDate: x.start_date,
         endDate: x.end_date,
       })),
-      organisations: orgs.map((o) => ({
+      organisations: row.organisations.map((o) => ({
         name: o.organisation,
         legalName: o.legal_name,
         startDate: o.start_date,
