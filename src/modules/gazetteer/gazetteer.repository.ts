@@ -685,6 +685,8 @@ export interface PropertyRow {
 /**
  * Properties by UPRN with their current address: the approved (status 1) LPI, English first when
  * there is also a Welsh one. A property with no approved LPI comes back with the LPI fields null.
+ * The statement is the function gazetteer_property_summaries (migration 0005), so each connection
+ * plans it once. Rows come back in no particular order.
  */
 export async function findProperties(
   db: Executor,
@@ -692,61 +694,13 @@ export async function findProperties(
   uprns: number[],
 ): Promise<PropertyRow[]> {
   if (uprns.length === 0) return [];
-  const result = await sql<PropertyRow>`${PROPERTY_SELECT}
-    where b.council_id = ${councilId}::uuid and b.uprn = any(${uprns}::bigint[])`.execute(db);
-  return result.rows;
+  const result = await sql<{ rows: PropertyRow[] }>`
+    select gazetteer_property_summaries(${councilId}::uuid, ${uprns}::bigint[]) as rows`.execute(db);
+  return result.rows[0]?.rows ?? [];
 }
 
-/**
- * The columns of a property summary for the BLPU `b`: its current address (the approved LPI, English
- * first when there is also a Welsh one), street, organisations, classification, and postcode areas.
- * A property with no approved LPI comes back with the LPI fields null.
- */
-const PROPERTY_SELECT = sql`
-    select b.uprn, b.parent_uprn, b.logical_status as blpu_status, b.state as blpu_state, b.easting, b.northing,
-      b.lat, b.long, b.postcode, b.rpc, b.country, b.multi_occ_count,
-      b.start_date as blpu_start_date, b.end_date as blpu_end_date,
-      l.lpi_key, l.usrn, l.language, l.logical_status, l.sao_start_number, l.sao_start_suffix, l.sao_end_number,
-      l.sao_end_suffix, l.sao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix,
-      l.pao_text, d.description as street, d.locality, d.town, d.administrative_area, o.organisation,
-      c.classification_code, p.ward_code, w.name as ward_name, p.parish_code, pa.name as parish_name,
-      p.local_authority_code
-    from gazetteer_blpu b
-    left join lateral (
-      select * from gazetteer_lpi l where l.council_id = b.council_id and l.uprn = b.uprn and l.logical_status = 1
-      order by (l.language = 'ENG') desc, l.start_date desc nulls last, l.lpi_key limit 1) l on true
-    left join lateral (
-      select d.description, d.locality, d.town, d.administrative_area from gazetteer_street_descriptor d
-      where d.council_id = b.council_id and d.usrn = l.usrn
-      order by (d.language = l.language) desc, (d.language = 'ENG') desc limit 1) d on true
-    left join lateral (
-      select string_agg(o.organisation, ', ' order by o.org_key) as organisation from gazetteer_organisation o
-      where o.council_id = b.council_id and o.uprn = b.uprn and o.end_date is null) o on true
-    left join lateral (
-      select c.classification_code from gazetteer_classification c
-      where c.council_id = b.council_id and c.uprn = b.uprn and c.end_date is null
-      order by c.start_date desc nulls last limit 1) c on true
-    left join gazetteer_postcode p on p.postcode_key = upper(replace(b.postcode, ' ', ''))
-    left join gazetteer_area w on w.council_id = b.council_id and w.code = p.ward_code
-    left join gazetteer_area pa on pa.council_id = b.council_id and pa.code = p.parish_code`;
-
-/** Every LPI of a property with its street: the select of its address history. */
-const LPI_SELECT = sql`
-    select l.lpi_key, l.uprn, l.usrn, l.language, l.logical_status, l.start_date, l.end_date, l.last_update_date,
-      l.official_flag, l.level, l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix,
-      l.sao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix, l.pao_text,
-      d.description as street, d.locality, d.town
-    from gazetteer_lpi l
-    left join lateral (
-      select d.description, d.locality, d.town from gazetteer_street_descriptor d
-      where d.council_id = l.council_id and d.usrn = l.usrn
-      order by (d.language = l.language) desc, (d.language = 'ENG') desc limit 1) d on true`;
-
-/** Current first, then by date: the order of an address history (of LPIs `h`). */
-const LPI_ORDER = sql`case h.logical_status when 1 then 0 when 3 then 1 when 6 then 2 else 3 end,
-      h.end_date desc nulls first, h.start_date desc nulls last, h.lpi_key`;
-
-export interface PropertyDetailRow extends PropertyRow {
+export interface PropertyDetailRow {
+  property: PropertyRow;
   parent: PropertyRow | null;
   children: PropertyRow[];
   child_count: number;
@@ -756,9 +710,9 @@ export interface PropertyDetailRow extends PropertyRow {
 }
 
 /**
- * A property with everything its page and the API show, in one statement (one round trip): the
- * summary, its parent's summary, up to `childLimit` child units, the address history, the
- * cross-references and the organisations, the lists as JSON arrays.
+ * A property with everything its page and the API show, in one statement and one round trip, with
+ * no planning (gazetteer_property_detail in migration 0005): the summary, its parent's summary, up
+ * to `childLimit` child units, the address history, the cross-references and the organisations.
  */
 export async function findPropertyDetail(
   db: Executor,
@@ -766,25 +720,11 @@ export async function findPropertyDetail(
   uprn: number,
   childLimit: number,
 ): Promise<PropertyDetailRow | undefined> {
-  const council = sql`${councilId}::uuid`;
-  const result = await sql<PropertyDetailRow>`
-    select s.*,
-      (select row_to_json(pp) from (${PROPERTY_SELECT}
-         where b.council_id = ${council} and b.uprn = s.parent_uprn) pp) as parent,
-      (select count(*)::int from gazetteer_blpu k
-         where k.council_id = ${council} and k.parent_uprn = s.uprn) as child_count,
-      (select coalesce(json_agg(cc order by cc.uprn), '[]') from (${PROPERTY_SELECT}
-         where b.council_id = ${council} and b.parent_uprn = s.uprn order by b.uprn limit ${childLimit}) cc) as children,
-      (select coalesce(json_agg(h order by ${LPI_ORDER}), '[]') from (${LPI_SELECT}
-         where l.council_id = ${council} and l.uprn = s.uprn) h) as history,
-      (select coalesce(json_agg(x order by x.end_date nulls first, x.source), '[]') from (
-         select source, cross_reference, start_date, end_date from gazetteer_xref
-         where council_id = ${council} and uprn = s.uprn) x) as cross_references,
-      (select coalesce(json_agg(o order by o.end_date nulls first, o.start_date desc nulls last), '[]') from (
-         select organisation, legal_name, start_date, end_date from gazetteer_organisation
-         where council_id = ${council} and uprn = s.uprn) o) as organisations
-    from (${PROPERTY_SELECT} where b.council_id = ${council} and b.uprn = ${uprn}) s`.execute(db);
-  return result.rows[0];
+  const result = await sql<{ detail: PropertyDetailRow | null }>`
+    select gazetteer_property_detail(${councilId}::uuid, ${uprn}::bigint, ${childLimit}::int) as detail`.execute(
+    db,
+  );
+  return result.rows[0]?.detail ?? undefined;
 }
 
 export interface LpiRow {

@@ -528,13 +528,13 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     const children = row.children.map(toSummary);
     children.sort((a, b) => (a.address ?? '').localeCompare(b.address ?? '', 'en', { numeric: true }));
     return {
-      ...toSummary(row),
+      ...toSummary(row.property),
       parent: row.parent ? toSummary(row.parent) : null,
       children,
       childCount: row.child_count,
       history: row.history.map((l) => ({
         lpiKey: l.lpi_key,
-        address: formatAddress({ ...partsOf(l), postcode: row.postcode }).singleLine,
+        address: formatAddress({ ...partsOf(l), postcode: row.property.postcode }).singleLine,
         usrn: l.usrn,
         language: l.language,
         logicalStatus: l.logical_status,
@@ -555,8 +555,8 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         startDate: o.start_date,
         endDate: o.end_date,
       })),
-      startDate: row.blpu_start_date,
-      endDate: row.blpu_end_date,
+      startDate: row.property.blpu_start_date,
+      endDate: row.property.blpu_end_date,
     };
   }
 
