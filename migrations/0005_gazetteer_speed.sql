@@ -96,3 +96,68 @@ begin
             where council_id = p_council and uprn = p_uprn) o));
 end
 $$;
+
+-- Autocomplete reads the start of the address straight off a btree: "12 high st" is the range of
+-- search texts from ' 12 high st' to ' 12 high st~', scanned in index order with the LIMIT pushed
+-- down, so it touches a handful of rows however common the words are.
+create index gazetteer_address_prefix on gazetteer_address (council_id, search_text text_pattern_ops);
+
+-- Address search candidates, best first, in three steps; each runs only when the one before found
+-- nothing:
+--  1. prefixes: the address starts with the first k typed words, for each start in p_prefixes (the
+--     longest first), at most 2,000 rows of the range read, in address-text order, stopping at
+--     p_limit matches (the typed words are all at the start, so there is no more ranking to do);
+--  2. words: the word index (p_words, a tsquery), the words in any order, at most 400 rows;
+--  3. fuzzy: pg_trgm word similarity of at least 0.7 to p_text, for misspellings.
+-- Every candidate of steps 1 and 2 matches p_match, a regular expression saying that each typed
+-- word starts a word of the address (the rule of the search); step 3 keeps p_numbers (the typed
+-- house numbers must match). Approved addresses come before alternative ones; steps 2 and 3 then rank
+-- the typed words in order (p_phrase, a LIKE pattern) and trigram similarity, then address order.
+create function gazetteer_address_candidates(
+  p_council uuid, p_prefixes text[], p_match text, p_words tsquery, p_phrase text, p_text text,
+  p_numbers text, p_limit integer
+) returns table (uprn bigint, lpi_key text, logical_status smallint, step text)
+language plpgsql stable as $$
+declare
+  v_prefix text;
+begin
+  foreach v_prefix in array coalesce(p_prefixes, '{}'::text[]) loop
+    return query
+      select f.uprn, f.lpi_key, f.logical_status, 'prefix' from (
+        select m.uprn, m.lpi_key, m.logical_status from (
+          select a.uprn, a.lpi_key, a.logical_status, a.search_text from gazetteer_address a
+          where a.council_id = p_council and a.search_text ~>=~ v_prefix and a.search_text ~<~ (v_prefix || '~')
+          limit 2000) m
+        where m.search_text ~ p_match
+        limit p_limit) f
+      order by f.logical_status;
+    if found then
+      return;
+    end if;
+  end loop;
+  if p_words is not null then
+    return query
+      select m.uprn, m.lpi_key, m.logical_status, 'words' from (
+        select a.uprn, a.lpi_key, a.logical_status, a.search_text, a.sort_key from gazetteer_address a
+        where a.council_id = p_council and to_tsvector('simple', a.search_text) @@ p_words
+          and a.search_text ~ p_match
+        limit 400) m
+      order by m.logical_status, (m.search_text like p_phrase) desc, similarity(m.search_text, p_text) desc,
+        m.sort_key
+      limit p_limit;
+    if found then
+      return;
+    end if;
+  end if;
+  return query
+    select m.uprn, m.lpi_key, m.logical_status, 'fuzzy' from (
+      select a.uprn, a.lpi_key, a.logical_status, a.search_text, a.sort_key,
+        word_similarity(p_text, a.search_text) as score
+      from gazetteer_address a
+      where a.council_id = p_council and p_text <% a.search_text and a.search_text ~ p_numbers
+      limit 400) m
+    where m.score >= 0.7
+    order by m.score desc, m.logical_status, m.sort_key
+    limit p_limit;
+end
+$$;

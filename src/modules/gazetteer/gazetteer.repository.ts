@@ -625,6 +625,44 @@ export async function searchAddressText(
   return result.rows;
 }
 
+/** What the autocomplete steps look for (see gazetteer_address_candidates in migration 0005). */
+export interface AddressSearchPlan {
+  /** Starts of the search text to read ranges from, longest first. */
+  prefixes: string[];
+  /** A regular expression every candidate's search text matches: each typed word starts a word. */
+  match: string;
+  /** The word-index query (tsquery text), or null to go straight to the fuzzy step. */
+  words: string | null;
+  /** LIKE pattern of the typed words in order, for ranking. */
+  phrase: string;
+  /** The typed words joined by spaces, for trigram similarity. */
+  text: string;
+  /** A regular expression for the typed house numbers, which even a fuzzy match must have. */
+  numbers: string;
+}
+
+/**
+ * Address search in one round trip with no planning: the candidates, best first (up to
+ * `candidateLimit`), and the property rows of the first `limit` distinct UPRNs among them.
+ */
+export async function findAddresses(
+  db: Executor,
+  councilId: string,
+  plan: AddressSearchPlan,
+  candidateLimit: number,
+  limit: number,
+): Promise<{ candidates: SearchCandidate[]; properties: PropertyRow[] }> {
+  const result = await sql<{ candidates: SearchCandidate[]; properties: PropertyRow[] }>`
+    with c as materialized (
+      select uprn, lpi_key, logical_status, n from gazetteer_address_candidates(${councilId}::uuid,
+        ${plan.prefixes}::text[], ${plan.match}, ${plan.words}::tsquery, ${plan.phrase}, ${plan.text},
+        ${plan.numbers}, ${candidateLimit}::int) with ordinality as c(uprn, lpi_key, logical_status, step, n))
+    select (select coalesce(json_agg(c order by n), '[]') from c) as candidates,
+      gazetteer_property_summaries(${councilId}::uuid, array(
+        select uprn from c group by uprn order by min(n) limit ${limit})) as properties`.execute(db);
+  return result.rows[0] ?? { candidates: [], properties: [] };
+}
+
 export async function searchAddressPostcode(
   db: Executor,
   councilId: string,

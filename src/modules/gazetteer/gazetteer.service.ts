@@ -458,6 +458,58 @@ export function wordPatterns(words: string[]): string[][] {
   });
 }
 
+/** How many of the typed words the prefix step tries to read as the start of the address. */
+const MAX_PREFIX_ATTEMPTS = 5;
+
+/**
+ * The autocomplete plan for typed words (see gazetteer_address_candidates in migration 0005). The
+ * rule stays the one of wordPatterns: each word starts a word of the address, numbers other than the
+ * last match whole, abbreviations match their expansions. Prefixes and the word index only narrow
+ * the rows read quickly; the regular expression `match` applies the rule to every candidate.
+ */
+export function addressSearchPlan(typed: string[]): repo.AddressSearchPlan {
+  const words = typed.slice(0, 8);
+  const isNumber = (w: string) => /^\d+$/.test(w);
+  const last = words.length - 1;
+  const alternatives = (w: string) => [w, ...(STREET_ABBREVIATIONS[w] ?? [])];
+  const match = `^${words
+    .map((w, i) =>
+      isNumber(w) ? `(?=.* ${w}${i === last ? '' : ' '})` : `(?=.* (${alternatives(w).join('|')}))`,
+    )
+    .join('')}`;
+  const numbers = words.map((w, i) => (isNumber(w) ? `(?=.* ${w}${i === last ? '' : ' '})` : '')).join('');
+  // The address starts with the typed words: all of them (the last as typed, then spelt out when it
+  // is an abbreviation: "12 high rd", "12 high road"), then fewer, longest first. An abbreviation
+  // before the last word ends the prefix, since the address may spell it out.
+  const abbreviated = words.findIndex((w, i) => i < last && STREET_ABBREVIATIONS[w] !== undefined);
+  const longest = abbreviated === -1 ? words.length : abbreviated;
+  const start = (k: number) => ` ${words.slice(0, k).join(' ')}`;
+  const prefixes: string[] = [];
+  if (longest === words.length) {
+    const before = words.slice(0, last).join(' ');
+    for (const w of alternatives(words[last] ?? '')) prefixes.push(` ${before ? `${before} ` : ''}${w}`);
+  }
+  for (let k = Math.min(longest, words.length - 1); k >= 1 && prefixes.length < MAX_PREFIX_ATTEMPTS; k--) {
+    prefixes.push(start(k));
+  }
+  // The word index gets only the terms it answers quickly: whole numbers and words of three letters
+  // or more (short prefixes such as "st" or "2" would union thousands of index entries).
+  const terms = words.flatMap((w, i) => {
+    if (isNumber(w)) return i === last ? [] : [w];
+    const options = alternatives(w);
+    if (options.some((a) => a.length < 3)) return [];
+    return [`(${options.map((a) => `${a}:*`).join(' | ')})`];
+  });
+  return {
+    prefixes,
+    match,
+    words: terms.length > 0 ? terms.join(' & ') : null,
+    phrase: `% ${words.join(' ')}%`,
+    text: words.join(' '),
+    numbers,
+  };
+}
+
 function csvRecords(input: Readable) {
   return input.pipe(parse(CSV_OPTIONS)) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
 }
@@ -511,14 +563,20 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     }
     const words = searchWords(q);
     if (words.length === 0) return { kind: 'empty', results: [] };
-    const candidates = await repo.searchAddressText(
-      db,
-      councilId,
-      wordPatterns(words),
-      words.join(' '),
-      max * 4,
-    );
-    return toResults('text', candidates);
+    const found = await repo.findAddresses(db, councilId, addressSearchPlan(words), max * 2, max);
+    const alternative = new Map<number, boolean>();
+    for (const c of found.candidates) {
+      if (!alternative.has(c.uprn)) alternative.set(c.uprn, c.logical_status !== 1);
+    }
+    const byUprn = new Map(found.properties.map((r) => [r.uprn, toSummary(r)]));
+    return {
+      kind: 'text',
+      results: [...alternative.keys()]
+        .slice(0, max)
+        .map((uprn) => byUprn.get(uprn))
+        .filter((s): s is PropertySummary => s !== undefined)
+        .map((s) => ({ ...s, matchedAlternative: alternative.get(s.uprn) ?? false })),
+    };
   }
 
   /** A property with its parent, units, history, cross-references and organisations: one statement. */
