@@ -11,12 +11,14 @@ import pg from 'pg';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { loadConfig } from '../src/config.ts';
 import { searchWords } from '../src/modules/gazetteer/gazetteer.format.ts';
-import { wordPatterns } from '../src/modules/gazetteer/gazetteer.service.ts';
+import { addressSearchPlan, wordPatterns } from '../src/modules/gazetteer/gazetteer.service.ts';
 import {
   addressBaseHeader,
   addressBaseLine,
   addressBaseTrailer,
   generateTown,
+  isFullPostcode,
+  postcodeKey,
 } from '../src/modules/gazetteer/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime } from '../src/runtime.ts';
@@ -200,6 +202,8 @@ try {
   await warm();
   const autocomplete: number[] = [];
   const autocompleteLimit: number[] = [];
+  const trigram: number[] = [];
+  const steps: Record<string, number> = {};
   let found = 0;
   for (const q of queries) {
     await time(autocomplete, async () => {
@@ -207,13 +211,33 @@ try {
       if (r.results.length > 0) found++;
     });
     const words = searchWords(q);
+    if (isFullPostcode(q)) {
+      // The limit of a postcode search: the btree read of its search rows.
+      await time(autocompleteLimit, () =>
+        pool.query(
+          'select uprn from gazetteer_address where council_id = $1 and postcode_key = $2 limit 100',
+          [council.id, postcodeKey(q)],
+        ),
+      );
+    } else {
+      // The limit of a text search: the candidate statement alone, no property rows, no JavaScript.
+      const plan = addressSearchPlan(words);
+      await time(autocompleteLimit, async () => {
+        const r = await pool.query<{ step: string }>(
+          'select uprn, step from gazetteer_address_candidates($1, $2, $3, $4::tsquery, $5, $6, $7, 20)',
+          [council.id, plan.prefixes, plan.match, plan.words, plan.phrase, plan.text, plan.numbers],
+        );
+        const step = r.rows[0]?.step ?? 'none';
+        steps[step] = (steps[step] ?? 0) + 1;
+      });
+    }
+    // For comparison with earlier runs: the pg_trgm LIKE candidate query the search used before.
     const patterns = wordPatterns(words);
-    // The limit: the core candidate statement alone, no ranking, no detail fetch.
     const conditions = patterns.map(
       (ps, i) =>
         `(${ps.map((_, j) => `search_text like $${2 + patterns.slice(0, i).flat().length + j}`).join(' or ')})`,
     );
-    await time(autocompleteLimit, () =>
+    await time(trigram, () =>
       pool.query(
         `select uprn from gazetteer_address where council_id = $1 and ${conditions.join(' and ')} limit 40`,
         [council.id, ...patterns.flat()],
@@ -222,6 +246,7 @@ try {
   }
   const a = stats(autocomplete);
   const al = stats(autocompleteLimit);
+  const tr = stats(trigram);
   Object.assign(metrics, {
     autocomplete_p50_ms: a.p50,
     autocomplete_p95_ms: a.p95,
@@ -229,12 +254,20 @@ try {
     autocomplete_found_ratio: Math.round((found / queries.length) * 100) / 100,
     limit_autocomplete_p50_ms: al.p50,
     limit_autocomplete_p95_ms: al.p95,
+    autocomplete_limit_p95_ms: al.p95,
     autocomplete_queries: queries.length,
+    autocomplete_text_steps: Object.entries(steps)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', '),
+    trigram_like_candidates_p95_ms: tr.p95,
   });
-  log(`autocomplete p50 ${a.p50} p95 ${a.p95} ms (limit p95 ${al.p95}); found ${found}/${queries.length}`);
+  log(
+    `autocomplete p50 ${a.p50} p95 ${a.p95} ms (limit p95 ${al.p95}; old trigram LIKE p95 ${tr.p95}); found ${found}/${queries.length}; text steps ${metrics.autocomplete_text_steps}`,
+  );
 
   const lookup: number[] = [];
   const lookupLimit: number[] = [];
+  for (const uprn of sample.slice(0, 20)) await g.getProperty(council.id, uprn);
   for (const uprn of sample) {
     await time(lookup, () => g.getProperty(council.id, uprn));
     await time(lookupLimit, () =>

@@ -595,36 +595,6 @@ export interface SearchCandidate {
   logical_status: number;
 }
 
-/**
- * Candidates whose words start with every searched word. `wordPatterns` holds, for each word,
- * the LIKE patterns any of which may match. Matches are capped before ranking, so a broad search
- * stays as quick as a narrow one.
- */
-export async function searchAddressText(
-  db: Executor,
-  councilId: string,
-  wordPatterns: string[][],
-  text: string,
-  limit: number,
-): Promise<SearchCandidate[]> {
-  const conditions = wordPatterns.map(
-    (patterns) =>
-      sql`(${sql.join(
-        patterns.map((p) => sql`a.search_text like ${p}`),
-        sql` or `,
-      )})`,
-  );
-  const result = await sql<SearchCandidate>`
-    select m.uprn, m.lpi_key, m.logical_status from (
-      select a.uprn, a.lpi_key, a.logical_status, a.search_text, a.sort_key from gazetteer_address a
-      where a.council_id = ${councilId}::uuid and ${sql.join(conditions, sql` and `)}
-      limit 400
-    ) m
-    order by m.logical_status, (m.search_text like ${`% ${text}%`}) desc, similarity(m.search_text, ${text}) desc, m.sort_key
-    limit ${limit}`.execute(db);
-  return result.rows;
-}
-
 /** What the autocomplete steps look for (see gazetteer_address_candidates in migration 0005). */
 export interface AddressSearchPlan {
   /** Starts of the search text to read ranges from, longest first. */
