@@ -439,13 +439,51 @@ const addressSelect = (councilId: string) => sql`
 
 const ADDRESS_COLUMNS = sql`(council_id, lpi_key, uprn, usrn, logical_status, language, postcode_key, search_text, sort_key)`;
 
-/** Rebuilds the search rows of every current or alternative LPI of the council. */
-export async function rebuildAllAddresses(tx: Executor, councilId: string): Promise<number> {
-  await sql`delete from gazetteer_address where council_id = ${councilId}::uuid`.execute(tx);
-  const result = await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
+/**
+ * Rebuilds the search rows of every current or alternative LPI of the council, for a full supply.
+ * Inserting a million rows under three text indexes (two of them GIN) is slow, so the rows are
+ * written to a new table without indexes, the indexes are built after the load (each index the
+ * migrations define on gazetteer_address, read from the catalogue), and the new table takes the
+ * old one's place. Call inside the import's transaction: readers keep reading the old table until
+ * the commit (the swap itself takes its lock only at the end), and a failure leaves it untouched.
+ */
+export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
+  await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
+  await sql`create table gazetteer_address_next
+    (like gazetteer_address including defaults including constraints including generated)`.execute(tx);
+  await sql`insert into gazetteer_address_next select * from gazetteer_address
+    where council_id <> ${councilId}::uuid`.execute(tx);
+  const result = await sql`insert into gazetteer_address_next ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
     where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
     tx,
   );
+  const indexes = await sql<{ name: string; definition: string; is_primary: boolean }>`
+    select i.relname as name, pg_get_indexdef(i.oid) as definition, x.indisprimary as is_primary
+    from pg_index x join pg_class i on i.oid = x.indexrelid
+    where x.indrelid = 'gazetteer_address'::regclass order by i.relname`.execute(tx);
+  for (const index of indexes.rows) {
+    const definition = index.definition.replace(
+      /^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:\S+\.)?)gazetteer_address /,
+      '$1$2_next$3gazetteer_address_next ',
+    );
+    if (!definition.includes('_next ON ')) throw new Error(`cannot rebuild index ${index.name}`);
+    await sql.raw(definition).execute(tx);
+    if (index.is_primary) {
+      await sql`alter table gazetteer_address_next add constraint ${sql.id(`${index.name}_next`)}
+        primary key using index ${sql.id(`${index.name}_next`)}`.execute(tx);
+    }
+  }
+  await sql`alter table gazetteer_address_next add foreign key (council_id) references council (id)`.execute(
+    tx,
+  );
+  await sql`drop table gazetteer_address`.execute(tx);
+  await sql`alter table gazetteer_address_next rename to gazetteer_address`.execute(tx);
+  for (const index of indexes.rows) {
+    await sql`alter index ${sql.id(`${index.name}_next`)} rename to ${sql.id(index.name)}`.execute(tx);
+  }
+  await sql`alter table gazetteer_address rename constraint gazetteer_address_next_council_id_fkey
+    to gazetteer_address_council_id_fkey`.execute(tx);
+  await sql`analyze gazetteer_address`.execute(tx);
   return Number(result.numAffectedRows ?? 0);
 }
 

@@ -2,19 +2,18 @@ import { createReadStream, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { parse } from 'csv-parse';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import {
   addRejection,
-  CSV_OPTIONS,
   mergeReadStates,
   newReadState,
   RECORD_NAMES,
   type ReadState,
   type Rejection,
+  readCsv,
   readRecord,
   type StagedColumns,
   type StagedRecord,
@@ -511,7 +510,7 @@ export function addressSearchPlan(typed: string[]): repo.AddressSearchPlan {
 }
 
 function csvRecords(input: Readable) {
-  return input.pipe(parse(CSV_OPTIONS)) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
+  return readCsv(input);
 }
 
 function orderedUnique(values: number[]): number[] {
@@ -852,7 +851,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         if (mode === 'full') await repo.analyzeTables(tx, repo.GAZETTEER_RECORD_TABLES);
         const addressCount =
           mode === 'full'
-            ? await repo.rebuildAllAddresses(tx, councilId)
+            ? await repo.replaceAllAddresses(tx, councilId)
             : await repo.rebuildChangedAddresses(tx, importId, councilId);
         await repo.finishImport(tx, importId, {
           status: 'applied',
