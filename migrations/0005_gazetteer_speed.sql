@@ -161,3 +161,8 @@ begin
     limit p_limit;
 end
 $$;
+
+-- Staging is read by import and record type; the record key is sorted when a supply is applied.
+-- Keeping a text key in the index cost a collated comparison per staged record during the load.
+drop index gazetteer_staging_record_import;
+create index gazetteer_staging_record_import on gazetteer_staging_record (import_id, record_type);

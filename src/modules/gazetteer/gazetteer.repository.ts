@@ -368,30 +368,37 @@ export async function applyStaged(
   mode: 'full' | 'change',
 ): Promise<AppliedCounts> {
   const counts: AppliedCounts = {};
-  if (mode === 'full') {
-    await sql`delete from gazetteer_address where council_id = ${councilId}::uuid`.execute(tx);
-  }
+  // The last line of each key wins. Keys sort bytewise ("C"): the same order for this purpose, and
+  // much quicker than the database's language collation over millions of keys.
+  const staged = (recordType: number) => sql`(
+    select distinct on (k) change_type, fields from (
+      select record_key collate "C" as k, line, change_type, fields from gazetteer_staging_record
+      where import_id = ${importId}::uuid and record_type = ${recordType}) r
+    order by k, line desc) s`;
   for (const spec of RECORD_TABLES) {
-    let deleted = 0;
+    const insert = (table: string) =>
+      sql`insert into ${sql.table(table)} (council_id, ${sql.raw(spec.columns.join(', '))})
+        select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
+        from ${staged(spec.recordType)} where s.change_type <> 'D'`.execute(tx);
     if (mode === 'full') {
-      const result =
-        await sql`delete from ${sql.table(spec.table)} where council_id = ${councilId}::uuid`.execute(tx);
-      deleted = Number(result.numAffectedRows ?? 0);
+      // The council's rows are replaced: count what was there, then swap in a new table.
+      const before = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)}
+        where council_id = ${councilId}::uuid`.execute(tx);
+      const upserted = await replaceTable(tx, spec.table, councilId, async (next) =>
+        Number((await insert(next)).numAffectedRows ?? 0),
+      );
+      counts[spec.table] = { upserted, deleted: before.rows[0]?.n ?? 0 };
     } else {
       const result = await sql`delete from ${sql.table(spec.table)} t
         using (select distinct record_key from gazetteer_staging_record
                where import_id = ${importId}::uuid and record_type = ${spec.recordType}) k
         where t.council_id = ${councilId}::uuid and ${sql.raw(spec.keyMatch)}`.execute(tx);
-      deleted = Number(result.numAffectedRows ?? 0);
+      const inserted = await insert(spec.table);
+      counts[spec.table] = {
+        upserted: Number(inserted.numAffectedRows ?? 0),
+        deleted: Number(result.numAffectedRows ?? 0),
+      };
     }
-    const inserted =
-      await sql`insert into ${sql.table(spec.table)} (council_id, ${sql.raw(spec.columns.join(', '))})
-      select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
-      from (select distinct on (record_key) change_type, fields from gazetteer_staging_record
-            where import_id = ${importId}::uuid and record_type = ${spec.recordType}
-            order by record_key, line desc) s
-      where s.change_type <> 'D'`.execute(tx);
-    counts[spec.table] = { upserted: Number(inserted.numAffectedRows ?? 0), deleted };
   }
   if (mode === 'change') {
     // A BLPU that is gone takes its addresses and other records with it.
@@ -440,51 +447,69 @@ const addressSelect = (councilId: string) => sql`
 const ADDRESS_COLUMNS = sql`(council_id, lpi_key, uprn, usrn, logical_status, language, postcode_key, search_text, sort_key)`;
 
 /**
- * Rebuilds the search rows of every current or alternative LPI of the council, for a full supply.
- * Inserting a million rows under three text indexes (two of them GIN) is slow, so the rows are
- * written to a new table without indexes, the indexes are built after the load (each index the
- * migrations define on gazetteer_address, read from the catalogue), and the new table takes the
- * old one's place. Call inside the import's transaction: readers keep reading the old table until
- * the commit (the swap itself takes its lock only at the end), and a failure leaves it untouched.
+ * Replaces the council's rows of a table for a full supply. Inserting a million rows under live
+ * indexes (text keys, GiST, GIN) is slow, so the rows go into a new table without indexes (with the
+ * other councils' rows copied across), its indexes are built after the load (each index the
+ * migrations define on the table, read from the catalogue), and the new table takes the old one's
+ * place. Call inside the import's transaction: readers keep reading the old table until the commit
+ * (the swap takes its lock only at the end), and a failure leaves it untouched.
  */
-export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
+async function replaceTable(
+  tx: Executor,
+  table: string,
+  councilId: string,
+  fill: (next: string) => Promise<number>,
+): Promise<number> {
+  const next = `${table}_next`;
   await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
-  await sql`create table gazetteer_address_next
-    (like gazetteer_address including defaults including constraints including generated)`.execute(tx);
-  await sql`insert into gazetteer_address_next select * from gazetteer_address
+  await sql`create table ${sql.table(next)}
+    (like ${sql.table(table)} including defaults including constraints including generated)`.execute(tx);
+  // Other councils' rows, every column but the generated ones (which the new table computes).
+  const columns = await sql<{
+    list: string;
+  }>`select string_agg(quote_ident(attname), ', ' order by attnum) as list
+    from pg_attribute where attrelid = ${table}::regclass and attnum > 0 and not attisdropped
+      and attgenerated = ''`.execute(tx);
+  const list = sql.raw(columns.rows[0]?.list ?? '*');
+  await sql`insert into ${sql.table(next)} (${list}) select ${list} from ${sql.table(table)}
     where council_id <> ${councilId}::uuid`.execute(tx);
-  const result = await sql`insert into gazetteer_address_next ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-    where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
-    tx,
-  );
+  const count = await fill(next);
   const indexes = await sql<{ name: string; definition: string; is_primary: boolean }>`
     select i.relname as name, pg_get_indexdef(i.oid) as definition, x.indisprimary as is_primary
     from pg_index x join pg_class i on i.oid = x.indexrelid
-    where x.indrelid = 'gazetteer_address'::regclass order by i.relname`.execute(tx);
+    where x.indrelid = ${table}::regclass order by i.relname`.execute(tx);
+  const on = new RegExp(`^(CREATE (?:UNIQUE )?INDEX )(\\S+)( ON (?:\\S+\\.)?)${table} `);
   for (const index of indexes.rows) {
-    const definition = index.definition.replace(
-      /^(CREATE (?:UNIQUE )?INDEX )(\S+)( ON (?:\S+\.)?)gazetteer_address /,
-      '$1$2_next$3gazetteer_address_next ',
-    );
-    if (!definition.includes('_next ON ')) throw new Error(`cannot rebuild index ${index.name}`);
+    const definition = index.definition.replace(on, `$1$2_next$3${next} `);
+    if (!definition.includes(`_next ON `)) throw new Error(`cannot rebuild index ${index.name}`);
     await sql.raw(definition).execute(tx);
     if (index.is_primary) {
-      await sql`alter table gazetteer_address_next add constraint ${sql.id(`${index.name}_next`)}
+      await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${index.name}_next`)}
         primary key using index ${sql.id(`${index.name}_next`)}`.execute(tx);
     }
   }
-  await sql`alter table gazetteer_address_next add foreign key (council_id) references council (id)`.execute(
-    tx,
-  );
-  await sql`drop table gazetteer_address`.execute(tx);
-  await sql`alter table gazetteer_address_next rename to gazetteer_address`.execute(tx);
+  await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${table}_council_id_fkey_next`)}
+    foreign key (council_id) references council (id)`.execute(tx);
+  await sql`drop table ${sql.table(table)}`.execute(tx);
+  await sql`alter table ${sql.table(next)} rename to ${sql.id(table)}`.execute(tx);
   for (const index of indexes.rows) {
     await sql`alter index ${sql.id(`${index.name}_next`)} rename to ${sql.id(index.name)}`.execute(tx);
   }
-  await sql`alter table gazetteer_address rename constraint gazetteer_address_next_council_id_fkey
-    to gazetteer_address_council_id_fkey`.execute(tx);
-  await sql`analyze gazetteer_address`.execute(tx);
-  return Number(result.numAffectedRows ?? 0);
+  await sql`alter table ${sql.table(table)} rename constraint ${sql.id(`${table}_council_id_fkey_next`)}
+    to ${sql.id(`${table}_council_id_fkey`)}`.execute(tx);
+  await sql`analyze ${sql.table(table)}`.execute(tx);
+  return count;
+}
+
+/** Rebuilds the search rows of every current or alternative LPI of the council (a full supply). */
+export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
+  return replaceTable(tx, 'gazetteer_address', councilId, async (next) => {
+    const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
+      where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
+      tx,
+    );
+    return Number(result.numAffectedRows ?? 0);
+  });
 }
 
 /** Rebuilds the search rows of the properties a change-only supply touched. */
