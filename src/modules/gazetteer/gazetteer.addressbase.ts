@@ -500,8 +500,8 @@ export function splitCsvLine(line: string): string[] | null {
 
 /**
  * Reads CSV records from text chunks as csv-parse did for these files (BOM, \n or \r\n, empty
- * lines skipped, values trimmed, quoted fields with "" and line breaks, mixed record lengths), several
- * times faster for files of millions of short lines. `info.lines` is the line the record ends on,
+ * lines skipped, values trimmed, quoted fields with "" and line breaks, mixed record lengths), with a
+ * String.split fast path for lines without quotes. `info.lines` is the line the record ends on,
  * counting from `firstLine`.
  */
 export async function* readCsv(
