@@ -11,12 +11,14 @@ import pg from 'pg';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { loadConfig } from '../src/config.ts';
 import { searchWords } from '../src/modules/gazetteer/gazetteer.format.ts';
-import { wordPatterns } from '../src/modules/gazetteer/gazetteer.service.ts';
+import { addressSearchPlan, wordPatterns } from '../src/modules/gazetteer/gazetteer.service.ts';
 import {
   addressBaseHeader,
   addressBaseLine,
   addressBaseTrailer,
   generateTown,
+  isFullPostcode,
+  postcodeKey,
 } from '../src/modules/gazetteer/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime } from '../src/runtime.ts';
@@ -29,6 +31,9 @@ const SERVER_URL =
 const LPIS = Number(process.env.BENCH_LPIS ?? 1_000_000);
 const ASSETS = Number(process.env.BENCH_ASSETS ?? 200_000);
 const QUERIES = Number(process.env.BENCH_QUERIES ?? 400);
+// While tuning queries: BENCH_KEEP_DATABASE=name keeps the database (and on a later run with the
+// same name skips generating, importing and adding assets, and measures only the queries).
+const KEEP = process.env.BENCH_KEEP_DATABASE;
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const ms = (n: number) => Math.round(n * 100) / 100;
 
@@ -46,36 +51,25 @@ async function time(samples: number[], work: () => Promise<unknown>): Promise<vo
   samples.push(performance.now() - t0);
 }
 
-// A fresh database on the server, dropped at the end.
-const name = `guildhall_bench_gazetteer_${process.pid}`;
+// A fresh database on the server, dropped at the end (unless kept for tuning).
+const name = KEEP ? `guildhall_bench_gazetteer_${KEEP}` : `guildhall_bench_gazetteer_${process.pid}`;
 const admin = new pg.Client({ connectionString: SERVER_URL });
 await admin.connect();
-await admin.query(`drop database if exists ${name} with (force)`);
-await admin.query(`create database ${name}`);
+const reuse =
+  KEEP !== undefined &&
+  (await admin.query('select 1 from pg_database where datname = $1', [name])).rows.length > 0;
+if (!reuse) {
+  await admin.query(`drop database if exists ${name} with (force)`);
+  await admin.query(`create database ${name}`);
+}
 await admin.end();
 const url = new URL(SERVER_URL);
 url.pathname = `/${name}`;
 const databaseUrl = url.toString();
-const file = path.join(os.tmpdir(), `gazetteer-bench-${process.pid}.csv`);
+const file = path.join(os.tmpdir(), `gazetteer-bench-${KEEP ?? process.pid}.csv`);
 
 const metrics: Record<string, number | string> = {};
 try {
-  // 1. Write the supply file (not timed).
-  let t0 = performance.now();
-  const town = generateTown({ lpis: LPIS });
-  const out = createWriteStream(file);
-  const write = async (line: string) => {
-    if (!out.write(`${line}\n`)) await once(out, 'drain');
-  };
-  await write(addressBaseHeader('F'));
-  for (const record of town.records) await write(addressBaseLine(record));
-  await write(addressBaseTrailer(town.summary.records));
-  out.end();
-  await once(out, 'finish');
-  log(
-    `wrote ${town.summary.records.toLocaleString()} records (${town.summary.lpis.toLocaleString()} LPIs, ${Math.round(statSync(file).size / 2 ** 20)} MB) in ${Math.round(performance.now() - t0)} ms`,
-  );
-
   process.env.GUILDHALL_DEMO_ADDRESSES = '100';
   const config = loadConfig({
     ...process.env,
@@ -88,77 +82,96 @@ try {
     role: 'server',
     sessionSecret: 'bench-session-secret-0123456789abcdef',
   });
-  await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+  let t0 = performance.now();
+  if (!reuse) await seedDemoCouncil(runtime.database.db, runtime.services.governance);
   const council = await runtime.services.governance.defaultCouncil();
   const g = runtime.services.gazetteer;
 
-  // 2. Import with the real importer, as `guildhall gazetteer import` does.
-  t0 = performance.now();
-  let lastPhase = '';
-  const report = await g.importAddressBaseFile(
-    council.id,
-    file,
-    {
-      fileName: path.basename(file),
-      onProgress: (p) => {
-        if (p.phase !== lastPhase)
-          log(
-            `  ${p.phase} at ${Math.round((performance.now() - t0) / 1000)} s (${p.lines.toLocaleString()} lines)`,
-          );
-        lastPhase = p.phase;
-      },
-    },
-    systemAuditContext(council.id, 'bench'),
-  );
-  const importSeconds = (performance.now() - t0) / 1000;
-  const lpis = report.applied.gazetteer_lpi?.upserted ?? 0;
-  log(
-    `imported ${lpis.toLocaleString()} LPIs in ${importSeconds.toFixed(1)} s, ${report.rejectedCount} rejected`,
-  );
-  Object.assign(metrics, {
-    lpis,
-    blpus: report.applied.gazetteer_blpu?.upserted ?? 0,
-    file_records: report.lines,
-    import_seconds: Math.round(importSeconds * 10) / 10,
-    import_lpis_per_s: Math.round(lpis / importSeconds),
-    import_records_per_s: Math.round(report.lines / importSeconds),
-    import_rejected: report.rejectedCount,
-  });
-
-  // Limit for the import: the server ingesting the same file as raw lines with COPY (psql \copy).
-  const psql = spawnSync('psql', [databaseUrl, '-q', '-c', 'create unlogged table bench_raw (line text)'], {
-    encoding: 'utf8',
-  });
-  if (psql.status === 0) {
+  if (!reuse) {
+    // 1. Write the supply file (not timed).
     t0 = performance.now();
-    const copy = spawnSync(
-      'psql',
-      [databaseUrl, '-q', '-c', `\\copy bench_raw from '${file}' with (format text, delimiter E'\\x01')`],
-      { encoding: 'utf8' },
-    );
-    const copySeconds = (performance.now() - t0) / 1000;
-    if (copy.status === 0) metrics.limit_copy_raw_lines_per_s = Math.round(report.lines / copySeconds);
-    spawnSync('psql', [databaseUrl, '-q', '-c', 'drop table bench_raw'], { encoding: 'utf8' });
-  }
-
-  // 3. 200,000 assets spread over the town (bulk, not timed).
-  t0 = performance.now();
-  const lines = town.summary.streetLines;
-  const types = ['street_light', 'litter_bin', 'bench', 'tree', 'gully', 'sign', 'play_equipment'];
-  const assets = Array.from({ length: ASSETS }, (_, i) => {
-    const s = lines[i % lines.length] ?? { usrn: 1, x1: 530000, y1: 180000, x2: 530100, y2: 180000 };
-    const f = ((i * 7919) % 1000) / 1000;
-    return {
-      ref: `A-${i}`,
-      type: types[i % types.length] ?? 'street_light',
-      easting: Math.round((s.x1 + (s.x2 - s.x1) * f + ((i % 3) - 1) * 8) * 10) / 10,
-      northing: Math.round((s.y1 + (s.y2 - s.y1) * f + ((i % 5) - 2) * 5) * 10) / 10,
-      usrn: s.usrn,
+    const town = generateTown({ lpis: LPIS });
+    const out = createWriteStream(file);
+    const write = async (line: string) => {
+      if (!out.write(`${line}\n`)) await once(out, 'drain');
     };
-  });
-  await g.addAssets(council.id, assets);
-  await runtime.database.pool.query('analyze');
-  log(`added ${ASSETS.toLocaleString()} assets in ${Math.round(performance.now() - t0)} ms`);
+    await write(addressBaseHeader('F'));
+    for (const record of town.records) await write(addressBaseLine(record));
+    await write(addressBaseTrailer(town.summary.records));
+    out.end();
+    await once(out, 'finish');
+    log(
+      `wrote ${town.summary.records.toLocaleString()} records (${town.summary.lpis.toLocaleString()} LPIs, ${Math.round(statSync(file).size / 2 ** 20)} MB) in ${Math.round(performance.now() - t0)} ms`,
+    );
+
+    // 2. Import with the real importer, as `guildhall gazetteer import` does.
+    t0 = performance.now();
+    let lastPhase = '';
+    const report = await g.importAddressBaseFile(
+      council.id,
+      file,
+      {
+        fileName: path.basename(file),
+        onProgress: (p) => {
+          if (p.phase !== lastPhase)
+            log(
+              `  ${p.phase} at ${Math.round((performance.now() - t0) / 1000)} s (${p.lines.toLocaleString()} lines)`,
+            );
+          lastPhase = p.phase;
+        },
+      },
+      systemAuditContext(council.id, 'bench'),
+    );
+    const importSeconds = (performance.now() - t0) / 1000;
+    const lpis = report.applied.gazetteer_lpi?.upserted ?? 0;
+    log(
+      `imported ${lpis.toLocaleString()} LPIs in ${importSeconds.toFixed(1)} s, ${report.rejectedCount} rejected`,
+    );
+    Object.assign(metrics, {
+      lpis,
+      blpus: report.applied.gazetteer_blpu?.upserted ?? 0,
+      file_records: report.lines,
+      import_seconds: Math.round(importSeconds * 10) / 10,
+      import_lpis_per_s: Math.round(lpis / importSeconds),
+      import_records_per_s: Math.round(report.lines / importSeconds),
+      import_rejected: report.rejectedCount,
+    });
+
+    // Limit for the import: the server ingesting the same file as raw lines with COPY (psql \copy).
+    const psql = spawnSync('psql', [databaseUrl, '-q', '-c', 'create unlogged table bench_raw (line text)'], {
+      encoding: 'utf8',
+    });
+    if (psql.status === 0) {
+      t0 = performance.now();
+      const copy = spawnSync(
+        'psql',
+        [databaseUrl, '-q', '-c', `\\copy bench_raw from '${file}' with (format text, delimiter E'\\x01')`],
+        { encoding: 'utf8' },
+      );
+      const copySeconds = (performance.now() - t0) / 1000;
+      if (copy.status === 0) metrics.limit_copy_raw_lines_per_s = Math.round(report.lines / copySeconds);
+      spawnSync('psql', [databaseUrl, '-q', '-c', 'drop table bench_raw'], { encoding: 'utf8' });
+    }
+
+    // 3. 200,000 assets spread over the town (bulk, not timed).
+    t0 = performance.now();
+    const lines = town.summary.streetLines;
+    const types = ['street_light', 'litter_bin', 'bench', 'tree', 'gully', 'sign', 'play_equipment'];
+    const assets = Array.from({ length: ASSETS }, (_, i) => {
+      const s = lines[i % lines.length] ?? { usrn: 1, x1: 530000, y1: 180000, x2: 530100, y2: 180000 };
+      const f = ((i * 7919) % 1000) / 1000;
+      return {
+        ref: `A-${i}`,
+        type: types[i % types.length] ?? 'street_light',
+        easting: Math.round((s.x1 + (s.x2 - s.x1) * f + ((i % 3) - 1) * 8) * 10) / 10,
+        northing: Math.round((s.y1 + (s.y2 - s.y1) * f + ((i % 5) - 2) * 5) * 10) / 10,
+        usrn: s.usrn,
+      };
+    });
+    await g.addAssets(council.id, assets);
+    await runtime.database.pool.query('analyze');
+    log(`added ${ASSETS.toLocaleString()} assets in ${Math.round(performance.now() - t0)} ms`);
+  }
 
   // 4. Queries people type, built from real addresses in the gazetteer.
   const pool = runtime.database.pool;
@@ -189,6 +202,8 @@ try {
   await warm();
   const autocomplete: number[] = [];
   const autocompleteLimit: number[] = [];
+  const trigram: number[] = [];
+  const steps: Record<string, number> = {};
   let found = 0;
   for (const q of queries) {
     await time(autocomplete, async () => {
@@ -196,13 +211,33 @@ try {
       if (r.results.length > 0) found++;
     });
     const words = searchWords(q);
+    if (isFullPostcode(q)) {
+      // The limit of a postcode search: the btree read of its search rows.
+      await time(autocompleteLimit, () =>
+        pool.query(
+          'select uprn from gazetteer_address where council_id = $1 and postcode_key = $2 limit 100',
+          [council.id, postcodeKey(q)],
+        ),
+      );
+    } else {
+      // The limit of a text search: the candidate statement alone, no property rows, no JavaScript.
+      const plan = addressSearchPlan(words);
+      await time(autocompleteLimit, async () => {
+        const r = await pool.query<{ step: string }>(
+          'select uprn, step from gazetteer_address_candidates($1, $2, $3, $4::tsquery, $5, $6, $7, 20)',
+          [council.id, plan.prefixes, plan.match, plan.words, plan.phrase, plan.text, plan.numbers],
+        );
+        const step = r.rows[0]?.step ?? 'none';
+        steps[step] = (steps[step] ?? 0) + 1;
+      });
+    }
+    // For comparison with earlier runs: the pg_trgm LIKE candidate query the search used before.
     const patterns = wordPatterns(words);
-    // The limit: the core candidate statement alone, no ranking, no detail fetch.
     const conditions = patterns.map(
       (ps, i) =>
         `(${ps.map((_, j) => `search_text like $${2 + patterns.slice(0, i).flat().length + j}`).join(' or ')})`,
     );
-    await time(autocompleteLimit, () =>
+    await time(trigram, () =>
       pool.query(
         `select uprn from gazetteer_address where council_id = $1 and ${conditions.join(' and ')} limit 40`,
         [council.id, ...patterns.flat()],
@@ -211,6 +246,7 @@ try {
   }
   const a = stats(autocomplete);
   const al = stats(autocompleteLimit);
+  const tr = stats(trigram);
   Object.assign(metrics, {
     autocomplete_p50_ms: a.p50,
     autocomplete_p95_ms: a.p95,
@@ -218,12 +254,20 @@ try {
     autocomplete_found_ratio: Math.round((found / queries.length) * 100) / 100,
     limit_autocomplete_p50_ms: al.p50,
     limit_autocomplete_p95_ms: al.p95,
+    autocomplete_limit_p95_ms: al.p95,
     autocomplete_queries: queries.length,
+    autocomplete_text_steps: Object.entries(steps)
+      .map(([k, v]) => `${k}: ${v}`)
+      .join(', '),
+    trigram_like_candidates_p95_ms: tr.p95,
   });
-  log(`autocomplete p50 ${a.p50} p95 ${a.p95} ms (limit p95 ${al.p95}); found ${found}/${queries.length}`);
+  log(
+    `autocomplete p50 ${a.p50} p95 ${a.p95} ms (limit p95 ${al.p95}; old trigram LIKE p95 ${tr.p95}); found ${found}/${queries.length}; text steps ${metrics.autocomplete_text_steps}`,
+  );
 
   const lookup: number[] = [];
   const lookupLimit: number[] = [];
+  for (const uprn of sample.slice(0, 20)) await g.getProperty(council.id, uprn);
   for (const uprn of sample) {
     await time(lookup, () => g.getProperty(council.id, uprn));
     await time(lookupLimit, () =>
@@ -267,11 +311,13 @@ try {
   log(`nearest assets p50 ${nr.p50} p95 ${nr.p95} ms (limit p95 ${nl.p95})`);
   await runtime.close();
 } finally {
-  rmSync(file, { force: true });
-  const c = new pg.Client({ connectionString: SERVER_URL });
-  await c.connect();
-  await c.query(`drop database if exists ${name} with (force)`);
-  await c.end();
+  if (!KEEP) {
+    rmSync(file, { force: true });
+    const c = new pg.Client({ connectionString: SERVER_URL });
+    await c.connect();
+    await c.query(`drop database if exists ${name} with (force)`);
+    await c.end();
+  }
 }
 
 metrics.database = 'postgres server';

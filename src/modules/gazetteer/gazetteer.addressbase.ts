@@ -89,10 +89,17 @@ export interface LineResult {
 
 const field = (fields: string[], n: number): string => (fields[n - 1] ?? '').trim();
 
+const DAYS_IN_MONTH = [31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+
+/** A real calendar date written YYYY-MM-DD (without building a Date: imports check millions). */
 function validDate(value: string): boolean {
   if (!DATE.test(value)) return false;
-  const date = new Date(`${value}T00:00:00Z`);
-  return !Number.isNaN(date.getTime()) && date.toISOString().startsWith(value);
+  const year = Number(value.slice(0, 4));
+  const month = Number(value.slice(5, 7));
+  const day = Number(value.slice(8, 10));
+  if (month < 1 || month > 12 || day < 1) return false;
+  const leap = (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0;
+  return day <= (month === 2 && leap ? 29 : (DAYS_IN_MONTH[month - 1] ?? 0));
 }
 
 function reject(line: number, recordType: string, reason: string): LineResult {
@@ -435,12 +442,113 @@ export function toColumns(records: StagedRecord[]): StagedColumns {
   return columns;
 }
 
-/** How csv-parse reads AddressBase files: mixed record lengths, BOM tolerated, values trimmed. */
-export const CSV_OPTIONS = {
-  relax_column_count: true,
-  skip_empty_lines: true,
-  relax_quotes: true,
-  bom: true,
-  info: true,
-  trim: true,
-} as const;
+/** A CSV error, with a code starting CSV_ as csv-parse's errors have. */
+export class CsvError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+/**
+ * Splits one CSV line into trimmed fields. Returns null when the line ends inside a quoted field
+ * (the record goes on to the next line). Quotes inside an unquoted field are kept as they are.
+ */
+export function splitCsvLine(line: string): string[] | null {
+  if (!line.includes('"')) {
+    const fields = line.split(',');
+    for (let i = 0; i < fields.length; i++) fields[i] = (fields[i] as string).trim();
+    return fields;
+  }
+  const fields: string[] = [];
+  const length = line.length;
+  let i = 0;
+  for (;;) {
+    while (i < length && (line[i] === ' ' || line[i] === '\t')) i++;
+    if (line[i] === '"') {
+      let value = '';
+      let from = ++i;
+      for (;;) {
+        const quote = line.indexOf('"', i);
+        if (quote === -1) return null;
+        if (line[quote + 1] === '"') {
+          value += line.slice(from, quote + 1);
+          i = quote + 2;
+          from = i;
+          continue;
+        }
+        value += line.slice(from, quote);
+        i = quote + 1;
+        break;
+      }
+      const comma = line.indexOf(',', i);
+      // Anything between the closing quote and the comma (other than spaces) is kept, as csv-parse's
+      // relax_quotes does with a stray quote.
+      const rest = (comma === -1 ? line.slice(i) : line.slice(i, comma)).trim();
+      fields.push(rest === '' ? value : `${value}"${rest}`);
+      if (comma === -1) return fields;
+      i = comma + 1;
+    } else {
+      const comma = line.indexOf(',', i);
+      fields.push((comma === -1 ? line.slice(i) : line.slice(i, comma)).trim());
+      if (comma === -1) return fields;
+      i = comma + 1;
+    }
+  }
+}
+
+/**
+ * Reads CSV records from text chunks as csv-parse did for these files (BOM, \n or \r\n, empty
+ * lines skipped, values trimmed, quoted fields with "" and line breaks, mixed record lengths), with a
+ * String.split fast path for lines without quotes. `info.lines` is the line the record ends on,
+ * counting from `firstLine`.
+ */
+export async function* readCsv(
+  chunks: AsyncIterable<string | Buffer>,
+  firstLine = 1,
+): AsyncGenerator<{ record: string[]; info: { lines: number } }> {
+  let rest = '';
+  let line = firstLine - 1;
+  let pending: string | null = null;
+  let first = true;
+  const decoder = new TextDecoder('utf-8');
+  const take = (text: string) => {
+    line++;
+    const body = text.endsWith('\r') ? text.slice(0, -1) : text;
+    const joined: string = pending === null ? body : `${pending}\n${body}`;
+    if (pending === null && joined.trim() === '') return null;
+    const record = splitCsvLine(joined);
+    if (record === null) {
+      pending = joined;
+      return null;
+    }
+    pending = null;
+    return record;
+  };
+  for await (const chunk of chunks) {
+    let text = rest + (typeof chunk === 'string' ? chunk : decoder.decode(chunk, { stream: true }));
+    if (first) {
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
+      first = false;
+    }
+    let from = 0;
+    for (let nl = text.indexOf('\n'); nl !== -1; nl = text.indexOf('\n', from)) {
+      const record = take(text.slice(from, nl));
+      from = nl + 1;
+      if (record) yield { record, info: { lines: line } };
+    }
+    rest = text.slice(from);
+  }
+  rest += decoder.decode();
+  if (rest !== '') {
+    const record = take(rest);
+    if (record) yield { record, info: { lines: line } };
+  }
+  if (pending !== null) {
+    throw new CsvError(
+      'CSV_QUOTE_NOT_CLOSED',
+      `Quote not closed: the record starting near line ${line} never ends`,
+    );
+  }
+}

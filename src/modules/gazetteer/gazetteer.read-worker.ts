@@ -2,14 +2,7 @@
 // here, in parallel with the other parts, and staged records go back to the importer as columns.
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { parse } from 'csv-parse';
-import {
-  CSV_OPTIONS,
-  newReadState,
-  readRecord,
-  type StagedRecord,
-  toColumns,
-} from './gazetteer.addressbase.ts';
+import { newReadState, readCsv, readRecord, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
 
 interface Part {
   file: string;
@@ -44,11 +37,13 @@ const flush = async () => {
   while (waiting >= 3) await new Promise<void>((r) => (resume = r));
 };
 
-const records = createReadStream(part.file, {
-  start: part.start,
-  end: part.end,
-  highWaterMark: 1 << 20,
-}).pipe(parse(CSV_OPTIONS)) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
+const records = readCsv(
+  createReadStream(part.file, {
+    start: part.start,
+    end: part.end,
+    highWaterMark: 1 << 20,
+  }),
+);
 for await (const { record, info } of records) {
   const staged = readRecord(state, record, part.firstLine + info.lines - 1);
   if (staged) {
@@ -58,3 +53,5 @@ for await (const { record, info } of records) {
 }
 await flush();
 port.postMessage({ kind: 'done', state });
+// Nothing more to wait for: let the thread end (a message listener would keep it alive).
+port.removeAllListeners('message');

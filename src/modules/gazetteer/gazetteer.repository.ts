@@ -368,30 +368,37 @@ export async function applyStaged(
   mode: 'full' | 'change',
 ): Promise<AppliedCounts> {
   const counts: AppliedCounts = {};
-  if (mode === 'full') {
-    await sql`delete from gazetteer_address where council_id = ${councilId}::uuid`.execute(tx);
-  }
+  // The last line of each key wins. Keys sort bytewise ("C"): the same order for this purpose, and
+  // much quicker than the database's language collation over millions of keys.
+  const staged = (recordType: number) => sql`(
+    select distinct on (k) change_type, fields from (
+      select record_key collate "C" as k, line, change_type, fields from gazetteer_staging_record
+      where import_id = ${importId}::uuid and record_type = ${recordType}) r
+    order by k, line desc) s`;
   for (const spec of RECORD_TABLES) {
-    let deleted = 0;
+    const insert = (table: string) =>
+      sql`insert into ${sql.table(table)} (council_id, ${sql.raw(spec.columns.join(', '))})
+        select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
+        from ${staged(spec.recordType)} where s.change_type <> 'D'`.execute(tx);
     if (mode === 'full') {
-      const result =
-        await sql`delete from ${sql.table(spec.table)} where council_id = ${councilId}::uuid`.execute(tx);
-      deleted = Number(result.numAffectedRows ?? 0);
+      // The council's rows are replaced: count what was there, then swap in a new table.
+      const before = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)}
+        where council_id = ${councilId}::uuid`.execute(tx);
+      const upserted = await replaceTable(tx, spec.table, councilId, async (next) =>
+        Number((await insert(next)).numAffectedRows ?? 0),
+      );
+      counts[spec.table] = { upserted, deleted: before.rows[0]?.n ?? 0 };
     } else {
       const result = await sql`delete from ${sql.table(spec.table)} t
         using (select distinct record_key from gazetteer_staging_record
                where import_id = ${importId}::uuid and record_type = ${spec.recordType}) k
         where t.council_id = ${councilId}::uuid and ${sql.raw(spec.keyMatch)}`.execute(tx);
-      deleted = Number(result.numAffectedRows ?? 0);
+      const inserted = await insert(spec.table);
+      counts[spec.table] = {
+        upserted: Number(inserted.numAffectedRows ?? 0),
+        deleted: Number(result.numAffectedRows ?? 0),
+      };
     }
-    const inserted =
-      await sql`insert into ${sql.table(spec.table)} (council_id, ${sql.raw(spec.columns.join(', '))})
-      select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
-      from (select distinct on (record_key) change_type, fields from gazetteer_staging_record
-            where import_id = ${importId}::uuid and record_type = ${spec.recordType}
-            order by record_key, line desc) s
-      where s.change_type <> 'D'`.execute(tx);
-    counts[spec.table] = { upserted: Number(inserted.numAffectedRows ?? 0), deleted };
   }
   if (mode === 'change') {
     // A BLPU that is gone takes its addresses and other records with it.
@@ -439,14 +446,70 @@ const addressSelect = (councilId: string) => sql`
 
 const ADDRESS_COLUMNS = sql`(council_id, lpi_key, uprn, usrn, logical_status, language, postcode_key, search_text, sort_key)`;
 
-/** Rebuilds the search rows of every current or alternative LPI of the council. */
-export async function rebuildAllAddresses(tx: Executor, councilId: string): Promise<number> {
-  await sql`delete from gazetteer_address where council_id = ${councilId}::uuid`.execute(tx);
-  const result = await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-    where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
-    tx,
-  );
-  return Number(result.numAffectedRows ?? 0);
+/**
+ * Replaces the council's rows of a table for a full supply. Inserting a million rows under live
+ * indexes (text keys, GiST, GIN) is slow, so the rows go into a new table without indexes (with the
+ * other councils' rows copied across), its indexes are built after the load (each index the
+ * migrations define on the table, read from the catalogue), and the new table takes the old one's
+ * place. Call inside the import's transaction: readers keep reading the old table until the commit
+ * (the swap takes its lock only at the end), and a failure leaves it untouched.
+ */
+async function replaceTable(
+  tx: Executor,
+  table: string,
+  councilId: string,
+  fill: (next: string) => Promise<number>,
+): Promise<number> {
+  const next = `${table}_next`;
+  await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
+  await sql`create table ${sql.table(next)}
+    (like ${sql.table(table)} including defaults including constraints including generated)`.execute(tx);
+  // Other councils' rows, every column but the generated ones (which the new table computes).
+  const columns = await sql<{
+    list: string;
+  }>`select string_agg(quote_ident(attname), ', ' order by attnum) as list
+    from pg_attribute where attrelid = ${table}::regclass and attnum > 0 and not attisdropped
+      and attgenerated = ''`.execute(tx);
+  const list = sql.raw(columns.rows[0]?.list ?? '*');
+  await sql`insert into ${sql.table(next)} (${list}) select ${list} from ${sql.table(table)}
+    where council_id <> ${councilId}::uuid`.execute(tx);
+  const count = await fill(next);
+  const indexes = await sql<{ name: string; definition: string; is_primary: boolean }>`
+    select i.relname as name, pg_get_indexdef(i.oid) as definition, x.indisprimary as is_primary
+    from pg_index x join pg_class i on i.oid = x.indexrelid
+    where x.indrelid = ${table}::regclass order by i.relname`.execute(tx);
+  const on = new RegExp(`^(CREATE (?:UNIQUE )?INDEX )(\\S+)( ON (?:\\S+\\.)?)${table} `);
+  for (const index of indexes.rows) {
+    const definition = index.definition.replace(on, `$1$2_next$3${next} `);
+    if (!definition.includes(`_next ON `)) throw new Error(`cannot rebuild index ${index.name}`);
+    await sql.raw(definition).execute(tx);
+    if (index.is_primary) {
+      await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${index.name}_next`)}
+        primary key using index ${sql.id(`${index.name}_next`)}`.execute(tx);
+    }
+  }
+  await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${table}_council_id_fkey_next`)}
+    foreign key (council_id) references council (id)`.execute(tx);
+  await sql`drop table ${sql.table(table)}`.execute(tx);
+  await sql`alter table ${sql.table(next)} rename to ${sql.id(table)}`.execute(tx);
+  for (const index of indexes.rows) {
+    await sql`alter index ${sql.id(`${index.name}_next`)} rename to ${sql.id(index.name)}`.execute(tx);
+  }
+  await sql`alter table ${sql.table(table)} rename constraint ${sql.id(`${table}_council_id_fkey_next`)}
+    to ${sql.id(`${table}_council_id_fkey`)}`.execute(tx);
+  await sql`analyze ${sql.table(table)}`.execute(tx);
+  return count;
+}
+
+/** Rebuilds the search rows of every current or alternative LPI of the council (a full supply). */
+export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
+  return replaceTable(tx, 'gazetteer_address', councilId, async (next) => {
+    const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
+      where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
+      tx,
+    );
+    return Number(result.numAffectedRows ?? 0);
+  });
 }
 
 /** Rebuilds the search rows of the properties a change-only supply touched. */
@@ -595,34 +658,42 @@ export interface SearchCandidate {
   logical_status: number;
 }
 
+/** What the autocomplete steps look for (see gazetteer_address_candidates in migration 0005). */
+export interface AddressSearchPlan {
+  /** Starts of the search text to read ranges from, longest first. */
+  prefixes: string[];
+  /** A regular expression every candidate's search text matches: each typed word starts a word. */
+  match: string;
+  /** The word-index query (tsquery text), or null to go straight to the fuzzy step. */
+  words: string | null;
+  /** LIKE pattern of the typed words in order, for ranking. */
+  phrase: string;
+  /** The typed words joined by spaces, for trigram similarity. */
+  text: string;
+  /** A regular expression for the typed house numbers, which even a fuzzy match must have. */
+  numbers: string;
+}
+
 /**
- * Candidates whose words start with every searched word. `wordPatterns` holds, for each word,
- * the LIKE patterns any of which may match. Matches are capped before ranking, so a broad search
- * stays as quick as a narrow one.
+ * Address search in one round trip with no planning: the candidates, best first (up to
+ * `candidateLimit`), and the property rows of the first `limit` distinct UPRNs among them.
  */
-export async function searchAddressText(
+export async function findAddresses(
   db: Executor,
   councilId: string,
-  wordPatterns: string[][],
-  text: string,
+  plan: AddressSearchPlan,
+  candidateLimit: number,
   limit: number,
-): Promise<SearchCandidate[]> {
-  const conditions = wordPatterns.map(
-    (patterns) =>
-      sql`(${sql.join(
-        patterns.map((p) => sql`a.search_text like ${p}`),
-        sql` or `,
-      )})`,
-  );
-  const result = await sql<SearchCandidate>`
-    select m.uprn, m.lpi_key, m.logical_status from (
-      select a.uprn, a.lpi_key, a.logical_status, a.search_text, a.sort_key from gazetteer_address a
-      where a.council_id = ${councilId}::uuid and ${sql.join(conditions, sql` and `)}
-      limit 400
-    ) m
-    order by m.logical_status, (m.search_text like ${`% ${text}%`}) desc, similarity(m.search_text, ${text}) desc, m.sort_key
-    limit ${limit}`.execute(db);
-  return result.rows;
+): Promise<{ candidates: SearchCandidate[]; properties: PropertyRow[] }> {
+  const result = await sql<{ candidates: SearchCandidate[]; properties: PropertyRow[] }>`
+    with c as materialized (
+      select uprn, lpi_key, logical_status, n from gazetteer_address_candidates(${councilId}::uuid,
+        ${plan.prefixes}::text[], ${plan.match}, ${plan.words}::tsquery, ${plan.phrase}, ${plan.text},
+        ${plan.numbers}, ${candidateLimit}::int) with ordinality as c(uprn, lpi_key, logical_status, step, n))
+    select (select coalesce(json_agg(c order by n), '[]') from c) as candidates,
+      gazetteer_property_summaries(${councilId}::uuid, array(
+        select uprn from c group by uprn order by min(n) limit ${limit})) as properties`.execute(db);
+  return result.rows[0] ?? { candidates: [], properties: [] };
 }
 
 export async function searchAddressPostcode(
@@ -685,6 +756,8 @@ export interface PropertyRow {
 /**
  * Properties by UPRN with their current address: the approved (status 1) LPI, English first when
  * there is also a Welsh one. A property with no approved LPI comes back with the LPI fields null.
+ * The statement is the function gazetteer_property_summaries (migration 0005), so each connection
+ * plans it once. Rows come back in no particular order.
  */
 export async function findProperties(
   db: Executor,
@@ -692,35 +765,37 @@ export async function findProperties(
   uprns: number[],
 ): Promise<PropertyRow[]> {
   if (uprns.length === 0) return [];
-  const result = await sql<PropertyRow>`
-    select b.uprn, b.parent_uprn, b.logical_status as blpu_status, b.state as blpu_state, b.easting, b.northing,
-      b.lat, b.long, b.postcode, b.rpc, b.country, b.multi_occ_count,
-      b.start_date as blpu_start_date, b.end_date as blpu_end_date,
-      l.lpi_key, l.usrn, l.language, l.logical_status, l.sao_start_number, l.sao_start_suffix, l.sao_end_number,
-      l.sao_end_suffix, l.sao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix,
-      l.pao_text, d.description as street, d.locality, d.town, d.administrative_area, o.organisation,
-      c.classification_code, p.ward_code, w.name as ward_name, p.parish_code, pa.name as parish_name,
-      p.local_authority_code
-    from gazetteer_blpu b
-    left join lateral (
-      select * from gazetteer_lpi l where l.council_id = b.council_id and l.uprn = b.uprn and l.logical_status = 1
-      order by (l.language = 'ENG') desc, l.start_date desc nulls last, l.lpi_key limit 1) l on true
-    left join lateral (
-      select d.description, d.locality, d.town, d.administrative_area from gazetteer_street_descriptor d
-      where d.council_id = b.council_id and d.usrn = l.usrn
-      order by (d.language = l.language) desc, (d.language = 'ENG') desc limit 1) d on true
-    left join lateral (
-      select string_agg(o.organisation, ', ' order by o.org_key) as organisation from gazetteer_organisation o
-      where o.council_id = b.council_id and o.uprn = b.uprn and o.end_date is null) o on true
-    left join lateral (
-      select c.classification_code from gazetteer_classification c
-      where c.council_id = b.council_id and c.uprn = b.uprn and c.end_date is null
-      order by c.start_date desc nulls last limit 1) c on true
-    left join gazetteer_postcode p on p.postcode_key = upper(replace(b.postcode, ' ', ''))
-    left join gazetteer_area w on w.council_id = b.council_id and w.code = p.ward_code
-    left join gazetteer_area pa on pa.council_id = b.council_id and pa.code = p.parish_code
-    where b.council_id = ${councilId}::uuid and b.uprn = any(${uprns}::bigint[])`.execute(db);
-  return result.rows;
+  const result = await sql<{ rows: PropertyRow[] }>`
+    select gazetteer_property_summaries(${councilId}::uuid, ${uprns}::bigint[]) as rows`.execute(db);
+  return result.rows[0]?.rows ?? [];
+}
+
+export interface PropertyDetailRow {
+  property: PropertyRow;
+  parent: PropertyRow | null;
+  children: PropertyRow[];
+  child_count: number;
+  history: LpiRow[];
+  cross_references: CrossReferenceRow[];
+  organisations: OrganisationRow[];
+}
+
+/**
+ * A property with everything its page and the API show, in one statement and one round trip, with
+ * no planning (gazetteer_property_detail in migration 0005): the summary, its parent's summary, up
+ * to `childLimit` child units, the address history, the cross-references and the organisations.
+ */
+export async function findPropertyDetail(
+  db: Executor,
+  councilId: string,
+  uprn: number,
+  childLimit: number,
+): Promise<PropertyDetailRow | undefined> {
+  const result = await sql<{ detail: PropertyDetailRow | null }>`
+    select gazetteer_property_detail(${councilId}::uuid, ${uprn}::bigint, ${childLimit}::int) as detail`.execute(
+    db,
+  );
+  return result.rows[0]?.detail ?? undefined;
 }
 
 export interface LpiRow {
@@ -749,35 +824,6 @@ export interface LpiRow {
   town: string | null;
 }
 
-/** Every LPI of a property, current first, then by date: its address history. */
-export async function listLpis(db: Executor, councilId: string, uprn: number): Promise<LpiRow[]> {
-  const result = await sql<LpiRow>`
-    select l.lpi_key, l.uprn, l.usrn, l.language, l.logical_status, l.start_date, l.end_date, l.last_update_date,
-      l.official_flag, l.level, l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix,
-      l.sao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix, l.pao_text,
-      d.description as street, d.locality, d.town
-    from gazetteer_lpi l
-    left join lateral (
-      select d.description, d.locality, d.town from gazetteer_street_descriptor d
-      where d.council_id = l.council_id and d.usrn = l.usrn
-      order by (d.language = l.language) desc, (d.language = 'ENG') desc limit 1) d on true
-    where l.council_id = ${councilId}::uuid and l.uprn = ${uprn}
-    order by case l.logical_status when 1 then 0 when 3 then 1 when 6 then 2 else 3 end,
-      l.end_date desc nulls first, l.start_date desc nulls last, l.lpi_key`.execute(db);
-  return result.rows;
-}
-
-export async function listChildUprns(
-  db: Executor,
-  councilId: string,
-  uprn: number,
-  limit: number,
-): Promise<number[]> {
-  const result = await sql<{ uprn: number }>`select uprn from gazetteer_blpu
-    where council_id = ${councilId}::uuid and parent_uprn = ${uprn} order by uprn limit ${limit}`.execute(db);
-  return result.rows.map((r) => r.uprn);
-}
-
 export interface CrossReferenceRow {
   source: string;
   cross_reference: string;
@@ -785,35 +831,11 @@ export interface CrossReferenceRow {
   end_date: string | null;
 }
 
-export async function listCrossReferences(
-  db: Executor,
-  councilId: string,
-  uprn: number,
-): Promise<CrossReferenceRow[]> {
-  const result =
-    await sql<CrossReferenceRow>`select source, cross_reference, start_date, end_date from gazetteer_xref
-    where council_id = ${councilId}::uuid and uprn = ${uprn} order by end_date nulls first, source`.execute(
-      db,
-    );
-  return result.rows;
-}
-
 export interface OrganisationRow {
   organisation: string;
   legal_name: string | null;
   start_date: string | null;
   end_date: string | null;
-}
-
-export async function listOrganisations(
-  db: Executor,
-  councilId: string,
-  uprn: number,
-): Promise<OrganisationRow[]> {
-  const result = await sql<OrganisationRow>`select organisation, legal_name, start_date, end_date
-    from gazetteer_organisation where council_id = ${councilId}::uuid and uprn = ${uprn}
-    order by end_date nulls first, start_date desc nulls last`.execute(db);
-  return result.rows;
 }
 
 export interface StreetRow {

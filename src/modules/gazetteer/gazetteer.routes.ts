@@ -2,6 +2,7 @@ import path from 'node:path';
 import fastifyStatic from '@fastify/static';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import { ValidationFailed } from './gazetteer.errors.ts';
@@ -20,10 +21,34 @@ import {
 } from './gazetteer.schemas.ts';
 import type { GazetteerService, Location, ResponsibleBody } from './gazetteer.service.ts';
 
+/**
+ * The people and organisations linked to a property (the parties module answers this; the gazetteer
+ * does not read parties tables). `href` is the party's staff page, `/staff/parties/{id}`.
+ */
+export type PartiesAtProperty = (
+  councilId: string,
+  uprn: string,
+) => Promise<Array<{ id: string; displayName: string; role: string; href: string }>>;
+
 export interface GazetteerRouteOptions {
   service: GazetteerService;
   /** A slippy-map tile URL template ({z}/{x}/{y}); without one, pages show coordinates but no map. */
   mapTileUrl?: string | undefined;
+  /** Lists the parties at a UPRN on the property page, for staff who may read parties. */
+  partiesAtProperty?: PartiesAtProperty | undefined;
+}
+
+/**
+ * The parties section of a property page: null (no section) when there is no parties lookup or the
+ * member of staff may not read parties, otherwise the parties linked to the UPRN (maybe none).
+ */
+export async function partiesForPropertyPage(
+  principal: Principal,
+  uprn: number,
+  partiesAtProperty: PartiesAtProperty | undefined,
+): Promise<Awaited<ReturnType<PartiesAtProperty>> | null> {
+  if (!partiesAtProperty || !can(principal.role, 'parties.read')) return null;
+  return partiesAtProperty(principal.councilId, String(uprn));
 }
 
 /** Service categories a property page answers "who is responsible here" for. */
@@ -151,7 +176,7 @@ export async function gazetteerRoutes(app: FastifyInstance, options: GazetteerRo
       const principal = principalOf(request);
       const uprn = Number(request.params.uprn);
       const property = await service.getProperty(principal.councilId, uprn);
-      const [assets, responsibilities] = await Promise.all([
+      const [assets, responsibilities, parties] = await Promise.all([
         service.nearestAssets(
           principal.councilId,
           { easting: property.easting, northing: property.northing },
@@ -164,12 +189,14 @@ export async function gazetteerRoutes(app: FastifyInstance, options: GazetteerRo
               .catch(() => null as ResponsibleBody | null),
           ),
         ),
+        partiesForPropertyPage(principal, uprn, options.partiesAtProperty),
       ]);
       if (mapTileUrl) allowTiles(reply, mapTileUrl);
       return reply.view('gazetteer/views/property.njk', {
         property,
         assets,
         responsibilities: responsibilities.filter((r): r is ResponsibleBody => r !== null),
+        parties,
         map: mapTileUrl ? mapTiles(mapTileUrl, property.lat, property.long) : null,
       });
     },

@@ -2,19 +2,18 @@ import { createReadStream, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
-import { parse } from 'csv-parse';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import {
   addRejection,
-  CSV_OPTIONS,
   mergeReadStates,
   newReadState,
   RECORD_NAMES,
   type ReadState,
   type Rejection,
+  readCsv,
   readRecord,
   type StagedColumns,
   type StagedRecord,
@@ -351,6 +350,8 @@ async function splitFile(
   }
 }
 const STAGE_BATCH = 5000;
+/** A property page lists at most this many units of a building (and says how many there are). */
+const MAX_CHILDREN_SHOWN = 500;
 const POSTCODE_SEARCH_RADIUS_M = 2000;
 const PSEUDO_AREA = /^[EWSNLM]99999999$/;
 
@@ -456,8 +457,60 @@ export function wordPatterns(words: string[]): string[][] {
   });
 }
 
+/** How many of the typed words the prefix step tries to read as the start of the address. */
+const MAX_PREFIX_ATTEMPTS = 5;
+
+/**
+ * The autocomplete plan for typed words (see gazetteer_address_candidates in migration 0005). The
+ * rule stays the one of wordPatterns: each word starts a word of the address, numbers other than the
+ * last match whole, abbreviations match their expansions. Prefixes and the word index only narrow
+ * the rows read quickly; the regular expression `match` applies the rule to every candidate.
+ */
+export function addressSearchPlan(typed: string[]): repo.AddressSearchPlan {
+  const words = typed.slice(0, 8);
+  const isNumber = (w: string) => /^\d+$/.test(w);
+  const last = words.length - 1;
+  const alternatives = (w: string) => [w, ...(STREET_ABBREVIATIONS[w] ?? [])];
+  const match = `^${words
+    .map((w, i) =>
+      isNumber(w) ? `(?=.* ${w}${i === last ? '' : ' '})` : `(?=.* (${alternatives(w).join('|')}))`,
+    )
+    .join('')}`;
+  const numbers = words.map((w, i) => (isNumber(w) ? `(?=.* ${w}${i === last ? '' : ' '})` : '')).join('');
+  // The address starts with the typed words: all of them (the last as typed, then spelt out when it
+  // is an abbreviation: "12 high rd", "12 high road"), then fewer, longest first. An abbreviation
+  // before the last word ends the prefix, since the address may spell it out.
+  const abbreviated = words.findIndex((w, i) => i < last && STREET_ABBREVIATIONS[w] !== undefined);
+  const longest = abbreviated === -1 ? words.length : abbreviated;
+  const start = (k: number) => ` ${words.slice(0, k).join(' ')}`;
+  const prefixes: string[] = [];
+  if (longest === words.length) {
+    const before = words.slice(0, last).join(' ');
+    for (const w of alternatives(words[last] ?? '')) prefixes.push(` ${before ? `${before} ` : ''}${w}`);
+  }
+  for (let k = Math.min(longest, words.length - 1); k >= 1 && prefixes.length < MAX_PREFIX_ATTEMPTS; k--) {
+    prefixes.push(start(k));
+  }
+  // The word index gets only the terms it answers quickly: whole numbers and words of three letters
+  // or more (short prefixes such as "st" or "2" would union thousands of index entries).
+  const terms = words.flatMap((w, i) => {
+    if (isNumber(w)) return i === last ? [] : [w];
+    const options = alternatives(w);
+    if (options.some((a) => a.length < 3)) return [];
+    return [`(${options.map((a) => `${a}:*`).join(' | ')})`];
+  });
+  return {
+    prefixes,
+    match,
+    words: terms.length > 0 ? terms.join(' & ') : null,
+    phrase: `% ${words.join(' ')}%`,
+    text: words.join(' '),
+    numbers,
+  };
+}
+
 function csvRecords(input: Readable) {
-  return input.pipe(parse(CSV_OPTIONS)) as AsyncIterable<{ record: string[]; info: { lines: number } }>;
+  return readCsv(input);
 }
 
 function orderedUnique(values: number[]): number[] {
@@ -509,37 +562,36 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     }
     const words = searchWords(q);
     if (words.length === 0) return { kind: 'empty', results: [] };
-    const candidates = await repo.searchAddressText(
-      db,
-      councilId,
-      wordPatterns(words),
-      words.join(' '),
-      max * 4,
-    );
-    return toResults('text', candidates);
+    const found = await repo.findAddresses(db, councilId, addressSearchPlan(words), max * 2, max);
+    const alternative = new Map<number, boolean>();
+    for (const c of found.candidates) {
+      if (!alternative.has(c.uprn)) alternative.set(c.uprn, c.logical_status !== 1);
+    }
+    const byUprn = new Map(found.properties.map((r) => [r.uprn, toSummary(r)]));
+    return {
+      kind: 'text',
+      results: [...alternative.keys()]
+        .slice(0, max)
+        .map((uprn) => byUprn.get(uprn))
+        .filter((s): s is PropertySummary => s !== undefined)
+        .map((s) => ({ ...s, matchedAlternative: alternative.get(s.uprn) ?? false })),
+    };
   }
 
+  /** A property with its parent, units, history, cross-references and organisations: one statement. */
   async function getProperty(councilId: string, uprn: number): Promise<PropertyDetail> {
-    const [row] = await repo.findProperties(db, councilId, [uprn]);
+    const row = await repo.findPropertyDetail(db, councilId, uprn, MAX_CHILDREN_SHOWN);
     if (!row) throw new PropertyNotFound(uprn);
-    const summary = toSummary(row);
-    const [lpis, childUprns, xrefs, orgs, parent] = await Promise.all([
-      repo.listLpis(db, councilId, uprn),
-      repo.listChildUprns(db, councilId, uprn, 501),
-      repo.listCrossReferences(db, councilId, uprn),
-      repo.listOrganisations(db, councilId, uprn),
-      row.parent_uprn ? summaries(councilId, [row.parent_uprn]) : Promise.resolve([]),
-    ]);
-    const children = await summaries(councilId, childUprns.slice(0, 500));
+    const children = row.children.map(toSummary);
     children.sort((a, b) => (a.address ?? '').localeCompare(b.address ?? '', 'en', { numeric: true }));
     return {
-      ...summary,
-      parent: parent[0] ?? null,
+      ...toSummary(row.property),
+      parent: row.parent ? toSummary(row.parent) : null,
       children,
-      childCount: childUprns.length,
-      history: lpis.map((l) => ({
+      childCount: row.child_count,
+      history: row.history.map((l) => ({
         lpiKey: l.lpi_key,
-        address: formatAddress({ ...partsOf(l), postcode: row.postcode }).singleLine,
+        address: formatAddress({ ...partsOf(l), postcode: row.property.postcode }).singleLine,
         usrn: l.usrn,
         language: l.language,
         logicalStatus: l.logical_status,
@@ -548,20 +600,20 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         endDate: l.end_date,
         official: l.official_flag === 'Y',
       })),
-      crossReferences: xrefs.map((x) => ({
+      crossReferences: row.cross_references.map((x) => ({
         source: x.source,
         reference: x.cross_reference,
         startDate: x.start_date,
         endDate: x.end_date,
       })),
-      organisations: orgs.map((o) => ({
+      organisations: row.organisations.map((o) => ({
         name: o.organisation,
         legalName: o.legal_name,
         startDate: o.start_date,
         endDate: o.end_date,
       })),
-      startDate: row.blpu_start_date,
-      endDate: row.blpu_end_date,
+      startDate: row.property.blpu_start_date,
+      endDate: row.property.blpu_end_date,
     };
   }
 
@@ -799,7 +851,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         if (mode === 'full') await repo.analyzeTables(tx, repo.GAZETTEER_RECORD_TABLES);
         const addressCount =
           mode === 'full'
-            ? await repo.rebuildAllAddresses(tx, councilId)
+            ? await repo.replaceAllAddresses(tx, councilId)
             : await repo.rebuildChangedAddresses(tx, importId, councilId);
         await repo.finishImport(tx, importId, {
           status: 'applied',

@@ -3,11 +3,16 @@ import { createReadStream, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
+import nunjucks from 'nunjucks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createToken, signInAs, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
+import { can, ROLES, type Role } from '../../platform/auth/permissions.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { configureNunjucks, TEMPLATE_ROOTS } from '../../platform/views/views.ts';
 import { searchWords } from './gazetteer.format.ts';
+import { type PartiesAtProperty, partiesForPropertyPage } from './gazetteer.routes.ts';
 import type { GazetteerService } from './gazetteer.service.ts';
 
 const FIXTURES = path.join(import.meta.dirname, 'fixtures');
@@ -367,5 +372,76 @@ describe('guildhall gazetteer import', () => {
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('Nothing was changed');
     expect(run('gazetteer', 'import', 'no-such-file.csv').status).toBe(2);
+  });
+});
+
+describe('people and organisations on the property page', () => {
+  let t: TestApp;
+  const env = new nunjucks.Environment(new nunjucks.FileSystemLoader(TEMPLATE_ROOTS), { autoescape: true });
+  configureNunjucks(env);
+  beforeAll(async () => {
+    t = await createTestApp('pglite');
+  });
+  afterAll(() => t?.close());
+
+  // What the parties module will answer; here a function of the test's own.
+  const linked: Record<string, Awaited<ReturnType<PartiesAtProperty>>> = {};
+  const partiesAt: PartiesAtProperty = async (councilId, uprn) =>
+    councilId === t.councilId ? (linked[uprn] ?? []) : [];
+  const principal = (role: Role): Principal => ({
+    kind: 'staff',
+    councilId: t.councilId,
+    id: 'staff-1',
+    label: 'Test',
+    role,
+  });
+  const renderPage = async (uprn: number, parties: unknown) =>
+    env.render('gazetteer/views/property.njk', {
+      property: await t.runtime.services.gazetteer.getProperty(t.councilId, uprn),
+      assets: [],
+      responsibilities: [],
+      parties,
+      map: null,
+    });
+
+  it('lists the parties linked to the UPRN, each linking to their page, with an empty state', async () => {
+    const g = t.runtime.services.gazetteer;
+    const [home, empty] = (await g.searchAddresses(t.councilId, 'high street', 2)).results;
+    if (!home || !empty) throw new Error('demo town has no High Street');
+    linked[String(home.uprn)] = [
+      { id: 'p-1', displayName: 'Ada <Lovelace>', role: 'Resident', href: '/staff/parties/p-1' },
+      { id: 'p-2', displayName: 'Corner Shop Ltd', role: 'Owner', href: '/staff/parties/p-2' },
+    ];
+    const parties = await partiesForPropertyPage(principal('agent'), home.uprn, partiesAt);
+    expect(parties?.map((p) => p.id)).toEqual(['p-1', 'p-2']);
+    const html = await renderPage(home.uprn, parties);
+    expect(html).toContain('People and organisations at this address');
+    expect(html).toContain('<a class="govuk-link" href="/staff/parties/p-1">Ada &lt;Lovelace&gt;</a>');
+    expect(html).toContain('href="/staff/parties/p-2">Corner Shop Ltd</a>');
+    expect(html).toContain('(Owner)');
+
+    const none = await partiesForPropertyPage(principal('auditor'), empty.uprn, partiesAt);
+    expect(none).toEqual([]);
+    const emptyHtml = await renderPage(empty.uprn, none);
+    expect(emptyHtml).toContain('People and organisations at this address');
+    expect(emptyHtml).toContain('No people or organisations are linked to this address.');
+  });
+
+  it('shows no parties section without the parties lookup, or to roles that may not read parties', async () => {
+    const hit = (await t.runtime.services.gazetteer.searchAddresses(t.councilId, '1 high street', 1))
+      .results[0];
+    expect(await partiesForPropertyPage(principal('agent'), hit?.uprn ?? 0, undefined)).toBeNull();
+    for (const role of ROLES.filter((r) => !can(r, 'parties.read'))) {
+      expect(await partiesForPropertyPage(principal(role), hit?.uprn ?? 0, partiesAt)).toBeNull();
+    }
+    expect(await renderPage(hit?.uprn ?? 0, null)).not.toContain('People and organisations at this address');
+    // The app as wired today passes no lookup, so its property page has no such section.
+    const session = await signInAs(t.app, 'agent');
+    const page = await t.app.inject({
+      url: `/staff/addresses/${hit?.uprn}`,
+      headers: { cookie: session.cookie },
+    });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).not.toContain('People and organisations at this address');
   });
 });

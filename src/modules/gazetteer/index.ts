@@ -19,7 +19,7 @@ export {
   DEMO_DISTRICT_CODE,
   generateTown,
 } from './gazetteer.generator.ts';
-export { type GazetteerRouteOptions, gazetteerRoutes } from './gazetteer.routes.ts';
+export { type GazetteerRouteOptions, gazetteerRoutes, type PartiesAtProperty } from './gazetteer.routes.ts';
 export type {
   AddressSearch,
   AddressSearchResult,
