@@ -2,6 +2,7 @@ import type { Config } from './config.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import { createIdentityService, type IdentityService } from './modules/identity/index.ts';
 import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { purgeIdempotencyKeys } from './platform/idempotency/idempotency.ts';
@@ -13,6 +14,7 @@ export interface Services {
   catalogue: CatalogueService;
   gazetteer: GazetteerService;
   parties: PartiesService;
+  identity: IdentityService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -28,6 +30,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     gazetteer: createGazetteerService(database.db, { mapTileUrl: config.mapTileUrl }),
     catalogue: createCatalogueService(database.db, { teams: governance }),
     parties: createPartiesService(database.db),
+    identity: createIdentityService(database.db, { parties: createPartiesService(database.db) }),
   };
 }
 
@@ -46,6 +49,13 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       schedule: '7 * * * *',
       handler: async () => {
         await purgeIdempotencyKeys(database.db);
+      },
+    },
+    {
+      name: 'identity.quality-snapshot',
+      schedule: '20 2 * * *',
+      handler: async () => {
+        await services.identity.takeQualitySnapshots();
       },
     },
   ];

@@ -15,6 +15,14 @@ export type {
   WaterfallStep,
 } from './fellegi-sunter.ts';
 export { decide, explainPair } from './fellegi-sunter.ts';
+export type {
+  ExtractRow,
+  IdentityMapping,
+  IdentityService,
+  LoadOptions,
+  LoadSummary,
+} from './identity.service.ts';
+export { createIdentityService, thresholdAdvice } from './identity.service.ts';
 export { damerauLevenshtein, jaro, jaroWinkler } from './jaro-winkler.ts';
 export { LINK_USAGE, runLinkCommand } from './link.command.ts';
 export type {
@@ -25,5 +33,7 @@ export type {
   NamedColumn,
 } from './linkage.engine.ts';
 export { DEFAULT_THRESHOLDS, linkRecords } from './linkage.engine.ts';
+export { IDENTITY_USAGE, readExtract, runIdentityCommand } from './load.command.ts';
 export { areNameVariants, canonicalName, nameVariantGroups } from './name-variants.ts';
 export { normaliseName, parseDate, postcodeParts, splitFullName } from './normalise.ts';
+export { LOAD_THRESHOLDS } from './register-model.ts';

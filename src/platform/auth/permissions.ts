@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'parties.alerts': ['officer', 'supervisor', 'admin'],
   /** Merge duplicate records and undo merges. */
   'parties.merge': ['supervisor', 'admin'],
+  /** Review uncertain record-linkage pairs, and see the fraud and data-quality signals. */
+  'identity.review': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
