@@ -8,6 +8,7 @@ import type { Config } from './config.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { identityNavigation, identityRoutes } from './modules/identity/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -100,6 +101,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...partiesNavigation,
     ...gazetteerNavigation,
     ...catalogueNavigation,
+    ...identityNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -162,6 +164,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
   await app.register(partiesRoutes, { service: services.parties });
+  await app.register(identityRoutes, { service: services.identity });
 
   return app;
 }

@@ -1,3 +1,5 @@
+import type { NavItem } from '../../platform/search/search.ts';
+
 // Public surface of the identity module: the linkage engine and the `guildhall link` command.
 export type { BlockingRule, CandidatePairs, RuleStats } from './blocking.ts';
 export type { ClusteringMethod, ClusteringOptions, ScoredPairs } from './clustering.ts';
@@ -15,6 +17,7 @@ export type {
   WaterfallStep,
 } from './fellegi-sunter.ts';
 export { decide, explainPair } from './fellegi-sunter.ts';
+export { type IdentityRouteOptions, identityRoutes } from './identity.routes.ts';
 export type {
   ExtractRow,
   IdentityMapping,
@@ -37,3 +40,7 @@ export { IDENTITY_USAGE, readExtract, runIdentityCommand } from './load.command.
 export { areNameVariants, canonicalName, nameVariantGroups } from './name-variants.ts';
 export { normaliseName, parseDate, postcodeParts, splitFullName } from './normalise.ts';
 export { LOAD_THRESHOLDS } from './register-model.ts';
+
+export const identityNavigation: readonly NavItem[] = [
+  { href: '/staff/identity/review', text: 'Record linkage review', permission: 'identity.review' },
+];
