@@ -8,7 +8,7 @@ import { type RunningServer, startServer } from './support/server.ts';
 const EXPECTED_NAV: Record<string, string[]> = {
   agent: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
   officer: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
-  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service'],
+  supervisor: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Record linkage review'],
   admin: [
     'Home',
     'Staff and tokens',
@@ -16,6 +16,7 @@ const EXPECTED_NAV: Record<string, string[]> = {
     'Addresses',
     'Find a service',
     'Service catalogue',
+    'Record linkage review',
   ],
   auditor: ['Home', 'Audit trail', 'People and organisations', 'Addresses', 'Find a service'],
 };
