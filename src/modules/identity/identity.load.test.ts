@@ -1,9 +1,12 @@
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
-import { testDatabaseKinds } from '../../../test/support/databases.ts';
+import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { EXTRACT, MAPPING, REVENUES, REVENUES_EXTRACT, row } from './fixtures/extracts.ts';
 import type { ExtractRow } from './identity.service.ts';
+import { runIdentityCommand } from './load.command.ts';
 
 describe.each(testDatabaseKinds())('loading back-office extracts (%s)', (kind) => {
   let t: TestApp;
@@ -138,5 +141,41 @@ describe.each(testDatabaseKinds())('loading back-office extracts (%s)', (kind) =
       .execute()
       .then((r) => ({ rows: r }));
     expect(rows.length).toBe(current.filter((m) => m.measure === 'missing_dob').length);
+  });
+
+  it('runs as a command: progress on stderr, a summary with rejected lines on stdout, clear usage errors', async () => {
+    const dir = tempDir('gh-identity-load-');
+    const file = path.join(dir, 'benefits.csv');
+    const mapping = path.join(dir, 'mapping.json');
+    writeFileSync(
+      file,
+      'ClaimRef,First,Last,Born\nB1,Araminta,Fotheringay,1971-07-04\nB2,Bad,Date,1971-13-40\n',
+    );
+    writeFileSync(
+      mapping,
+      JSON.stringify({
+        system: 'benefits',
+        key: 'ClaimRef',
+        columns: { givenNames: 'First', familyName: 'Last', dateOfBirth: 'Born' },
+      }),
+    );
+    const out: string[] = [];
+    const err: string[] = [];
+    const deps = {
+      identity: t.runtime.services.identity,
+      councilId: t.councilId,
+      out: (line: string) => out.push(line),
+      err: (line: string) => err.push(line),
+    };
+    expect(await runIdentityCommand(['load', file, '--mapping', mapping], deps)).toBe(0);
+    expect(out[0]).toMatch(/1 created, 0 updated, 0 unchanged, 0 queued for review, 1 rejected/);
+    expect(out[1]).toMatch(/line 3 \(key B2\): dateOfBirth/);
+    expect(err.join('\n')).toContain('2/2 records: 0 linked, 1 created');
+
+    expect(await runIdentityCommand(['load', file], deps)).toBe(2);
+    expect(err.at(-1)).toContain('Usage: guildhall identity load');
+    writeFileSync(mapping, JSON.stringify({ system: 'benefits', key: 'Missing', columns: {} }));
+    expect(await runIdentityCommand(['load', file, '--mapping', mapping], deps)).toBe(1);
+    expect(err.at(-1)).toContain('The file has no column "Missing"');
   });
 });

@@ -208,11 +208,15 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
     };
   }
 
+  /** The register sample (for u) and size (for the prior), read once per load. */
+  type Register = { sample: LinkageRecord[]; size: number };
+
   async function loadBatch(
     options: LoadOptions,
     rows: readonly ExtractRow[],
     seen: Set<string>,
     summary: LoadSummary,
+    register: () => Promise<Register>,
   ): Promise<void> {
     const { councilId, system, mapping, context } = options;
     const thresholds = options.thresholds ?? LOAD_THRESHOLDS;
@@ -261,10 +265,9 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
       );
       if (hits.length > 0) {
         const ids = [...new Set(hits.map((h) => h.partyId))];
-        const [candidates, sample, registerSize] = await Promise.all([
+        const [candidates, { sample, size: registerSize }] = await Promise.all([
           linkageRecords(db, councilId, ids),
-          sampleLinkageRecords(db, councilId, U_SAMPLE_SIZE),
-          countActivePersons(db, councilId),
+          register(),
         ]);
         const candidateIndex = new Map(candidates.map((c, i) => [c.id, i]));
         const linker = buildRegisterLinker(
@@ -394,8 +397,16 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
       };
       const seen = new Set<string>();
       const size = options.batchSize ?? 1_000;
+      let register: Promise<Register> | undefined;
+      const readRegister = () => {
+        register ??= Promise.all([
+          sampleLinkageRecords(db, options.councilId, U_SAMPLE_SIZE),
+          countActivePersons(db, options.councilId),
+        ]).then(([sample, count]) => ({ sample, size: count }));
+        return register;
+      };
       for (let start = 0; start < options.rows.length; start += size) {
-        await loadBatch(options, options.rows.slice(start, start + size), seen, summary);
+        await loadBatch(options, options.rows.slice(start, start + size), seen, summary, readRegister);
         summary.seconds = (performance.now() - started) / 1000;
         options.progress?.(summary);
       }
