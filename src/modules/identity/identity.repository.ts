@@ -125,25 +125,6 @@ export async function insertReviews(
   return inserted;
 }
 
-/** Pairs already decided as not the same person, among these. */
-export async function rejectedPairs(
-  db: Executor,
-  councilId: string,
-  pairs: readonly [string, string][],
-): Promise<Set<string>> {
-  if (pairs.length === 0) return new Set();
-  const { rows } = await sql<{ a: string; b: string }>`
-    select least(left_party_id, right_party_id)::text as a, greatest(left_party_id, right_party_id)::text as b
-      from identity_review
-     where council_id = ${councilId} and status = 'rejected'
-       and (least(left_party_id, right_party_id), greatest(left_party_id, right_party_id)) in (
-         select least(x.l, x.r), greatest(x.l, x.r)
-           from unnest(${pairs.map((p) => p[0])}::uuid[], ${pairs.map((p) => p[1])}::uuid[]) as x(l, r))`.execute(
-    db,
-  );
-  return new Set(rows.map((r) => `${r.a}|${r.b}`));
-}
-
 export interface ReviewRow {
   id: string;
   leftPartyId: string;
