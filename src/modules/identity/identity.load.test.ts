@@ -178,4 +178,20 @@ describe.each(testDatabaseKinds())('loading back-office extracts (%s)', (kind) =
     expect(await runIdentityCommand(['load', file, '--mapping', mapping], deps)).toBe(1);
     expect(err.at(-1)).toContain('The file has no column "Missing"');
   });
+
+  it('drops a pending pair from the queue once its records are merged by hand', async () => {
+    const before = await t.runtime.services.identity.reviewQueue(t.councilId);
+    const margaret = before.rows.find((r) => r.leftName === 'Margaret Thompson');
+    expect(margaret).toBeDefined();
+    await t.runtime.services.parties.merge(
+      t.councilId,
+      margaret?.leftPartyId as string,
+      margaret?.rightPartyId as string,
+      {},
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const after = await t.runtime.services.identity.reviewQueue(t.councilId);
+    expect(after.total).toBe(before.total - 1);
+    expect(after.rows.some((r) => r.id === margaret?.id)).toBe(false);
+  });
 });

@@ -196,13 +196,15 @@ export async function listPendingReviews(
 ): Promise<{ rows: ReviewRow[]; total: number }> {
   const { rows } = await sql<ReviewDbRow>`
     ${REVIEW_SELECT}
-     where r.council_id = ${councilId} and r.status = 'pending'
+     where r.council_id = ${councilId} and r.status = 'pending' and l.status = 'active' and rp.status = 'active'
      order by r.skipped_at asc nulls first, r.match_probability desc, r.id
      limit ${limit} offset ${offset}`.execute(db);
+  // A pair whose record was merged meanwhile (by hand, or through another pair) has nothing left to decide.
   const count = await sql<{ n: string }>`
-    select count(*) as n from identity_review where council_id = ${councilId} and status = 'pending'`.execute(
-    db,
-  );
+    select count(*) as n from identity_review r
+      join party l on l.council_id = r.council_id and l.id = r.left_party_id and l.status = 'active'
+      join party rp on rp.council_id = r.council_id and rp.id = r.right_party_id and rp.status = 'active'
+     where r.council_id = ${councilId} and r.status = 'pending'`.execute(db);
   return { rows: rows.map(toReview), total: Number(count.rows[0]?.n ?? 0) };
 }
 
