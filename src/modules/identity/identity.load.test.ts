@@ -194,4 +194,40 @@ describe.each(testDatabaseKinds())('loading back-office extracts (%s)', (kind) =
     expect(after.total).toBe(before.total - 1);
     expect(after.rows.some((r) => r.id === margaret?.id)).toBe(false);
   });
+
+  it('queues two records of one person within the same extract, without merging them', async () => {
+    const care = { ...MAPPING, system: 'social-care' };
+    const summary = await load(
+      [
+        row(2, [
+          'S1',
+          'Cuthbert',
+          'Ravensworth',
+          '25/12/1944',
+          '3 Quay Street, Demo Town',
+          'SE1 9GF',
+          '',
+          '',
+        ]),
+        row(3, [
+          'S2',
+          'Cuthbert',
+          'Ravensworht',
+          '25/12/1944',
+          '3 Quay Street, Demo Town',
+          'SE1 9GF',
+          '',
+          '',
+        ]),
+      ],
+      care,
+    );
+    expect(summary.outcomes.map((o) => [o.key, o.outcome])).toEqual([
+      ['S1', 'created'],
+      ['S2', 'queued'],
+    ]);
+    const queue = await t.runtime.services.identity.reviewQueue(t.councilId, 1, 50);
+    const pair = queue.rows.find((r) => r.system === 'social-care');
+    expect([pair?.leftName, pair?.rightName]).toEqual(['Cuthbert Ravensworth', 'Cuthbert Ravensworht']);
+  });
 });

@@ -7,6 +7,7 @@ import {
   countActivePersons,
   findLinkageCandidates,
   type ImportMapping,
+  type LinkageProbe,
   type LinkageRecord,
   linkageProbeOf,
   linkageRecordOf,
@@ -20,6 +21,7 @@ import {
   sampleLinkageRecords,
   type ValidParty,
 } from '../parties/index.ts';
+import { doubleMetaphone } from './double-metaphone.ts';
 import type { PairExplanation, Thresholds } from './fellegi-sunter.ts';
 import * as repo from './identity.repository.ts';
 import { buildRegisterLinker, type LinkFields, LOAD_THRESHOLDS, U_SAMPLE_SIZE } from './register-model.ts';
@@ -257,13 +259,16 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
     // New keys: people are linked against the register; organisations and households are created.
     const people = fresh.filter((p) => p.party.fields.kind === 'person');
     const decision = new Map<Prepared, { candidate: LinkageRecord; explanation: PairExplanation }>();
+    // Pairs within the batch: the source system may hold one person twice.
+    const withinPairs = blockWithin(people.map((p, i) => linkageProbeOf(i, p.party)));
+    const within: { i: number; j: number; explanation: PairExplanation }[] = [];
     if (people.length > 0) {
       const hits = await findLinkageCandidates(
         db,
         councilId,
         people.map((p, i) => linkageProbeOf(i, p.party)),
       );
-      if (hits.length > 0) {
+      if (hits.length > 0 || withinPairs.length > 0) {
         const ids = [...new Set(hits.map((h) => h.partyId))];
         const [candidates, { sample, size: registerSize }] = await Promise.all([
           linkageRecords(db, councilId, ids),
@@ -285,6 +290,10 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
           const best = decision.get(p);
           if (!best || explanation.finalLog2Odds > best.explanation.finalLog2Odds)
             decision.set(p, { candidate: candidates[c] as LinkageRecord, explanation });
+        }
+        for (const [i, j] of withinPairs) {
+          const explanation = linker.explainIncoming(i, j);
+          if (explanation.decision !== 'non-match') within.push({ i, j, explanation });
         }
       }
     }
@@ -346,6 +355,31 @@ export function createIdentityService(db: Executor, deps: { parties: PartiesServ
         else summary.created++;
         if (outcome === 'queued') summary.queued++;
         records.push(sourceRow(p, system, outcome === 'linked' ? (best?.candidate.id ?? id) : id, outcome));
+      }
+      // Within the batch, likely pairs are queued, never merged, and only when neither record
+      // was merged into the register (then the register pair speaks for them).
+      const outcomeOf = new Map(records.map((r) => [r.sourceKey, r]));
+      for (const { i, j, explanation } of within) {
+        const a = people[i] as Prepared;
+        const b = people[j] as Prepared;
+        const ra = outcomeOf.get(a.valueKey);
+        const rb = outcomeOf.get(b.valueKey);
+        if (!ra || !rb || ra.outcome === 'linked' || rb.outcome === 'linked') continue;
+        reviews.push({
+          leftPartyId: ra.partyId,
+          rightPartyId: rb.partyId,
+          system,
+          sourceKey: b.valueKey,
+          explanation: {
+            ...explanation,
+            leftRecord: { source: `${system} ${a.key}`, ...linkFields(linkageRecordOf(a.party)) },
+            rightRecord: { source: `${system} ${b.key}`, ...linkFields(linkageRecordOf(b.party)) },
+          },
+        });
+        if (rb.outcome === 'created') {
+          rb.outcome = 'queued';
+          summary.queued++;
+        }
       }
       if (reviews.length > 0) await inTransaction(db, (tx) => repo.insertReviews(tx, councilId, reviews));
     }
@@ -557,6 +591,43 @@ export type IdentityService = ReturnType<typeof createIdentityService>;
 
 function stripPostcode(input: PartyInput): PartyInput {
   return input.address ? { ...input, address: { ...input.address, postcode: '' } } : input;
+}
+
+/** Candidate pairs within a batch by the same keys as the register's candidates (blocks of up to 50). */
+function blockWithin(probes: readonly LinkageProbe[]): [number, number][] {
+  const blocks = new Map<string, number[]>();
+  const add = (key: string, i: number) => {
+    const list = blocks.get(key) ?? [];
+    list.push(i);
+    blocks.set(key, list);
+  };
+  for (const p of probes) {
+    const g = p.givenKey;
+    const f = p.familyKey;
+    if (g && f) add(`n|${doubleMetaphone(f)[0]}|${doubleMetaphone(g)[0]}`, p.index);
+    if (p.dob && (g || f)) {
+      if (g) add(`dg|${p.dob}|${g[0]}`, p.index);
+      if (f) add(`df|${p.dob}|${f[0]}`, p.index);
+    }
+    if (p.postcodeKey && f) add(`p|${p.postcodeKey}|${f[0]}`, p.index);
+    if (p.email) add(`e|${p.email}`, p.index);
+    if (p.phone) add(`t|${p.phone}`, p.index);
+    if (p.ni) add(`ni|${p.ni}`, p.index);
+  }
+  const seen = new Set<string>();
+  const pairs: [number, number][] = [];
+  for (const list of blocks.values()) {
+    if (list.length < 2 || list.length > 50) continue;
+    for (let a = 0; a < list.length; a++)
+      for (let b = a + 1; b < list.length; b++) {
+        const i = Math.min(list[a] as number, list[b] as number);
+        const j = Math.max(list[a] as number, list[b] as number);
+        if (i === j || seen.has(`${i}|${j}`)) continue;
+        seen.add(`${i}|${j}`);
+        pairs.push([i, j]);
+      }
+  }
+  return pairs;
 }
 
 const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);

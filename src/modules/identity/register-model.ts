@@ -63,6 +63,8 @@ export interface RegisterLinker {
   incoming(i: number): number;
   candidate(i: number): number;
   explain(candidate: number, incoming: number): PairExplanation;
+  /** Two records of the same extract. */
+  explainIncoming(i: number, j: number): PairExplanation;
 }
 
 /**
@@ -118,5 +120,6 @@ export function buildRegisterLinker(
     candidate: candidateAt,
     explain: (candidate, i) =>
       explainPair(model, comparisons, candidateAt(candidate), incomingAt(i), thresholds),
+    explainIncoming: (i, j) => explainPair(model, comparisons, incomingAt(i), incomingAt(j), thresholds),
   };
 }
