@@ -21,6 +21,7 @@ import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './m
 import { contactHistoryPanel, contactsNavigation, contactsRoutes } from './modules/contacts/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
+import { identityNavigation, identityRoutes } from './modules/identity/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
 import { open311Routes } from './modules/open311/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
@@ -119,6 +120,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...bookingsNavigation,
     ...notificationsNavigation,
     ...contactsNavigation,
+    ...identityNavigation,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -218,6 +220,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });
   await app.register(open311Routes, { service: services.open311 });
+  await app.register(identityRoutes, { service: services.identity });
 
   return app;
 }

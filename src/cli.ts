@@ -8,7 +8,7 @@ import {
   GazetteerUsageError,
   gazetteerCommand,
 } from './modules/gazetteer/gazetteer.command.ts';
-import { LINK_USAGE, runLinkCommand } from './modules/identity/index.ts';
+import { IDENTITY_USAGE, LINK_USAGE, runIdentityCommand, runLinkCommand } from './modules/identity/index.ts';
 import { runImportCommand } from './modules/parties/index.ts';
 import { systemAuditContext } from './platform/audit/audit.ts';
 import { ROLES } from './platform/auth/permissions.ts';
@@ -33,6 +33,9 @@ ${GAZETTEER_USAGE}
   ${LINK_USAGE.replace('guildhall ', '')}
                                  Find records of the same person in one CSV file, or across two
                                  (see docs/identity-linkage.md; "guildhall link --help" for all options)
+  ${IDENTITY_USAGE.replace('guildhall ', '')}
+                                 Link a back-office extract to the register: merge, create or queue
+                                 for review (see docs/identity-linkage.md)
   help                           Show this help
 
 The database is the embedded one in GUILDHALL_DATA_DIR (default ./.guildhall), or DATABASE_URL.
@@ -173,6 +176,11 @@ export async function runCli(argv: string[]): Promise<number> {
         return await withRuntime(async ({ services }) => {
           const council = await services.governance.defaultCouncil();
           return runImportCommand(rest, { parties: services.parties, councilId: council.id, out, err });
+        });
+      case 'identity':
+        return await withRuntime(async ({ services }) => {
+          const council = await services.governance.defaultCouncil();
+          return runIdentityCommand(rest, { identity: services.identity, councilId: council.id, out, err });
         });
       case 'link':
         // Needs no database: it reads the files and writes clusters to stdout.

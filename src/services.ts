@@ -6,6 +6,7 @@ import { type CatalogueService, createCatalogueService } from './modules/catalog
 import { type ContactsService, createContactsService } from './modules/contacts/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
+import { createIdentityService, type IdentityService } from './modules/identity/index.ts';
 import {
   adapterFromConfig,
   createNotificationsService,
@@ -33,6 +34,7 @@ export interface Services {
   /** Hands unpublished domain events to every subscriber; returns how many it dispatched. */
   events: { dispatch(): Promise<number> };
   contacts: ContactsService;
+  identity: IdentityService;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -86,6 +88,7 @@ export function createServices(database: Database, config: Config, sessionSecret
           (await cases.list(councilId, { ids, pageSize: Math.max(1, ids.length) })).items.map((c) => c.id),
         ),
     }),
+    identity: createIdentityService(database.db, { parties }),
   };
 }
 
@@ -137,5 +140,12 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       },
     },
     ...notificationJobDefinitions(services.notifications),
+    {
+      name: 'identity.quality-snapshot',
+      schedule: '20 2 * * *',
+      handler: async () => {
+        await services.identity.takeQualitySnapshots();
+      },
+    },
   ];
 }

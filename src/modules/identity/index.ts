@@ -1,3 +1,5 @@
+import type { NavItem } from '../../platform/search/search.ts';
+
 // Public surface of the identity module: the linkage engine and the `guildhall link` command.
 export type { BlockingRule, CandidatePairs, RuleStats } from './blocking.ts';
 export type { ClusteringMethod, ClusteringOptions, ScoredPairs } from './clustering.ts';
@@ -15,6 +17,15 @@ export type {
   WaterfallStep,
 } from './fellegi-sunter.ts';
 export { decide, explainPair } from './fellegi-sunter.ts';
+export { type IdentityRouteOptions, identityRoutes } from './identity.routes.ts';
+export type {
+  ExtractRow,
+  IdentityMapping,
+  IdentityService,
+  LoadOptions,
+  LoadSummary,
+} from './identity.service.ts';
+export { createIdentityService, thresholdAdvice } from './identity.service.ts';
 export { damerauLevenshtein, jaro, jaroWinkler } from './jaro-winkler.ts';
 export { LINK_USAGE, runLinkCommand } from './link.command.ts';
 export type {
@@ -25,5 +36,11 @@ export type {
   NamedColumn,
 } from './linkage.engine.ts';
 export { DEFAULT_THRESHOLDS, linkRecords } from './linkage.engine.ts';
+export { IDENTITY_USAGE, readExtract, runIdentityCommand } from './load.command.ts';
 export { areNameVariants, canonicalName, nameVariantGroups } from './name-variants.ts';
 export { normaliseName, parseDate, postcodeParts, splitFullName } from './normalise.ts';
+export { LOAD_THRESHOLDS } from './register-model.ts';
+
+export const identityNavigation: readonly NavItem[] = [
+  { href: '/staff/identity/review', text: 'Record linkage review', permission: 'identity.review' },
+];

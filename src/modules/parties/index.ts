@@ -60,3 +60,17 @@ export function partySearchProvider(service: PartiesService): SearchProvider {
     },
   };
 }
+export { type ImportMapping, ImportUsageError, readMapping, recordToInput } from './parties.command.ts';
+export {
+  countActivePersons,
+  findLinkageCandidates,
+  type LinkageProbe,
+  type LinkageRecord,
+  linkageProbeOf,
+  linkageRecordOf,
+  linkageRecords,
+  partiesBySourceKey,
+  sampleLinkageRecords,
+} from './parties.linkage.repository.ts';
+export { type PreparedBulk, prepareBulk } from './parties.service.ts';
+export type { ValidParty } from './parties.validate.ts';

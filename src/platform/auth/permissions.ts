@@ -57,6 +57,8 @@ export const PERMISSIONS = {
   'contacts.read': ['agent', 'officer', 'supervisor', 'auditor', 'integration'],
   /** Record contacts (and see one's own contacts today); integrations such as telephony record too. */
   'contacts.record': ['agent', 'officer', 'supervisor', 'integration'],
+  /** Review uncertain record-linkage pairs, and see the fraud and data-quality signals. */
+  'identity.review': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
