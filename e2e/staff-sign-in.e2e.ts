@@ -6,8 +6,24 @@ import { axeViolations, describeViolations, launchBrowser, watchForProblems } fr
 import { type RunningServer, startServer } from './support/server.ts';
 
 const EXPECTED_NAV: Record<string, string[]> = {
-  agent: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
-  officer: ['Home', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
+  agent: [
+    'Home',
+    'People and organisations',
+    'Addresses',
+    'Find a service',
+    'Work queues',
+    'Bookings',
+    'My contacts today',
+  ],
+  officer: [
+    'Home',
+    'People and organisations',
+    'Addresses',
+    'Find a service',
+    'Work queues',
+    'Bookings',
+    'My contacts today',
+  ],
   supervisor: [
     'Home',
     'People and organisations',
@@ -15,6 +31,10 @@ const EXPECTED_NAV: Record<string, string[]> = {
     'Find a service',
     'Work queues',
     'Supervisor dashboard',
+    'Bookings',
+    'Sent messages',
+    'My contacts today',
+    'Record linkage review',
   ],
   admin: [
     'Home',
@@ -25,8 +45,19 @@ const EXPECTED_NAV: Record<string, string[]> = {
     'Service catalogue',
     'Work queues',
     'Supervisor dashboard',
+    'Bookings',
+    'Sent messages',
+    'Record linkage review',
   ],
-  auditor: ['Home', 'Audit trail', 'People and organisations', 'Addresses', 'Find a service', 'Work queues'],
+  auditor: [
+    'Home',
+    'Audit trail',
+    'People and organisations',
+    'Addresses',
+    'Find a service',
+    'Work queues',
+    'Bookings',
+  ],
 };
 
 describe('staff sign-in in a real browser', () => {
