@@ -76,8 +76,15 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     expect(audit.rows.map((a) => a.action)).toEqual(['contact.recorded']);
   });
 
+  /** A request that exists (the demo seed makes some), for linking contacts to. */
+  const existingCaseId = async () => {
+    const [first] = (await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).items;
+    if (!first) throw new Error('the demo seed made no requests');
+    return first.id;
+  };
+
   it('records anonymous contacts and links requests by id', async () => {
-    const caseId = '0193c3a0-0000-7000-8000-000000000001';
+    const caseId = await existingCaseId();
     const res = await api('POST', '/api/v1/contacts', agentToken, {
       channel: 'face_to_face',
       direction: 'inbound',
@@ -95,7 +102,7 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
       channel: 'pigeon',
       direction: 'sideways',
       outcome: 'resolved',
-      caseIds: ['0193c3a0-0000-7000-8000-000000000001', 'CASE-1'],
+      caseIds: [await existingCaseId(), 'CASE-1', '0193c3a0-0000-7000-8000-000000000001'],
       avoidable: true,
     });
     expect(res.statusCode).toBe(400);
@@ -104,7 +111,9 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     expect(fields).toEqual(
       expect.arrayContaining(['partyId', 'channel', 'direction', 'caseIds[1]', 'avoidableReason']),
     );
+    // A real request is accepted; one that does not exist is named, like a malformed id.
     expect(fields).not.toContain('caseIds[0]');
+    expect(fields).toContain('caseIds[2]');
 
     const future = await api('POST', '/api/v1/contacts', agentToken, {
       channel: 'phone',
