@@ -4,6 +4,7 @@ import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
 import { loadPanels, type PagePanel } from '../../platform/views/panels.ts';
 import { formatNhsNumber, formatPartialDate, formatPhone } from './parties.normalise.ts';
 import type { PartySummary } from './parties.repository.ts';
@@ -48,6 +49,12 @@ function principalOf(request: FastifyRequest): Principal {
 }
 
 const context = (request: FastifyRequest) => auditContextFor(principalOf(request), request);
+
+/** The request's `Idempotency-Key`, scoped to its sender; undefined when none was sent. */
+function idempotencyOf(request: FastifyRequest) {
+  const key = idempotencyKeyFrom(request.headers);
+  return key === undefined ? undefined : { key, caller: idempotencyCaller(principalOf(request)) };
+}
 
 function summaryJson(p: PartySummary) {
   return {
@@ -238,7 +245,12 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const created = await service.createParty(principal.councilId, request.body, context(request));
+      const created = await service.createParty(
+        principal.councilId,
+        request.body,
+        context(request),
+        idempotencyOf(request),
+      );
       return reply
         .code(201)
         .header('location', `/api/v1/parties/${created.id}`)
@@ -332,6 +344,7 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         request.params.id,
         request.body,
         context(request),
+        idempotencyOf(request),
       );
       return reply.code(201).send({ id });
     },
@@ -367,7 +380,13 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await service.addContactPoint(principal.councilId, request.params.id, request.body, context(request));
+      await service.addContactPoint(
+        principal.councilId,
+        request.params.id,
+        request.body,
+        context(request),
+        idempotencyOf(request),
+      );
       return reply.code(201).send({ ok: true });
     },
   );
@@ -380,7 +399,13 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await service.addAddress(principal.councilId, request.params.id, request.body, context(request));
+      await service.addAddress(
+        principal.councilId,
+        request.params.id,
+        request.body,
+        context(request),
+        idempotencyOf(request),
+      );
       return reply.code(201).send({ ok: true });
     },
   );
@@ -419,6 +444,7 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         principal.councilId,
         { ...request.body, fromPartyId: request.params.id },
         context(request),
+        idempotencyOf(request),
       );
       return reply.code(201).send({ id });
     },
@@ -437,6 +463,7 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         request.params.id,
         request.body,
         context(request),
+        idempotencyOf(request),
       );
       return reply.code(201).send({ id });
     },

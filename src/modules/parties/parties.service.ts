@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { Executor } from '../../platform/db/database.ts';
+import type { Executor, Tx } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
+import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
 import {
   MergeNotReversible,
   PartyAlreadyMerged,
@@ -152,6 +153,12 @@ export function prepareBulk(
   return prepared;
 }
 
+/** An `Idempotency-Key` sent with a creating request, and who sent it (`idempotencyCaller`). */
+export interface IdempotencyKeyOf {
+  readonly caller: string;
+  readonly key: string;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 }
@@ -201,6 +208,26 @@ export function createPartiesService(db: Executor) {
     return party;
   }
 
+  /**
+   * Runs a creating change once per idempotency key: a retry with the same key and body gets the first
+   * answer back, and nothing is created twice. Without a key, it is an ordinary transaction.
+   */
+  const once = async <T>(
+    councilId: string,
+    operation: string,
+    body: unknown,
+    idempotency: IdempotencyKeyOf | undefined,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<T> => {
+    const result = await idempotentTransaction(
+      db,
+      idempotency ? { councilId, operation, body, ...idempotency } : null,
+      // A change that answers nothing is stored as null (JSON has no undefined).
+      async (tx) => ({ statusCode: 201, body: ((await work(tx)) ?? null) as T }),
+    );
+    return result.body;
+  };
+
   const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
   return {
@@ -209,11 +236,12 @@ export function createPartiesService(db: Executor) {
       councilId: string,
       input: PartyInput,
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<{ id: string; reference: string }> {
       const { party, errors } = validateParty(input);
       if (!party) fail(errors);
       // Source-system keys are stored for the import and for integrations; they must be unique.
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.create', input, idempotency, async (tx) => {
         const created = await insertValidParty(tx, councilId, party);
         await recordAudit(tx, context, {
           action: 'party.created',
@@ -377,12 +405,13 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: IdentifierInput,
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<string> {
       const errors: FieldError[] = [];
       const identifier = validateIdentifier(input, 'identifier', errors);
       if (!identifier) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^identifier\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.identifiers.add', { partyId, input }, idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
         let id: string;
         try {
@@ -406,12 +435,13 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: ContactPointInput,
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<void> {
       const errors: FieldError[] = [];
       const point = validateContactPoint(input, 'contactPoint', errors);
       if (!point) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^contactPoint\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      await inTransaction(db, async (tx) => {
+      await once(councilId, 'parties.contact_points.add', { partyId, input }, idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
         await repo.insertContactPoints(tx, councilId, partyId, [point]);
         await recordAudit(tx, context, {
@@ -428,12 +458,13 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: AddressInput,
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<void> {
       const errors: FieldError[] = [];
       const address = validateAddress(input, 'address', errors);
       if (!address) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^address\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      await inTransaction(db, async (tx) => {
+      await once(councilId, 'parties.addresses.add', { partyId, input }, idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
         await repo.insertAddresses(tx, councilId, partyId, [address]);
         await recordAudit(tx, context, {
@@ -455,6 +486,7 @@ export function createPartiesService(db: Executor) {
         validTo?: string;
       },
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<string> {
       const errors: FieldError[] = [];
       if (!input.type || !(input.type in RELATIONSHIP_TYPES))
@@ -478,7 +510,7 @@ export function createPartiesService(db: Executor) {
         errors.push({ field: 'validTo', message: 'The end date must be on or after the start date' });
       if (errors.length > 0) fail(errors);
       const type = input.type as RelationshipType;
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.relationships.add', input, idempotency, async (tx) => {
         const fromParty = await requireActive(tx, councilId, input.fromPartyId as string);
         const toParty = await requireActive(tx, councilId, input.toPartyId as string);
         if (type.startsWith('household_') && toParty.kind !== 'household')
@@ -513,6 +545,7 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: { kind?: string; reason?: string; reviewOn?: string; visibleTo?: string[] },
       context: AuditContext,
+      idempotency?: IdempotencyKeyOf,
     ): Promise<string> {
       const errors: FieldError[] = [];
       if (!input.kind || !(input.kind in ALERT_KINDS))
@@ -532,7 +565,7 @@ export function createPartiesService(db: Executor) {
         errors.push({ field: 'visibleTo', message: 'Choose which staff roles may see the alert' });
       if (errors.length > 0 || !review) fail(errors);
       if (!isUuid(partyId)) throw new PartyNotFound();
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.alerts.add', { partyId, input }, idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
         const id = await repo.insertAlert(tx, councilId, partyId, {
           kind: input.kind as string,
