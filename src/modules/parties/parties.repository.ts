@@ -1218,6 +1218,14 @@ export interface BulkParty {
   addresses: readonly NewAddress[];
 }
 
+/**
+ * For a bulk load's transaction: commit without waiting for the WAL to reach disk. A crash may lose
+ * the last moments of an import (never half a batch), and the import is re-runnable by source key.
+ */
+export async function commitWithoutWaitingForDisk(tx: Executor): Promise<void> {
+  await sql`set local synchronous_commit = off`.execute(tx);
+}
+
 export async function bulkInsertParties(
   db: Executor,
   councilId: string,
@@ -1251,19 +1259,6 @@ export async function bulkInsertParties(
       interpreter: f.interpreter,
     };
   });
-  await sql`
-    insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
-      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
-      preferred_channel, language, language_other, large_print, bsl, interpreter)
-    select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
-      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
-      preferred_channel, language, language_other, large_print, bsl, interpreter
-      from json_to_recordset(${JSON.stringify(partyRows)}::json) as x(id uuid, reference text, kind text, title text,
-        given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
-        organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
-        date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
-        bsl boolean, interpreter boolean)`.execute(db);
-
   const names = parties.flatMap((p) =>
     p.names.map((n) => ({
       party_id: p.id,
@@ -1276,29 +1271,16 @@ export async function bulkInsertParties(
       date_of_birth: p.fields.dateOfBirth,
     })),
   );
-  if (names.length > 0) {
-    await sql`
-      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
-      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
-        from json_to_recordset(${JSON.stringify(names)}::json) as x(party_id uuid, use text, title text,
-          given_names text, family_name text, given_key text, family_key text, date_of_birth date)`.execute(
-      db,
-    );
-    const terms = new Set<string>();
-    for (const n of names) {
-      if (n.given_key) terms.add(`given:${n.given_key}`);
-      if (n.family_key) terms.add(`family:${n.family_key}`);
-    }
-    // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
-    const termRows = [...terms].sort().map((t) => {
-      const at = t.indexOf(':');
-      return { part: t.slice(0, at), term: t.slice(at + 1) };
-    });
-    await sql`
-      insert into party_name_term (council_id, part, term)
-      select ${councilId}::uuid, part, term from json_to_recordset(${JSON.stringify(termRows)}::json) as x(part text, term text)
-      on conflict do nothing`.execute(db);
+  const terms = new Set<string>();
+  for (const n of names) {
+    if (n.given_key) terms.add(`given:${n.given_key}`);
+    if (n.family_key) terms.add(`family:${n.family_key}`);
   }
+  // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
+  const termRows = [...terms].sort().map((t) => {
+    const at = t.indexOf(':');
+    return { part: t.slice(0, at), term: t.slice(at + 1) };
+  });
   const ids = parties.flatMap((p) =>
     p.identifiers.map((i) => ({
       party_id: p.id,
@@ -1308,14 +1290,6 @@ export async function bulkInsertParties(
       value_key: i.valueKey,
     })),
   );
-  if (ids.length > 0) {
-    await sql`
-      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
-      select ${councilId}::uuid, party_id, scheme, system, value, value_key
-        from json_to_recordset(${JSON.stringify(ids)}::json) as x(party_id uuid, scheme text, system text, value text, value_key text)`.execute(
-      db,
-    );
-  }
   const points = parties.flatMap((p) =>
     p.contactPoints.map((c) => ({
       party_id: p.id,
@@ -1327,13 +1301,6 @@ export async function bulkInsertParties(
       do_not_contact: c.doNotContact,
     })),
   );
-  if (points.length > 0) {
-    await sql`
-      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
-      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
-        from json_to_recordset(${JSON.stringify(points)}::json) as x(party_id uuid, kind text, value text, label text,
-          is_preferred boolean, is_verified boolean, do_not_contact boolean)`.execute(db);
-  }
   const addresses = parties.flatMap((p) =>
     p.addresses.map((a) => ({
       party_id: p.id,
@@ -1346,13 +1313,64 @@ export async function bulkInsertParties(
       valid_to: a.validTo,
     })),
   );
-  if (addresses.length > 0) {
-    await sql`
+  // One statement, one round trip, for the whole batch: every table's rows travel as one JSON
+  // document, and the child rows' foreign keys are checked once the statement's parties exist.
+  const batch = JSON.stringify({
+    parties: partyRows,
+    names,
+    terms: termRows,
+    identifiers: ids,
+    points,
+    addresses,
+  });
+  await sql`
+    with b as (select ${batch}::jsonb as doc),
+    p as (
+      insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
+        organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+        preferred_channel, language, language_other, large_print, bsl, interpreter)
+      select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
+        organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+        preferred_channel, language, language_other, large_print, bsl, interpreter
+        from b, jsonb_to_recordset(b.doc->'parties') as x(id uuid, reference text, kind text, title text,
+          given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
+          organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
+          date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
+          bsl boolean, interpreter boolean)
+      returning 1),
+    n as (
+      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
+      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
+        from b, jsonb_to_recordset(b.doc->'names') as x(party_id uuid, use text, title text,
+          given_names text, family_name text, given_key text, family_key text, date_of_birth date)
+      returning 1),
+    t as (
+      insert into party_name_term (council_id, part, term)
+      select ${councilId}::uuid, part, term from b, jsonb_to_recordset(b.doc->'terms') as x(part text, term text)
+      on conflict do nothing
+      returning 1),
+    i as (
+      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
+      select ${councilId}::uuid, party_id, scheme, system, value, value_key
+        from b, jsonb_to_recordset(b.doc->'identifiers') as x(party_id uuid, scheme text, system text, value text,
+          value_key text)
+      returning 1),
+    c as (
+      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
+      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
+        from b, jsonb_to_recordset(b.doc->'points') as x(party_id uuid, kind text, value text, label text,
+          is_preferred boolean, is_verified boolean, do_not_contact boolean)
+      returning 1),
+    a as (
       insert into party_address (council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to)
       select ${councilId}::uuid, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to
-        from json_to_recordset(${JSON.stringify(addresses)}::json) as x(party_id uuid, role text, text text, postcode text,
-          postcode_key text, uprn bigint, valid_from date, valid_to date)`.execute(db);
-  }
+        from b, jsonb_to_recordset(b.doc->'addresses') as x(party_id uuid, role text, text text, postcode text,
+          postcode_key text, uprn bigint, valid_from date, valid_to date)
+      returning 1)
+    select (select count(*) from p) as parties, (select count(*) from n) as names, (select count(*) from t) as terms,
+      (select count(*) from i) as identifiers, (select count(*) from c) as points, (select count(*) from a) as addresses`.execute(
+    db,
+  );
 }
 
 export async function bulkInsertRelationships(

@@ -855,6 +855,7 @@ export function createPartiesService(db: Executor) {
       }
       if (toInsert.length > 0) {
         await inTransaction(db, async (tx) => {
+          await repo.commitWithoutWaitingForDisk(tx);
           // Draw again for any reference already taken (rare: 32^7 possibilities).
           for (
             const taken = await repo.takenReferences(
