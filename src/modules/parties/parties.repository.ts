@@ -117,6 +117,10 @@ interface PartyAlertTable {
   raised_by: string | null;
   created_at: Generated<Date>;
   ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
 }
 
 interface PartyMergeTable {
@@ -828,6 +832,223 @@ export async function listAlerts(db: Executor, partyId: string, role: string): P
     raisedBy: r.raised_by,
     createdAt: r.created_at,
   }));
+}
+
+/** Any alert of the party (ended or not, whoever may see it), for the actions on it. */
+export async function findAlert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  alertId: string,
+): Promise<(AlertRecord & { endedAt: Date | null }) | undefined> {
+  const r = await t(db)
+    .selectFrom('party_alert')
+    .select(['id', 'kind', 'reason', 'review_on', 'visible_to', 'raised_by', 'created_at', 'ended_at'])
+    .where('council_id', '=', councilId)
+    .where('party_id', '=', partyId)
+    .where('id', '=', alertId)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    kind: r.kind,
+    reason: r.reason,
+    reviewOn: r.review_on,
+    visibleTo: r.visible_to,
+    raisedBy: r.raised_by,
+    createdAt: r.created_at,
+    endedAt: r.ended_at,
+  };
+}
+
+export async function endAlert(
+  db: Executor,
+  councilId: string,
+  alertId: string,
+  reason: string,
+  by: string | null,
+): Promise<boolean> {
+  const result = await sql`
+    update party_alert set ended_at = now(), ended_by = ${by}, end_reason = ${reason}
+     where council_id = ${councilId} and id = ${alertId} and ended_at is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function markAlertReviewed(
+  db: Executor,
+  councilId: string,
+  alertId: string,
+  nextReviewOn: string,
+  by: string | null,
+): Promise<boolean> {
+  const result = await sql`
+    update party_alert set review_on = ${nextReviewOn}, reviewed_at = now(), reviewed_by = ${by}
+     where council_id = ${councilId} and id = ${alertId} and ended_at is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export interface DueAlert {
+  id: string;
+  partyId: string;
+  partyName: string;
+  partyReference: string;
+  kind: string;
+  reason: string;
+  reviewOn: string;
+  raisedBy: string | null;
+  reviewedAt: Date | null;
+}
+
+/** Alerts in force whose review date is on or before `onOrBefore`, oldest first. */
+export async function listAlertsDue(
+  db: Executor,
+  councilId: string,
+  onOrBefore: string,
+  limit: number,
+): Promise<DueAlert[]> {
+  const { rows } = await sql<{
+    id: string;
+    party_id: string;
+    display_name: string;
+    reference: string;
+    kind: string;
+    reason: string;
+    review_on: string;
+    raised_by: string | null;
+    reviewed_at: Date | null;
+  }>`
+    select a.id, a.party_id, p.display_name, p.reference, a.kind, a.reason, a.review_on::text as review_on,
+           a.raised_by, a.reviewed_at
+      from party_alert a join party p on p.council_id = a.council_id and p.id = a.party_id
+     where a.council_id = ${councilId} and a.ended_at is null and a.review_on <= ${onOrBefore}::date
+     order by a.review_on, a.created_at
+     limit ${limit}`.execute(db);
+  return rows.map((r) => ({
+    id: r.id,
+    partyId: r.party_id,
+    partyName: r.display_name,
+    partyReference: r.reference,
+    kind: r.kind,
+    reason: r.reason,
+    reviewOn: r.review_on,
+    raisedBy: r.raised_by,
+    reviewedAt: r.reviewed_at,
+  }));
+}
+
+/** Ends a current address of the party; false if there is none with that id. */
+export async function endAddress(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  addressId: string,
+  validTo: string,
+): Promise<boolean> {
+  const result = await sql`
+    update party_address set valid_to = ${validTo}::date
+     where council_id = ${councilId} and party_id = ${partyId} and id = ${addressId} and valid_to is null
+       and (valid_from is null or valid_from <= ${validTo}::date)`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** Ends a relationship seen from either end; false if there is no such current relationship. */
+export async function endRelationship(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  relationshipId: string,
+  validTo: string,
+): Promise<{ fromPartyId: string; toPartyId: string; type: string } | undefined> {
+  const { rows } = await sql<{ from_party_id: string; to_party_id: string; type: string }>`
+    update party_relationship set valid_to = ${validTo}::date
+     where council_id = ${councilId} and id = ${relationshipId} and valid_to is null
+       and ${partyId}::uuid in (from_party_id, to_party_id)
+       and (valid_from is null or valid_from <= ${validTo}::date)
+     returning from_party_id, to_party_id, type`.execute(db);
+  const r = rows[0];
+  return r ? { fromPartyId: r.from_party_id, toPartyId: r.to_party_id, type: r.type } : undefined;
+}
+
+export type ContactPointChange = 'verify' | 'do_not_contact' | 'allow_contact' | 'prefer' | 'remove';
+
+/** Changes one contact point's flags, or removes it; returns its kind, or undefined if none. */
+export async function changeContactPoint(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  contactPointId: string,
+  change: ContactPointChange,
+): Promise<string | undefined> {
+  const where = sql`council_id = ${councilId} and party_id = ${partyId} and id = ${contactPointId}`;
+  const { rows } =
+    change === 'remove'
+      ? await sql<{ kind: string }>`delete from contact_point where ${where} returning kind`.execute(db)
+      : change === 'prefer'
+        ? await sql<{ kind: string }>`
+            update contact_point set is_preferred = (id = ${contactPointId})
+             where council_id = ${councilId} and party_id = ${partyId}
+               and kind = (select kind from contact_point where ${where})
+             returning case when id = ${contactPointId} then kind end as kind`.execute(db)
+        : await sql<{ kind: string }>`
+            update contact_point set
+              is_verified = case when ${change} = 'verify' then true else is_verified end,
+              do_not_contact = case when ${change} = 'do_not_contact' then true
+                                    when ${change} = 'allow_contact' then false else do_not_contact end
+             where ${where} returning kind`.execute(db);
+  return rows.find((r) => r.kind)?.kind;
+}
+
+/** Removes one identifier; returns its scheme, or undefined if the party has none with that id. */
+export async function deleteIdentifier(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  identifierId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ scheme: string }>`
+    delete from party_identifier where council_id = ${councilId} and party_id = ${partyId} and id = ${identifierId}
+    returning scheme`.execute(db);
+  return rows[0]?.scheme;
+}
+
+/** Moves a party's version on when a page changes its details, refusing a stale form. */
+export async function bumpVersion(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  expectedVersion?: number,
+): Promise<boolean> {
+  const result = await sql`
+    update party set version = version + 1, updated_at = now()
+     where council_id = ${councilId} and id = ${partyId}
+       and (${expectedVersion ?? null}::int is null or version = ${expectedVersion ?? null}::int)`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export interface PartyAtProperty {
+  id: string;
+  displayName: string;
+  role: string;
+}
+
+/** Active parties with a current address at this property (UPRN), people first. */
+export async function partiesAtUprn(
+  db: Executor,
+  councilId: string,
+  uprn: string,
+): Promise<PartyAtProperty[]> {
+  const { rows } = await sql<{ id: string; display_name: string; role: string }>`
+    select distinct on (p.id) p.id, p.display_name, a.role, p.kind
+      from party_address a join party p on p.council_id = a.council_id and p.id = a.party_id
+     where a.council_id = ${councilId} and a.uprn = ${uprn}::bigint and p.status = 'active'
+       and (a.valid_to is null or a.valid_to > current_date)
+       and (a.valid_from is null or a.valid_from <= current_date)
+     order by p.id, case a.role when 'home' then 0 when 'correspondence' then 1 else 2 end`.execute(db);
+  return rows
+    .map((r) => ({ id: r.id, displayName: r.display_name, role: r.role }))
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
 }
 
 // ---------------------------------------------------------------------------------------------

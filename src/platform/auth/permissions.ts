@@ -39,6 +39,8 @@ export const PERMISSIONS = {
   'parties.alerts': ['officer', 'supervisor', 'admin'],
   /** Merge duplicate records and undo merges. */
   'parties.merge': ['supervisor', 'admin'],
+  /** See the list of party alerts due for review, whoever may see each alert. */
+  'parties.alerts.review': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
