@@ -4,7 +4,7 @@ import { type GovernanceService, setUpCouncil } from '../src/modules/governance/
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
 import { seedCatalogue } from './catalogue.ts';
-import { seedGazetteer } from './gazetteer.ts';
+import { demoTownSize, seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
 
 export interface DemoSeedResult {
@@ -44,7 +44,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   }
   await seedCatalogue(db, governance, council.id);
   await seedGazetteer(createGazetteerService(db), council.id);
-  await seedDemoParties(db, council.id);
+  await seedDemoParties(db, council.id, undefined, demoTownSize());
   return { seeded: true, councilName: council.name, users };
 }
 
