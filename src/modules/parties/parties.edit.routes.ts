@@ -662,7 +662,7 @@ export async function partiesEditRoutes(
             context(request),
           ),
         'alert-ended',
-      ).then((r) => r);
+      );
     },
   );
 

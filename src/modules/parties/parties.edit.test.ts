@@ -257,7 +257,7 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
       .set({ review_on: '2020-01-01' })
       .where('id', '=', alert?.id as string)
       .execute();
-    expect((await get(agent, `/staff/parties/${id}`)).body).toContain('Review overdue');
+    expect((await get(agent, `/staff/parties/${id}`)).body).toContain('Due for review');
     expect((await get(agent, '/staff/parties/alerts/due')).statusCode).toBe(403);
     const due = await get(supervisor, '/staff/parties/alerts/due');
     expect(due.statusCode).toBe(200);

@@ -124,7 +124,13 @@ function singleViewJson(view: SingleView) {
       validFrom: r.validFrom,
       validTo: r.validTo,
     })),
-    alerts: view.alerts.map((a) => ({ id: a.id, kind: a.kind, reason: a.reason, reviewOn: a.reviewOn })),
+    alerts: view.alerts.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      reason: a.reason,
+      reviewOn: a.reviewOn,
+      reviewDue: a.reviewOn <= new Date().toISOString().slice(0, 10),
+    })),
     merges: view.merges.map((m) => ({
       id: m.id,
       survivorId: m.survivorId,
