@@ -53,6 +53,7 @@ function dateParts(date: string | null, precision: 'day' | 'month' | 'year' | nu
 
 const ERROR_TARGETS: Record<string, string> = {
   givenName: 'givenNames',
+  name: 'organisationName',
   dateOfBirth: 'dateOfBirth-day',
   dateOfDeath: 'dateOfDeath-day',
   'communication.preferredChannel': 'preferredChannel',

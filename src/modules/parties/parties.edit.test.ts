@@ -127,6 +127,34 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
     expect((await party()).familyName).toBe('Newname');
   });
 
+  it('changes an organisation’s and a household’s name, pointing errors at the name field', async () => {
+    const ctx = systemAuditContext(t.councilId, 'test');
+    const org = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'organisation', organisationName: 'Editable Trust', organisationType: 'charity' },
+      ctx,
+    );
+    const home = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'household', name: 'Editwell household' },
+      ctx,
+    );
+    for (const [partyId, renamed] of [
+      [org.id, 'Editable Trust (Demo Town)'],
+      [home.id, 'Newname household'],
+    ] as const) {
+      const page = await get(agent, `/staff/parties/${partyId}/edit`);
+      expect(page.statusCode).toBe(200);
+      const version = /name="version" value="(\d+)"/.exec(page.body)?.[1] ?? '';
+      const empty = await post(agent, `/staff/parties/${partyId}/edit`, { version, organisationName: '' });
+      expect(empty.statusCode).toBe(400);
+      expect(empty.body).toContain('href="#organisationName"');
+      const ok = await post(agent, `/staff/parties/${partyId}/edit`, { version, organisationName: renamed });
+      expect(ok.statusCode).toBe(303);
+      expect((await t.runtime.services.parties.getParty(t.councilId, partyId)).displayName).toBe(renamed);
+    }
+  });
+
   it('adds an address with a UPRN and ends it', async () => {
     const page = await get(agent, `/staff/parties/${id}/addresses/new`);
     expect(page.body).toContain('data-uprn-field="uprn"');
