@@ -348,6 +348,11 @@ async function measure(
 
 const p = (values: number[], q: number) => round(percentile(values, q));
 const metrics: Record<string, number | string> = {};
+// The machine is shared: the 1, 5 and 15 minute load averages at the start and the end of the run.
+const loadAtStart = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 
 if (PERSONS > 0) {
   const db = await freshServerDatabase('parties');
@@ -491,5 +496,10 @@ if (EMBEDDED_PERSONS > 0) {
 metrics.queries = QUERIES;
 metrics.recall_queries = RECALL_QUERIES;
 metrics.query_mix = KINDS.join(',');
+metrics.load_average_start = loadAtStart;
+metrics.load_average_end = os
+  .loadavg()
+  .map((l) => l.toFixed(2))
+  .join(' ');
 log(`wrote ${writeResults('parties', metrics)}`);
 process.exit(0);

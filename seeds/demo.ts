@@ -8,7 +8,7 @@ import { seedDemoBookings } from './bookings.ts';
 import { seedDemoCasesIn } from './cases.ts';
 import { seedCatalogue } from './catalogue.ts';
 import { seedDemoContacts } from './contacts.ts';
-import { seedGazetteer } from './gazetteer.ts';
+import { demoTownSize, seedGazetteer } from './gazetteer.ts';
 import { seedDemoParties } from './parties.ts';
 
 export interface DemoSeedResult {
@@ -48,7 +48,7 @@ export async function seedDemoCouncil(db: Executor, governance: GovernanceServic
   }
   await seedCatalogue(db, governance, council.id);
   await seedGazetteer(createGazetteerService(db), council.id);
-  await seedDemoParties(db, council.id);
+  await seedDemoParties(db, council.id, undefined, demoTownSize());
   await seedDemoBookings(createBookingsService(db), council.id);
   await seedDemoCasesIn(db, governance, council.id);
   await seedDemoContacts(db, governance, council.id);

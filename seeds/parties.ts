@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
+import { createGazetteerService, generateTown } from '../src/modules/gazetteer/index.ts';
 import { type BulkRow, createPartiesService, type PartyInput } from '../src/modules/parties/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import type { Executor } from '../src/platform/db/database.ts';
@@ -120,7 +121,7 @@ export interface GeneratedPerson {
 
 export interface GeneratedHousehold {
   name: string;
-  address: { text: string; postcode: string };
+  address: { text: string; postcode: string; uprn?: number };
   members: GeneratedPerson[];
 }
 
@@ -210,6 +211,35 @@ export const DEMO_PEOPLE = {
 export interface DemoPartiesResult {
   people: number;
   households: number;
+  /** Households given a home in the gazetteer's demo town (with its UPRN). */
+  housed: number;
+}
+
+/**
+ * Homes in the gazetteer's demo town (residential properties, with their UPRN, formatted address and
+ * postcode), in a fixed shuffled order. The town is generated the same way every time, so its
+ * residential UPRNs are read from the generator and their addresses from the gazetteer.
+ */
+export async function demoTownHomes(
+  db: Executor,
+  councilId: string,
+  lpis: number,
+): Promise<{ text: string; postcode: string; uprn: number }[]> {
+  const residential: number[] = [];
+  for (const record of generateTown({ lpis }).records)
+    if (record[0] === '32' && record[5]?.startsWith('RD') && record[3]) residential.push(Number(record[3]));
+  const gazetteer = createGazetteerService(db);
+  const homes: { text: string; postcode: string; uprn: number }[] = [];
+  for (let i = 0; i < residential.length; i += 1_000) {
+    for (const p of await gazetteer.properties(councilId, residential.slice(i, i + 1_000)))
+      if (p.address && p.postcode) homes.push({ text: p.address, postcode: p.postcode, uprn: p.uprn });
+  }
+  const random = seededRandom(5_990);
+  for (let i = homes.length - 1; i > 0; i--) {
+    const j = Math.floor(random() * (i + 1));
+    [homes[i], homes[j]] = [homes[j] as (typeof homes)[number], homes[i] as (typeof homes)[number]];
+  }
+  return homes;
 }
 
 /**
@@ -220,6 +250,8 @@ export async function seedDemoParties(
   db: Executor,
   councilId: string,
   households = 1_100,
+  /** The size of the gazetteer's demo town (seeded first), whose homes the households live in. */
+  townLpis?: number,
 ): Promise<DemoPartiesResult> {
   const parties = createPartiesService(db);
   const context = systemAuditContext(councilId, 'demo seed');
@@ -227,6 +259,17 @@ export async function seedDemoParties(
   const generated = Array.from({ length: households }, (_, i) =>
     generateHousehold({ random, phones: 'drama', emailDomain: 'example.com' }, i),
   );
+  // Most households live at a real address in the demo town, so their records carry its UPRN and the
+  // property page lists them; about one in twelve keeps an address the gazetteer does not know.
+  const homes = townLpis ? await demoTownHomes(db, councilId, townLpis) : [];
+  let housed = 0;
+  generated.forEach((h, i) => {
+    const home = homes[housed];
+    if (!home || i % 12 === 11) return;
+    // Members share the household's address object, so they move in with it.
+    Object.assign(h.address, home);
+    housed++;
+  });
   const rows: BulkRow[] = [];
   for (const h of generated) {
     rows.push({ line: rows.length + 1, input: { kind: 'household', name: h.name, address: h.address } });
@@ -319,5 +362,5 @@ export async function seedDemoParties(
     },
     context,
   );
-  return { people: rows.length - generated.length + 3, households: generated.length + 1 };
+  return { people: rows.length - generated.length + 3, households: generated.length + 1, housed };
 }

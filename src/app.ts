@@ -24,7 +24,12 @@ import { governanceNavigation, governanceRoutes, staffSearchProvider } from './m
 import { identityNavigation, identityRoutes } from './modules/identity/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
 import { open311Routes } from './modules/open311/index.ts';
-import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
+import {
+  partiesAtProperty,
+  partiesNavigation,
+  partiesRoutes,
+  partySearchProvider,
+} from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
@@ -195,7 +200,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     searchProviders: () => searchProviders,
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
-  await app.register(gazetteerRoutes, { service: services.gazetteer, mapTileUrl: config.mapTileUrl });
+  await app.register(gazetteerRoutes, {
+    service: services.gazetteer,
+    mapTileUrl: config.mapTileUrl,
+    partiesAtProperty: partiesAtProperty(services.parties),
+  });
   // Every module's entries on a party's timeline: contacts and requests, interleaved.
   const timelineSources = [services.contacts.timelineSource(), caseTimelineSource(services.cases)];
   await app.register(partiesRoutes, {

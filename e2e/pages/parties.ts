@@ -119,3 +119,27 @@ export class MergePage {
     await this.page.waitForLoadState('load');
   }
 }
+
+/** The pages that change a party (details, alerts): fill by label, submit by the button's name. */
+export class PartyChangePage {
+  readonly page: Page;
+  constructor(page: Page) {
+    this.page = page;
+  }
+  async fill(label: string, value: string): Promise<void> {
+    await this.page.getByLabel(label, { exact: true }).fill(value);
+  }
+  async choose(label: string): Promise<void> {
+    await this.page.getByLabel(label, { exact: true }).check();
+  }
+  async submit(button: string): Promise<void> {
+    await this.page.getByRole('button', { name: button }).click();
+    await this.page.waitForLoadState('load');
+  }
+  errorSummary() {
+    return this.page.locator('.govuk-error-summary');
+  }
+  successBanner() {
+    return this.page.locator('[data-test="changed-banner"]');
+  }
+}

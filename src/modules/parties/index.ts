@@ -74,3 +74,18 @@ export {
 } from './parties.linkage.repository.ts';
 export { type PreparedBulk, prepareBulk } from './parties.service.ts';
 export type { ValidParty } from './parties.validate.ts';
+
+/** Who lives or gets post at a property: what the gazetteer's property page lists. */
+export type PartiesAtProperty = (
+  councilId: string,
+  uprn: string,
+) => Promise<Array<{ id: string; displayName: string; role: string; href: string }>>;
+
+/** Parties with a current address at the property (by UPRN), each with the address's role. */
+export function partiesAtProperty(service: PartiesService): PartiesAtProperty {
+  return async (councilId, uprn) =>
+    (await service.partiesAtProperty(councilId, uprn)).map((p) => ({
+      ...p,
+      href: `/staff/parties/${p.id}`,
+    }));
+}

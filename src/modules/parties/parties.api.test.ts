@@ -305,6 +305,72 @@ describe.each(testDatabaseKinds())('parties REST API (%s)', (kind) => {
     });
   });
 
+  const createOnce = (key: string, payload: unknown, url = '/api/v1/parties') =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'idempotency-key': key,
+      },
+      payload: JSON.stringify(payload),
+    });
+
+  it('answers a retried create with the same Idempotency-Key with the first 201, creating one party', async () => {
+    const body = { kind: 'person', givenName: 'Idris', familyName: 'Onceonly', dateOfBirth: '1971-05-04' };
+    const first = await createOnce('create-idris-1', body);
+    // The same body with its keys in another order is the same request.
+    const { kind: k, ...rest } = body;
+    const again = await createOnce('create-idris-1', { ...rest, kind: k });
+    expect(first.statusCode).toBe(201);
+    expect(again.statusCode).toBe(201);
+    expect(again.json()).toEqual(first.json());
+    expect(again.headers.location).toBe(first.headers.location);
+    expect((await search('Idris Onceonly')).filter((r) => r.displayName.includes('Onceonly'))).toHaveLength(
+      1,
+    );
+  });
+
+  it('refuses the same Idempotency-Key with a different body with 422 problem+json', async () => {
+    const first = await createOnce('create-key-2', {
+      kind: 'person',
+      givenName: 'Nia',
+      familyName: 'Keyreuse',
+    });
+    expect(first.statusCode).toBe(201);
+    const reused = await createOnce('create-key-2', {
+      kind: 'person',
+      givenName: 'Other',
+      familyName: 'Keyreuse',
+    });
+    expect(reused.statusCode).toBe(422);
+    expect(reused.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect((await search('Other Keyreuse')).filter((r) => r.displayName === 'Other Keyreuse')).toHaveLength(
+      0,
+    );
+    const bad = await createOnce('has space', { kind: 'person', givenName: 'A', familyName: 'B' });
+    expect(bad.statusCode).toBe(400);
+  });
+
+  it('adds an identifier and a contact point once per Idempotency-Key', async () => {
+    const identifier = { scheme: 'council_tax', value: 'CT-ONCE-1' };
+    const url = `/api/v1/parties/${margaretId}/identifiers`;
+    const i1 = await createOnce('identifier-once', identifier, url);
+    const i2 = await createOnce('identifier-once', identifier, url);
+    expect(i1.statusCode, i1.body).toBe(201);
+    expect(i2.json()).toEqual(i1.json());
+    const phone = `/api/v1/parties/${margaretId}/contact-points`;
+    const p1 = await createOnce('phone-once', { kind: 'email', value: 'once.only@example.com' }, phone);
+    const p2 = await createOnce('phone-once', { kind: 'email', value: 'once.only@example.com' }, phone);
+    expect(p1.statusCode, p1.body).toBe(201);
+    expect(p2.statusCode, p2.body).toBe(201);
+    const after = (await api('GET', `/api/v1/parties/${margaretId}`)).json() as {
+      contactPoints: { value: string }[];
+    };
+    expect(after.contactPoints.filter((c) => c.value === 'once.only@example.com')).toHaveLength(1);
+  });
+
   it('answers 404 problem+json for an unknown party', async () => {
     const response = await api('GET', '/api/v1/parties/0190a0e4-0000-7000-8000-000000000000');
     expect(response.statusCode).toBe(404);

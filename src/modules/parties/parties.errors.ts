@@ -6,6 +6,18 @@ export class PartyNotFound extends NotFound {
   }
 }
 
+export class PartyDetailNotFound extends NotFound {
+  constructor(what: string) {
+    super(what);
+  }
+}
+
+export class AlertAlreadyEnded extends DomainError {
+  constructor() {
+    super('AlertAlreadyEnded', 'This alert has already been ended', 409);
+  }
+}
+
 export class PartyChangedMeanwhile extends Conflict {
   constructor() {
     super(

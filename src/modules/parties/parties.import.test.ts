@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -90,5 +91,50 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     expect(edited).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
+  });
+});
+
+describe('guildhall import parties before any council exists', () => {
+  const dir = tempDir();
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('says to seed or start Guildhall first, without a stack trace', () => {
+    const csv = path.join(dir, 'people.csv');
+    const mapping = path.join(dir, 'mapping.json');
+    writeFileSync(csv, 'Ref,Forename,Surname\nA1,Ada,Lovelace\n');
+    writeFileSync(
+      mapping,
+      JSON.stringify({
+        system: 'test',
+        key: 'Ref',
+        columns: { givenNames: 'Forename', familyName: 'Surname' },
+      }),
+    );
+    const result = spawnSync(
+      process.execPath,
+      [
+        path.resolve(import.meta.dirname, '../../../bin/guildhall.js'),
+        'import',
+        'parties',
+        csv,
+        '--mapping',
+        mapping,
+      ],
+      {
+        env: {
+          ...process.env,
+          GUILDHALL_DATA_DIR: path.join(dir, 'data'),
+          DATABASE_URL: '',
+          NODE_ENV: 'development',
+          LOG_LEVEL: 'silent',
+        },
+        encoding: 'utf8',
+        timeout: 60_000,
+      },
+    );
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('No council is set up');
+    expect(result.stderr).toContain('guildhall seed');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 });

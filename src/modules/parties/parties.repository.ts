@@ -117,6 +117,10 @@ interface PartyAlertTable {
   raised_by: string | null;
   created_at: Generated<Date>;
   ended_at: Date | null;
+  ended_by: string | null;
+  end_reason: string | null;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
 }
 
 interface PartyMergeTable {
@@ -830,6 +834,223 @@ export async function listAlerts(db: Executor, partyId: string, role: string): P
   }));
 }
 
+/** Any alert of the party (ended or not, whoever may see it), for the actions on it. */
+export async function findAlert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  alertId: string,
+): Promise<(AlertRecord & { endedAt: Date | null }) | undefined> {
+  const r = await t(db)
+    .selectFrom('party_alert')
+    .select(['id', 'kind', 'reason', 'review_on', 'visible_to', 'raised_by', 'created_at', 'ended_at'])
+    .where('council_id', '=', councilId)
+    .where('party_id', '=', partyId)
+    .where('id', '=', alertId)
+    .executeTakeFirst();
+  if (!r) return undefined;
+  return {
+    id: r.id,
+    kind: r.kind,
+    reason: r.reason,
+    reviewOn: r.review_on,
+    visibleTo: r.visible_to,
+    raisedBy: r.raised_by,
+    createdAt: r.created_at,
+    endedAt: r.ended_at,
+  };
+}
+
+export async function endAlert(
+  db: Executor,
+  councilId: string,
+  alertId: string,
+  reason: string,
+  by: string | null,
+): Promise<boolean> {
+  const result = await sql`
+    update party_alert set ended_at = now(), ended_by = ${by}, end_reason = ${reason}
+     where council_id = ${councilId} and id = ${alertId} and ended_at is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export async function markAlertReviewed(
+  db: Executor,
+  councilId: string,
+  alertId: string,
+  nextReviewOn: string,
+  by: string | null,
+): Promise<boolean> {
+  const result = await sql`
+    update party_alert set review_on = ${nextReviewOn}, reviewed_at = now(), reviewed_by = ${by}
+     where council_id = ${councilId} and id = ${alertId} and ended_at is null`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export interface DueAlert {
+  id: string;
+  partyId: string;
+  partyName: string;
+  partyReference: string;
+  kind: string;
+  reason: string;
+  reviewOn: string;
+  raisedBy: string | null;
+  reviewedAt: Date | null;
+}
+
+/** Alerts in force whose review date is on or before `onOrBefore`, oldest first. */
+export async function listAlertsDue(
+  db: Executor,
+  councilId: string,
+  onOrBefore: string,
+  limit: number,
+): Promise<DueAlert[]> {
+  const { rows } = await sql<{
+    id: string;
+    party_id: string;
+    display_name: string;
+    reference: string;
+    kind: string;
+    reason: string;
+    review_on: string;
+    raised_by: string | null;
+    reviewed_at: Date | null;
+  }>`
+    select a.id, a.party_id, p.display_name, p.reference, a.kind, a.reason, a.review_on::text as review_on,
+           a.raised_by, a.reviewed_at
+      from party_alert a join party p on p.council_id = a.council_id and p.id = a.party_id
+     where a.council_id = ${councilId} and a.ended_at is null and a.review_on <= ${onOrBefore}::date
+     order by a.review_on, a.created_at
+     limit ${limit}`.execute(db);
+  return rows.map((r) => ({
+    id: r.id,
+    partyId: r.party_id,
+    partyName: r.display_name,
+    partyReference: r.reference,
+    kind: r.kind,
+    reason: r.reason,
+    reviewOn: r.review_on,
+    raisedBy: r.raised_by,
+    reviewedAt: r.reviewed_at,
+  }));
+}
+
+/** Ends a current address of the party; false if there is none with that id. */
+export async function endAddress(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  addressId: string,
+  validTo: string,
+): Promise<boolean> {
+  const result = await sql`
+    update party_address set valid_to = ${validTo}::date
+     where council_id = ${councilId} and party_id = ${partyId} and id = ${addressId} and valid_to is null
+       and (valid_from is null or valid_from <= ${validTo}::date)`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+/** Ends a relationship seen from either end; false if there is no such current relationship. */
+export async function endRelationship(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  relationshipId: string,
+  validTo: string,
+): Promise<{ fromPartyId: string; toPartyId: string; type: string } | undefined> {
+  const { rows } = await sql<{ from_party_id: string; to_party_id: string; type: string }>`
+    update party_relationship set valid_to = ${validTo}::date
+     where council_id = ${councilId} and id = ${relationshipId} and valid_to is null
+       and ${partyId}::uuid in (from_party_id, to_party_id)
+       and (valid_from is null or valid_from <= ${validTo}::date)
+     returning from_party_id, to_party_id, type`.execute(db);
+  const r = rows[0];
+  return r ? { fromPartyId: r.from_party_id, toPartyId: r.to_party_id, type: r.type } : undefined;
+}
+
+export type ContactPointChange = 'verify' | 'do_not_contact' | 'allow_contact' | 'prefer' | 'remove';
+
+/** Changes one contact point's flags, or removes it; returns its kind, or undefined if none. */
+export async function changeContactPoint(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  contactPointId: string,
+  change: ContactPointChange,
+): Promise<string | undefined> {
+  const where = sql`council_id = ${councilId} and party_id = ${partyId} and id = ${contactPointId}`;
+  const { rows } =
+    change === 'remove'
+      ? await sql<{ kind: string }>`delete from contact_point where ${where} returning kind`.execute(db)
+      : change === 'prefer'
+        ? await sql<{ kind: string }>`
+            update contact_point set is_preferred = (id = ${contactPointId})
+             where council_id = ${councilId} and party_id = ${partyId}
+               and kind = (select kind from contact_point where ${where})
+             returning case when id = ${contactPointId} then kind end as kind`.execute(db)
+        : await sql<{ kind: string }>`
+            update contact_point set
+              is_verified = case when ${change} = 'verify' then true else is_verified end,
+              do_not_contact = case when ${change} = 'do_not_contact' then true
+                                    when ${change} = 'allow_contact' then false else do_not_contact end
+             where ${where} returning kind`.execute(db);
+  return rows.find((r) => r.kind)?.kind;
+}
+
+/** Removes one identifier; returns its scheme, or undefined if the party has none with that id. */
+export async function deleteIdentifier(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  identifierId: string,
+): Promise<string | undefined> {
+  const { rows } = await sql<{ scheme: string }>`
+    delete from party_identifier where council_id = ${councilId} and party_id = ${partyId} and id = ${identifierId}
+    returning scheme`.execute(db);
+  return rows[0]?.scheme;
+}
+
+/** Moves a party's version on when a page changes its details, refusing a stale form. */
+export async function bumpVersion(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  expectedVersion?: number,
+): Promise<boolean> {
+  const result = await sql`
+    update party set version = version + 1, updated_at = now()
+     where council_id = ${councilId} and id = ${partyId}
+       and (${expectedVersion ?? null}::int is null or version = ${expectedVersion ?? null}::int)`.execute(
+    db,
+  );
+  return Number(result.numAffectedRows ?? 0) > 0;
+}
+
+export interface PartyAtProperty {
+  id: string;
+  displayName: string;
+  role: string;
+}
+
+/** Active parties with a current address at this property (UPRN), people first. */
+export async function partiesAtUprn(
+  db: Executor,
+  councilId: string,
+  uprn: string,
+): Promise<PartyAtProperty[]> {
+  const { rows } = await sql<{ id: string; display_name: string; role: string }>`
+    select distinct on (p.id) p.id, p.display_name, a.role, p.kind
+      from party_address a join party p on p.council_id = a.council_id and p.id = a.party_id
+     where a.council_id = ${councilId} and a.uprn = ${uprn}::bigint and p.status = 'active'
+       and (a.valid_to is null or a.valid_to > current_date)
+       and (a.valid_from is null or a.valid_from <= current_date)
+     order by p.id, case a.role when 'home' then 0 when 'correspondence' then 1 else 2 end`.execute(db);
+  return rows
+    .map((r) => ({ id: r.id, displayName: r.display_name, role: r.role }))
+    .sort((a, b) => a.displayName.localeCompare(b.displayName));
+}
+
 // ---------------------------------------------------------------------------------------------
 // Search. Each function answers one kind of clue from an index; the service combines and ranks.
 
@@ -1218,6 +1439,14 @@ export interface BulkParty {
   addresses: readonly NewAddress[];
 }
 
+/**
+ * For a bulk load's transaction: commit without waiting for the WAL to reach disk. A crash may lose
+ * the last moments of an import (never half a batch), and the import is re-runnable by source key.
+ */
+export async function commitWithoutWaitingForDisk(tx: Executor): Promise<void> {
+  await sql`set local synchronous_commit = off`.execute(tx);
+}
+
 export async function bulkInsertParties(
   db: Executor,
   councilId: string,
@@ -1251,19 +1480,6 @@ export async function bulkInsertParties(
       interpreter: f.interpreter,
     };
   });
-  await sql`
-    insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
-      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
-      preferred_channel, language, language_other, large_print, bsl, interpreter)
-    select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
-      organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
-      preferred_channel, language, language_other, large_print, bsl, interpreter
-      from json_to_recordset(${JSON.stringify(partyRows)}::json) as x(id uuid, reference text, kind text, title text,
-        given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
-        organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
-        date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
-        bsl boolean, interpreter boolean)`.execute(db);
-
   const names = parties.flatMap((p) =>
     p.names.map((n) => ({
       party_id: p.id,
@@ -1276,29 +1492,16 @@ export async function bulkInsertParties(
       date_of_birth: p.fields.dateOfBirth,
     })),
   );
-  if (names.length > 0) {
-    await sql`
-      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
-      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
-        from json_to_recordset(${JSON.stringify(names)}::json) as x(party_id uuid, use text, title text,
-          given_names text, family_name text, given_key text, family_key text, date_of_birth date)`.execute(
-      db,
-    );
-    const terms = new Set<string>();
-    for (const n of names) {
-      if (n.given_key) terms.add(`given:${n.given_key}`);
-      if (n.family_key) terms.add(`family:${n.family_key}`);
-    }
-    // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
-    const termRows = [...terms].sort().map((t) => {
-      const at = t.indexOf(':');
-      return { part: t.slice(0, at), term: t.slice(at + 1) };
-    });
-    await sql`
-      insert into party_name_term (council_id, part, term)
-      select ${councilId}::uuid, part, term from json_to_recordset(${JSON.stringify(termRows)}::json) as x(part text, term text)
-      on conflict do nothing`.execute(db);
+  const terms = new Set<string>();
+  for (const n of names) {
+    if (n.given_key) terms.add(`given:${n.given_key}`);
+    if (n.family_key) terms.add(`family:${n.family_key}`);
   }
+  // Sorted, so that concurrent loads take the terms' locks in the same order and cannot deadlock.
+  const termRows = [...terms].sort().map((t) => {
+    const at = t.indexOf(':');
+    return { part: t.slice(0, at), term: t.slice(at + 1) };
+  });
   const ids = parties.flatMap((p) =>
     p.identifiers.map((i) => ({
       party_id: p.id,
@@ -1308,14 +1511,6 @@ export async function bulkInsertParties(
       value_key: i.valueKey,
     })),
   );
-  if (ids.length > 0) {
-    await sql`
-      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
-      select ${councilId}::uuid, party_id, scheme, system, value, value_key
-        from json_to_recordset(${JSON.stringify(ids)}::json) as x(party_id uuid, scheme text, system text, value text, value_key text)`.execute(
-      db,
-    );
-  }
   const points = parties.flatMap((p) =>
     p.contactPoints.map((c) => ({
       party_id: p.id,
@@ -1327,13 +1522,6 @@ export async function bulkInsertParties(
       do_not_contact: c.doNotContact,
     })),
   );
-  if (points.length > 0) {
-    await sql`
-      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
-      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
-        from json_to_recordset(${JSON.stringify(points)}::json) as x(party_id uuid, kind text, value text, label text,
-          is_preferred boolean, is_verified boolean, do_not_contact boolean)`.execute(db);
-  }
   const addresses = parties.flatMap((p) =>
     p.addresses.map((a) => ({
       party_id: p.id,
@@ -1346,13 +1534,64 @@ export async function bulkInsertParties(
       valid_to: a.validTo,
     })),
   );
-  if (addresses.length > 0) {
-    await sql`
+  // One statement, one round trip, for the whole batch: every table's rows travel as one JSON
+  // document, and the child rows' foreign keys are checked once the statement's parties exist.
+  const batch = JSON.stringify({
+    parties: partyRows,
+    names,
+    terms: termRows,
+    identifiers: ids,
+    points,
+    addresses,
+  });
+  await sql`
+    with b as (select ${batch}::jsonb as doc),
+    p as (
+      insert into party (id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name,
+        organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+        preferred_channel, language, language_other, large_print, bsl, interpreter)
+      select id, ${councilId}::uuid, reference, kind, title, given_names, family_name, suffix, preferred_name,
+        organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death,
+        preferred_channel, language, language_other, large_print, bsl, interpreter
+        from b, jsonb_to_recordset(b.doc->'parties') as x(id uuid, reference text, kind text, title text,
+          given_names text, family_name text, suffix text, preferred_name text, organisation_name text,
+          organisation_type text, display_name text, name_key text, date_of_birth date, birth_date_precision text,
+          date_of_death date, preferred_channel text, language text, language_other text, large_print boolean,
+          bsl boolean, interpreter boolean)
+      returning 1),
+    n as (
+      insert into party_name (council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth)
+      select ${councilId}::uuid, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth
+        from b, jsonb_to_recordset(b.doc->'names') as x(party_id uuid, use text, title text,
+          given_names text, family_name text, given_key text, family_key text, date_of_birth date)
+      returning 1),
+    t as (
+      insert into party_name_term (council_id, part, term)
+      select ${councilId}::uuid, part, term from b, jsonb_to_recordset(b.doc->'terms') as x(part text, term text)
+      on conflict do nothing
+      returning 1),
+    i as (
+      insert into party_identifier (council_id, party_id, scheme, system, value, value_key)
+      select ${councilId}::uuid, party_id, scheme, system, value, value_key
+        from b, jsonb_to_recordset(b.doc->'identifiers') as x(party_id uuid, scheme text, system text, value text,
+          value_key text)
+      returning 1),
+    c as (
+      insert into contact_point (council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact)
+      select ${councilId}::uuid, party_id, kind, value, label, is_preferred, is_verified, do_not_contact
+        from b, jsonb_to_recordset(b.doc->'points') as x(party_id uuid, kind text, value text, label text,
+          is_preferred boolean, is_verified boolean, do_not_contact boolean)
+      returning 1),
+    a as (
       insert into party_address (council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to)
       select ${councilId}::uuid, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to
-        from json_to_recordset(${JSON.stringify(addresses)}::json) as x(party_id uuid, role text, text text, postcode text,
-          postcode_key text, uprn bigint, valid_from date, valid_to date)`.execute(db);
-  }
+        from b, jsonb_to_recordset(b.doc->'addresses') as x(party_id uuid, role text, text text, postcode text,
+          postcode_key text, uprn bigint, valid_from date, valid_to date)
+      returning 1)
+    select (select count(*) from p) as parties, (select count(*) from n) as names, (select count(*) from t) as terms,
+      (select count(*) from i) as identifiers, (select count(*) from c) as points, (select count(*) from a) as addresses`.execute(
+    db,
+  );
 }
 
 export async function bulkInsertRelationships(

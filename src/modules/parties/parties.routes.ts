@@ -1,10 +1,13 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
 import { loadPanels, type PagePanel } from '../../platform/views/panels.ts';
+import { partiesEditRoutes } from './parties.edit.routes.ts';
 import { formatNhsNumber, formatPartialDate, formatPhone } from './parties.normalise.ts';
 import type { PartySummary } from './parties.repository.ts';
 import {
@@ -48,6 +51,12 @@ function principalOf(request: FastifyRequest): Principal {
 }
 
 const context = (request: FastifyRequest) => auditContextFor(principalOf(request), request);
+
+/** The request's `Idempotency-Key`, scoped to its sender; undefined when none was sent. */
+function idempotencyOf(request: FastifyRequest) {
+  const key = idempotencyKeyFrom(request.headers);
+  return key === undefined ? undefined : { key, caller: idempotencyCaller(principalOf(request)) };
+}
 
 function summaryJson(p: PartySummary) {
   return {
@@ -115,7 +124,13 @@ function singleViewJson(view: SingleView) {
       validFrom: r.validFrom,
       validTo: r.validTo,
     })),
-    alerts: view.alerts.map((a) => ({ id: a.id, kind: a.kind, reason: a.reason, reviewOn: a.reviewOn })),
+    alerts: view.alerts.map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      reason: a.reason,
+      reviewOn: a.reviewOn,
+      reviewDue: a.reviewOn <= new Date().toISOString().slice(0, 10),
+    })),
     merges: view.merges.map((m) => ({
       id: m.id,
       survivorId: m.survivorId,
@@ -211,6 +226,26 @@ function resultLocals(r: PartySearchResult) {
   return { ...r.party, dob: dobText(r.party), score: r.score, reasons: r.reasons };
 }
 
+/** The banner after a change made on one of the edit pages. */
+const CHANGED_MESSAGES: Record<string, string> = {
+  details: 'Details changed',
+  'address-added': 'Address added',
+  'address-ended': 'Address ended',
+  'contact-added': 'Contact detail added',
+  'contact-verify': 'Contact detail marked as verified',
+  'contact-do-not-contact': 'Contact detail marked do not contact',
+  'contact-allow-contact': 'Contact detail may be used again',
+  'contact-prefer': 'Contact detail made preferred',
+  'contact-remove': 'Contact detail removed',
+  'relationship-added': 'Relationship added',
+  'relationship-ended': 'Relationship ended',
+  'identifier-added': 'Identifier added',
+  'identifier-removed': 'Identifier removed',
+  'alert-added': 'Alert added',
+  'alert-ended': 'Alert ended',
+  'alert-reviewed': 'Alert reviewed',
+};
+
 const MERGE_LABELS: Record<MergeableField, string> = {
   title: 'Title',
   givenNames: 'Given names',
@@ -238,7 +273,9 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      const created = await service.createParty(principal.councilId, request.body, context(request));
+      const created = await service.createParty(principal.councilId, request.body, context(request), {
+        idempotency: idempotencyOf(request),
+      });
       return reply
         .code(201)
         .header('location', `/api/v1/parties/${created.id}`)
@@ -332,6 +369,7 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         request.params.id,
         request.body,
         context(request),
+        { idempotency: idempotencyOf(request) },
       );
       return reply.code(201).send({ id });
     },
@@ -367,7 +405,9 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await service.addContactPoint(principal.councilId, request.params.id, request.body, context(request));
+      await service.addContactPoint(principal.councilId, request.params.id, request.body, context(request), {
+        idempotency: idempotencyOf(request),
+      });
       return reply.code(201).send({ ok: true });
     },
   );
@@ -380,7 +420,9 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     },
     async (request, reply) => {
       const principal = principalOf(request);
-      await service.addAddress(principal.councilId, request.params.id, request.body, context(request));
+      await service.addAddress(principal.councilId, request.params.id, request.body, context(request), {
+        idempotency: idempotencyOf(request),
+      });
       return reply.code(201).send({ ok: true });
     },
   );
@@ -419,6 +461,7 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         principal.councilId,
         { ...request.body, fromPartyId: request.params.id },
         context(request),
+        { idempotency: idempotencyOf(request) },
       );
       return reply.code(201).send({ id });
     },
@@ -437,8 +480,87 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         request.params.id,
         request.body,
         context(request),
+        { idempotency: idempotencyOf(request) },
       );
       return reply.code(201).send({ id });
+    },
+  );
+
+  const AlertParams = Type.Object({
+    id: Type.String({ maxLength: 40 }),
+    alertId: Type.String({ maxLength: 40 }),
+  });
+
+  typed.post(
+    '/api/v1/parties/:id/alerts/:alertId/end',
+    {
+      config: { permission: 'parties.alerts' },
+      schema: {
+        ...api,
+        summary: 'End a staff alert, saying why',
+        params: AlertParams,
+        body: Type.Object({ reason: Type.String({ maxLength: 500 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      await service.endAlert(
+        principal.councilId,
+        request.params.id,
+        request.params.alertId,
+        request.body,
+        context(request),
+      );
+      return { id: request.params.alertId, ended: true };
+    },
+  );
+
+  typed.post(
+    '/api/v1/parties/:id/alerts/:alertId/review',
+    {
+      config: { permission: 'parties.alerts' },
+      schema: {
+        ...api,
+        summary: 'Record that an alert was reviewed and is still needed, with its next review date',
+        params: AlertParams,
+        body: Type.Object({ nextReviewOn: Type.String({ maxLength: 10 }) }, { additionalProperties: false }),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const { reviewOn } = await service.reviewAlert(
+        principal.councilId,
+        request.params.id,
+        request.params.alertId,
+        request.body,
+        context(request),
+      );
+      return { id: request.params.alertId, reviewOn };
+    },
+  );
+
+  typed.get(
+    '/api/v1/party-alerts/due',
+    {
+      config: { permission: 'parties.alerts.review' },
+      schema: {
+        ...api,
+        summary: 'Alerts in force whose review date has come, oldest first',
+        querystring: Type.Object({}),
+      },
+    },
+    async (request) => {
+      const principal = principalOf(request);
+      const due = await service.alertsDueForReview(principal.councilId);
+      return {
+        alerts: due.map((a) => ({
+          id: a.id,
+          partyId: a.partyId,
+          partyReference: a.partyReference,
+          kind: a.kind,
+          reviewOn: a.reviewOn,
+        })),
+      };
     },
   );
 
@@ -480,6 +602,8 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
   );
 
   // --- Staff pages -----------------------------------------------------------------------------
+
+  await partiesEditRoutes(app, { service });
 
   typed.get(
     '/staff/parties',
@@ -572,6 +696,10 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
         previousNames: view.names.filter((n) => n.use === 'previous'),
         activeMerges: view.merges.filter((m) => m.unmergedAt === null && m.survivorId === view.party.id),
         created: query.created === '1',
+        changed: CHANGED_MESSAGES[query.changed ?? ''] ?? null,
+        today: new Date().toISOString().slice(0, 10),
+        version: view.party.version,
+        canAlert: can(principal.role, 'parties.alerts') && view.party.status === 'active',
         merged: query.merged === '1',
         unmerged: query.unmerged === '1',
         canEdit: can(principal.role, 'parties.write') && view.party.status === 'active',

@@ -1,13 +1,16 @@
 import { randomBytes } from 'node:crypto';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
-import type { Executor } from '../../platform/db/database.ts';
+import type { Executor, Tx } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
+import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
 import {
+  AlertAlreadyEnded,
   MergeNotReversible,
   PartyAlreadyMerged,
   PartyChangedMeanwhile,
+  PartyDetailNotFound,
   PartyNotFound,
   SourceKeyTaken,
   ValidationFailed,
@@ -152,6 +155,30 @@ export function prepareBulk(
   return prepared;
 }
 
+/** An `Idempotency-Key` sent with a creating request, and who sent it (`idempotencyCaller`). */
+export interface IdempotencyKeyOf {
+  readonly caller: string;
+  readonly key: string;
+}
+
+/** How a page or an API call asks for a change to be made. */
+export interface WriteOptions {
+  /** Makes a creating request safe to retry. */
+  readonly idempotency?: IdempotencyKeyOf;
+  /** The party's version the form was filled from: a change made meanwhile refuses this one. */
+  readonly expectedVersion?: number;
+}
+
+/** A day given for ending something; today when none is given. */
+function endDate(value: string | undefined, field: string): string {
+  const today = new Date().toISOString().slice(0, 10);
+  if (!value?.trim()) return today;
+  const parsed = parsePartialDate(value.trim());
+  if (parsed?.precision !== 'day')
+    throw new ValidationFailed([{ field, message: 'Enter a real date in the format YYYY-MM-DD' }]);
+  return parsed.date;
+}
+
 function isUniqueViolation(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 }
@@ -201,6 +228,31 @@ export function createPartiesService(db: Executor) {
     return party;
   }
 
+  /**
+   * Runs a creating change once per idempotency key: a retry with the same key and body gets the first
+   * answer back, and nothing is created twice. Without a key, it is an ordinary transaction.
+   */
+  const once = async <T>(
+    councilId: string,
+    operation: string,
+    body: unknown,
+    idempotency: IdempotencyKeyOf | undefined,
+    work: (tx: Tx) => Promise<T>,
+  ): Promise<T> => {
+    const result = await idempotentTransaction(
+      db,
+      idempotency ? { councilId, operation, body, ...idempotency } : null,
+      // A change that answers nothing is stored as null (JSON has no undefined).
+      async (tx) => ({ statusCode: 201, body: ((await work(tx)) ?? null) as T }),
+    );
+    return result.body;
+  };
+
+  /** Moves the party's version on; with an expected version, refuses a change made from a stale form. */
+  const guardVersion = async (tx: Tx, councilId: string, partyId: string, expected?: number) => {
+    if (!(await repo.bumpVersion(tx, councilId, partyId, expected))) throw new PartyChangedMeanwhile();
+  };
+
   const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
   return {
@@ -209,11 +261,12 @@ export function createPartiesService(db: Executor) {
       councilId: string,
       input: PartyInput,
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<{ id: string; reference: string }> {
       const { party, errors } = validateParty(input);
       if (!party) fail(errors);
       // Source-system keys are stored for the import and for integrations; they must be unique.
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.create', input, options.idempotency, async (tx) => {
         const created = await insertValidParty(tx, councilId, party);
         await recordAudit(tx, context, {
           action: 'party.created',
@@ -377,28 +430,36 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: IdentifierInput,
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<string> {
       const errors: FieldError[] = [];
       const identifier = validateIdentifier(input, 'identifier', errors);
       if (!identifier) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^identifier\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      return inTransaction(db, async (tx) => {
-        await requireActive(tx, councilId, partyId);
-        let id: string;
-        try {
-          [id] = (await repo.insertIdentifiers(tx, councilId, partyId, [identifier])) as [string];
-        } catch (error) {
-          if (isUniqueViolation(error)) throw new SourceKeyTaken(identifier.system ?? 'source system');
-          throw error;
-        }
-        await recordAudit(tx, context, {
-          action: 'party.identifier_added',
-          subjectType: 'party',
-          subjectId: partyId,
-          details: { scheme: identifier.scheme, system: identifier.system },
-        });
-        return id;
-      });
+      return once(
+        councilId,
+        'parties.identifiers.add',
+        { partyId, input },
+        options.idempotency,
+        async (tx) => {
+          await requireActive(tx, councilId, partyId);
+          await guardVersion(tx, councilId, partyId, options.expectedVersion);
+          let id: string;
+          try {
+            [id] = (await repo.insertIdentifiers(tx, councilId, partyId, [identifier])) as [string];
+          } catch (error) {
+            if (isUniqueViolation(error)) throw new SourceKeyTaken(identifier.system ?? 'source system');
+            throw error;
+          }
+          await recordAudit(tx, context, {
+            action: 'party.identifier_added',
+            subjectType: 'party',
+            subjectId: partyId,
+            details: { scheme: identifier.scheme, system: identifier.system },
+          });
+          return id;
+        },
+      );
     },
 
     async addContactPoint(
@@ -406,21 +467,29 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: ContactPointInput,
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<void> {
       const errors: FieldError[] = [];
       const point = validateContactPoint(input, 'contactPoint', errors);
       if (!point) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^contactPoint\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      await inTransaction(db, async (tx) => {
-        await requireActive(tx, councilId, partyId);
-        await repo.insertContactPoints(tx, councilId, partyId, [point]);
-        await recordAudit(tx, context, {
-          action: 'party.contact_point_added',
-          subjectType: 'party',
-          subjectId: partyId,
-          details: { kind: point.kind },
-        });
-      });
+      await once(
+        councilId,
+        'parties.contact_points.add',
+        { partyId, input },
+        options.idempotency,
+        async (tx) => {
+          await requireActive(tx, councilId, partyId);
+          await guardVersion(tx, councilId, partyId, options.expectedVersion);
+          await repo.insertContactPoints(tx, councilId, partyId, [point]);
+          await recordAudit(tx, context, {
+            action: 'party.contact_point_added',
+            subjectType: 'party',
+            subjectId: partyId,
+            details: { kind: point.kind },
+          });
+        },
+      );
     },
 
     async addAddress(
@@ -428,13 +497,15 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: AddressInput,
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<void> {
       const errors: FieldError[] = [];
       const address = validateAddress(input, 'address', errors);
       if (!address) fail(errors.map((e) => ({ ...e, field: e.field.replace(/^address\./, '') })));
       if (!isUuid(partyId)) throw new PartyNotFound();
-      await inTransaction(db, async (tx) => {
+      await once(councilId, 'parties.addresses.add', { partyId, input }, options.idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
         await repo.insertAddresses(tx, councilId, partyId, [address]);
         await recordAudit(tx, context, {
           action: 'party.address_added',
@@ -455,6 +526,7 @@ export function createPartiesService(db: Executor) {
         validTo?: string;
       },
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<string> {
       const errors: FieldError[] = [];
       if (!input.type || !(input.type in RELATIONSHIP_TYPES))
@@ -478,9 +550,10 @@ export function createPartiesService(db: Executor) {
         errors.push({ field: 'validTo', message: 'The end date must be on or after the start date' });
       if (errors.length > 0) fail(errors);
       const type = input.type as RelationshipType;
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.relationships.add', input, options.idempotency, async (tx) => {
         const fromParty = await requireActive(tx, councilId, input.fromPartyId as string);
         const toParty = await requireActive(tx, councilId, input.toPartyId as string);
+        await guardVersion(tx, councilId, fromParty.id, options.expectedVersion);
         if (type.startsWith('household_') && toParty.kind !== 'household')
           fail([{ field: 'toPartyId', message: 'A household relationship must be to a household' }]);
         if ((type === 'employee_of' || type === 'director_of') && toParty.kind !== 'organisation')
@@ -513,6 +586,7 @@ export function createPartiesService(db: Executor) {
       partyId: string,
       input: { kind?: string; reason?: string; reviewOn?: string; visibleTo?: string[] },
       context: AuditContext,
+      options: WriteOptions = {},
     ): Promise<string> {
       const errors: FieldError[] = [];
       if (!input.kind || !(input.kind in ALERT_KINDS))
@@ -532,8 +606,9 @@ export function createPartiesService(db: Executor) {
         errors.push({ field: 'visibleTo', message: 'Choose which staff roles may see the alert' });
       if (errors.length > 0 || !review) fail(errors);
       if (!isUuid(partyId)) throw new PartyNotFound();
-      return inTransaction(db, async (tx) => {
+      return once(councilId, 'parties.alerts.add', { partyId, input }, options.idempotency, async (tx) => {
         await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
         const id = await repo.insertAlert(tx, councilId, partyId, {
           kind: input.kind as string,
           reason,
@@ -822,6 +897,7 @@ export function createPartiesService(db: Executor) {
       }
       if (toInsert.length > 0) {
         await inTransaction(db, async (tx) => {
+          await repo.commitWithoutWaitingForDisk(tx);
           // Draw again for any reference already taken (rare: 32^7 possibilities).
           for (
             const taken = await repo.takenReferences(
@@ -869,6 +945,202 @@ export function createPartiesService(db: Executor) {
       }[],
     ): Promise<void> {
       await inTransaction(db, (tx) => repo.bulkInsertRelationships(tx, councilId, relationships));
+    },
+
+    /** Ends a current address (it stays on the record, with the date it ended). */
+    async endAddress(
+      councilId: string,
+      partyId: string,
+      addressId: string,
+      validTo: string | undefined,
+      context: AuditContext,
+      options: WriteOptions = {},
+    ): Promise<void> {
+      const end = endDate(validTo, 'validTo');
+      if (!isUuid(partyId) || !isUuid(addressId)) throw new PartyNotFound();
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
+        if (!(await repo.endAddress(tx, councilId, partyId, addressId, end)))
+          fail([
+            {
+              field: 'validTo',
+              message: 'This address has already ended, or the end date is before it started',
+            },
+          ]);
+        await recordAudit(tx, context, {
+          action: 'party.address_ended',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { addressId, validTo: end },
+        });
+      });
+    },
+
+    /** Verifies a contact point, marks it do-not-contact (or not), makes it preferred, or removes it. */
+    async changeContactPoint(
+      councilId: string,
+      partyId: string,
+      contactPointId: string,
+      change: repo.ContactPointChange,
+      context: AuditContext,
+      options: WriteOptions = {},
+    ): Promise<void> {
+      if (!isUuid(partyId) || !isUuid(contactPointId)) throw new PartyNotFound();
+      if (!['verify', 'do_not_contact', 'allow_contact', 'prefer', 'remove'].includes(change))
+        fail([{ field: 'change', message: 'Choose what to do with the contact detail' }]);
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
+        const kind = await repo.changeContactPoint(tx, councilId, partyId, contactPointId, change);
+        if (!kind) throw new PartyDetailNotFound('The contact detail');
+        await recordAudit(tx, context, {
+          action: change === 'remove' ? 'party.contact_point_removed' : 'party.contact_point_changed',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { contactPointId, kind, change },
+        });
+      });
+    },
+
+    async removeIdentifier(
+      councilId: string,
+      partyId: string,
+      identifierId: string,
+      context: AuditContext,
+      options: WriteOptions = {},
+    ): Promise<void> {
+      if (!isUuid(partyId) || !isUuid(identifierId)) throw new PartyNotFound();
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
+        const scheme = await repo.deleteIdentifier(tx, councilId, partyId, identifierId);
+        if (!scheme) throw new PartyDetailNotFound('The identifier');
+        await recordAudit(tx, context, {
+          action: 'party.identifier_removed',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { identifierId, scheme },
+        });
+      });
+    },
+
+    /** Ends a relationship, seen from either of its parties. */
+    async endRelationship(
+      councilId: string,
+      partyId: string,
+      relationshipId: string,
+      validTo: string | undefined,
+      context: AuditContext,
+      options: WriteOptions = {},
+    ): Promise<void> {
+      const end = endDate(validTo, 'validTo');
+      if (!isUuid(partyId) || !isUuid(relationshipId)) throw new PartyNotFound();
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        await guardVersion(tx, councilId, partyId, options.expectedVersion);
+        const ended = await repo.endRelationship(tx, councilId, partyId, relationshipId, end);
+        if (!ended)
+          fail([
+            {
+              field: 'validTo',
+              message: 'This relationship has already ended, or the end date is before it started',
+            },
+          ]);
+        for (const subject of [ended.fromPartyId, ended.toPartyId]) {
+          await recordAudit(tx, context, {
+            action: 'party.relationship_ended',
+            subjectType: 'party',
+            subjectId: subject,
+            details: { relationshipId, type: ended.type, validTo: end },
+          });
+        }
+      });
+    },
+
+    /** Ends an alert, saying why; it no longer shows on the record. */
+    async endAlert(
+      councilId: string,
+      partyId: string,
+      alertId: string,
+      input: { reason?: string },
+      context: AuditContext,
+    ): Promise<void> {
+      const reason = input.reason?.trim() ?? '';
+      if (reason === '' || reason.length > 500)
+        fail([{ field: 'reason', message: 'Give the reason for ending the alert in up to 500 characters' }]);
+      if (!isUuid(partyId) || !isUuid(alertId)) throw new PartyDetailNotFound('The alert');
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        const alert = await repo.findAlert(tx, councilId, partyId, alertId);
+        if (!alert) throw new PartyDetailNotFound('The alert');
+        if (alert.endedAt || !(await repo.endAlert(tx, councilId, alertId, reason, context.actorLabel)))
+          throw new AlertAlreadyEnded();
+        await guardVersion(tx, councilId, partyId);
+        await recordAudit(tx, context, {
+          action: 'party.alert_ended',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { alertId, kind: alert.kind },
+        });
+      });
+    },
+
+    /** Records that an alert was reviewed and is still needed, with the next review date. */
+    async reviewAlert(
+      councilId: string,
+      partyId: string,
+      alertId: string,
+      input: { nextReviewOn?: string },
+      context: AuditContext,
+    ): Promise<{ reviewOn: string }> {
+      const next = input.nextReviewOn ? parsePartialDate(input.nextReviewOn) : undefined;
+      const today = new Date().toISOString().slice(0, 10);
+      if (next?.precision !== 'day' || next.date <= today)
+        fail([
+          {
+            field: 'nextReviewOn',
+            message: 'Enter the next review date, in the future, in the format YYYY-MM-DD',
+          },
+        ]);
+      if (!isUuid(partyId) || !isUuid(alertId)) throw new PartyDetailNotFound('The alert');
+      await inTransaction(db, async (tx) => {
+        await requireActive(tx, councilId, partyId);
+        const alert = await repo.findAlert(tx, councilId, partyId, alertId);
+        if (!alert) throw new PartyDetailNotFound('The alert');
+        if (
+          alert.endedAt ||
+          !(await repo.markAlertReviewed(tx, councilId, alertId, next.date, context.actorLabel))
+        )
+          throw new AlertAlreadyEnded();
+        await guardVersion(tx, councilId, partyId);
+        await recordAudit(tx, context, {
+          action: 'party.alert_reviewed',
+          subjectType: 'party',
+          subjectId: partyId,
+          details: { alertId, kind: alert.kind, previousReviewOn: alert.reviewOn, reviewOn: next.date },
+        });
+      });
+      return { reviewOn: next.date };
+    },
+
+    /** Alerts in force due for review by `onOrBefore` (today by default), oldest first. */
+    alertsDueForReview(councilId: string, onOrBefore?: string, limit = 200): Promise<repo.DueAlert[]> {
+      return repo.listAlertsDue(db, councilId, onOrBefore ?? new Date().toISOString().slice(0, 10), limit);
+    },
+
+    /** An alert of the party, for the pages that end or review it (no audit: the party page audits). */
+    async getAlert(councilId: string, partyId: string, alertId: string) {
+      if (!isUuid(partyId) || !isUuid(alertId)) throw new PartyDetailNotFound('The alert');
+      const alert = await repo.findAlert(db, councilId, partyId, alertId);
+      if (!alert || alert.endedAt) throw new PartyDetailNotFound('The alert');
+      return alert;
+    },
+
+    /** Active parties with a current address at the property. */
+    async partiesAtProperty(councilId: string, uprn: string): Promise<repo.PartyAtProperty[]> {
+      if (!/^\d{1,12}$/.test(uprn)) return [];
+      return repo.partiesAtUprn(db, councilId, uprn);
     },
 
     countParties: (councilId: string) => repo.countParties(db, councilId),

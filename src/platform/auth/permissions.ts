@@ -59,6 +59,8 @@ export const PERMISSIONS = {
   'contacts.record': ['agent', 'officer', 'supervisor', 'integration'],
   /** Review uncertain record-linkage pairs, and see the fraud and data-quality signals. */
   'identity.review': ['supervisor', 'admin'],
+  /** See the list of party alerts due for review, whoever may see each alert. */
+  'parties.alerts.review': ['supervisor', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof PERMISSIONS;
