@@ -14,7 +14,11 @@ import {
   notificationJobDefinitions,
 } from './modules/notifications/index.ts';
 import { createOpen311Service, type Open311Service } from './modules/open311/index.ts';
-import { createPartiesService, type PartiesService } from './modules/parties/index.ts';
+import {
+  communicationPreferences,
+  createPartiesService,
+  type PartiesService,
+} from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { type DomainEventHandler, dispatchDomainEvents } from './platform/events/outbox.ts';
 import { purgeIdempotencyKeys } from './platform/idempotency/idempotency.ts';
@@ -54,6 +58,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     adapter: adapterFromConfig(config.notifications, database.db),
     councilName: async (councilId) => (await governance.getCouncil(councilId)).name,
     caseLookup: caseNotificationLookup(cases),
+    recipients: communicationPreferences(parties),
   });
   const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
   return {

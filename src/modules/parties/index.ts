@@ -1,3 +1,6 @@
+import { systemAuditContext } from '../../platform/audit/audit.ts';
+import type { Principal } from '../../platform/auth/principal.ts';
+import { DomainError } from '../../platform/http/errors.ts';
 import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import { formatPartialDate } from './parties.normalise.ts';
 import type { PartiesService } from './parties.service.ts';
@@ -88,4 +91,50 @@ export function partiesAtProperty(service: PartiesService): PartiesAtProperty {
       ...p,
       href: `/staff/parties/${p.id}`,
     }));
+}
+
+/** What someone wants when the council writes to them: language, channel, and who not to contact. */
+export interface CommunicationPreferences {
+  language: 'en' | 'cy' | null;
+  preferredChannel: string | null;
+  contactPoints: { kind: 'email' | 'phone'; value: string; doNotContact: boolean }[];
+}
+
+/**
+ * Reads a party's communication preferences for sending them a message (notifications). It is a
+ * read of personal data, so it is audited like any other, with that purpose. Null for no such party.
+ */
+export function communicationPreferences(
+  service: PartiesService,
+): (councilId: string, partyId: string) => Promise<CommunicationPreferences | null> {
+  return async (councilId, partyId) => {
+    const principal: Principal = {
+      kind: 'api',
+      councilId,
+      id: 'notifications',
+      label: 'Notifications',
+      role: 'integration',
+    };
+    try {
+      const view = await service.singleView(
+        principal,
+        partyId,
+        systemAuditContext(councilId, 'notifications'),
+        'sending a notification',
+      );
+      const language = view.party.language;
+      return {
+        language: language === 'cy' ? 'cy' : language === 'en' ? 'en' : null,
+        preferredChannel: view.party.preferredChannel ?? null,
+        contactPoints: view.contactPoints.map((c) => ({
+          kind: c.kind,
+          value: c.value,
+          doNotContact: c.doNotContact,
+        })),
+      };
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 404) return null;
+      throw error;
+    }
+  };
 }
