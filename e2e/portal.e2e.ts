@@ -1,6 +1,10 @@
 import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DEMO_PASSWORD } from '../src/councils/demo.ts';
+import { CasePage } from './pages/cases.ts';
+import { SentMessagesPage } from './pages/notifications.ts';
 import { PortalStartPage, ReportJourney, TrackPage } from './pages/portal.ts';
+import { SignInPage } from './pages/staff.ts';
 import { axeViolations, describeViolations, launchBrowser, watchForProblems } from './support/browser.ts';
 import { type RunningServer, startServer } from './support/server.ts';
 
@@ -109,6 +113,37 @@ describe('the citizen portal in a real browser', () => {
     await tracker.find(server.url, reference, 'citizen.e2e@example.com');
     expect(await tracker.status().innerText()).toBe('Received');
     expect(describeViolations(await axeViolations(trackerPage))).toBe('');
+
+    // The citizen was sent a confirmation (the demo's outbox, which supervisors can read).
+    const staff = await browser.newContext();
+    const staffPage = await staff.newPage();
+    await staffPage.goto(`${server.url}/staff/sign-in`);
+    await new SignInPage(staffPage).signIn('supervisor@demo-borough.example', DEMO_PASSWORD);
+    const sent = new SentMessagesPage(staffPage);
+    await expect
+      .poll(
+        async () => {
+          await sent.open(server.url);
+          await sent.search(reference);
+          return sent.table().count();
+        },
+        { timeout: 60_000, interval: 2_000 },
+      )
+      .toBe(1);
+    expect(await sent.table().innerText()).toContain('citizen.e2e@example.com');
+
+    // An officer resolves it; the citizen's tracking page then says so, with the public message.
+    await staffPage.goto(`${server.url}/staff/cases/${reference}`);
+    const request = new CasePage(staffPage);
+    await request.changeStatus('Resolved', 'Fixed', 'We replaced the lamp on Tuesday.');
+    expect(await request.status().innerText()).toContain('Resolved');
+    await trackerPage.reload();
+    expect(await tracker.status().innerText()).toBe('Resolved');
+    expect(await trackerPage.locator('[data-test="updates"]').innerText()).toContain(
+      'We replaced the lamp on Tuesday.',
+    );
+    expect(describeViolations(await axeViolations(trackerPage))).toBe('');
+    await staff.close();
     // The question shown again with its error answers 400 on purpose; the browser logs that, and nothing else.
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await other.close();
