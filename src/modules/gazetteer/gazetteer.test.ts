@@ -11,6 +11,7 @@ import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { can, ROLES, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { configureNunjucks, TEMPLATE_ROOTS } from '../../platform/views/views.ts';
+import { partiesAtProperty } from '../parties/index.ts';
 import { searchWords } from './gazetteer.format.ts';
 import { type PartiesAtProperty, partiesForPropertyPage } from './gazetteer.routes.ts';
 import type { GazetteerService } from './gazetteer.service.ts';
@@ -427,7 +428,7 @@ describe('people and organisations on the property page', () => {
     expect(emptyHtml).toContain('No people or organisations are linked to this address.');
   });
 
-  it('shows no parties section without the parties lookup, or to roles that may not read parties', async () => {
+  it('shows the people at an address to roles that may read parties, and nothing without a lookup', async () => {
     const hit = (await t.runtime.services.gazetteer.searchAddresses(t.councilId, '1 high street', 1))
       .results[0];
     expect(await partiesForPropertyPage(principal('agent'), hit?.uprn ?? 0, undefined)).toBeNull();
@@ -435,13 +436,18 @@ describe('people and organisations on the property page', () => {
       expect(await partiesForPropertyPage(principal(role), hit?.uprn ?? 0, partiesAt)).toBeNull();
     }
     expect(await renderPage(hit?.uprn ?? 0, null)).not.toContain('People and organisations at this address');
-    // The app as wired today passes no lookup, so its property page has no such section.
+    // The app as wired passes the parties module's lookup: a demo resident's home lists them.
     const session = await signInAs(t.app, 'agent');
-    const page = await t.app.inject({
-      url: `/staff/addresses/${hit?.uprn}`,
-      headers: { cookie: session.cookie },
-    });
+    const homes = await t.runtime.database.pool.query(
+      'select uprn::text as uprn from party_address where uprn is not null and valid_to is null limit 1',
+    );
+    const uprn = homes.rows[0]?.uprn as string | undefined;
+    expect(uprn).toBeTruthy();
+    const residents = await partiesAtProperty(t.runtime.services.parties)(t.councilId, uprn ?? '');
+    expect(residents.length).toBeGreaterThan(0);
+    const page = await t.app.inject({ url: `/staff/addresses/${uprn}`, headers: { cookie: session.cookie } });
     expect(page.statusCode).toBe(200);
-    expect(page.body).not.toContain('People and organisations at this address');
+    expect(page.body).toContain('People and organisations at this address');
+    expect(page.body).toContain(`href="/staff/parties/${residents[0]?.id}"`);
   });
 });
