@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import type { BookingRecord, BookingsService } from '../../modules/bookings/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import type { PortalPage } from './portal.requests.ts';
 import { allowRequest, openPortalSession, type PortalSessions } from './portal.sessions.ts';
 
@@ -15,11 +16,6 @@ export interface BookingJourneyDeps {
 }
 
 const ZONE = 'Europe/London';
-
-const errorList = (errors: readonly FieldError[]) =>
-  errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
-const fieldErrorMap = (errors: readonly FieldError[]) =>
-  Object.fromEntries(errors.map((e) => [e.field, e.message])) as Record<string, string>;
 
 const citizenContext = (councilId: string, request: FastifyRequest): AuditContext => ({
   councilId,
@@ -76,7 +72,7 @@ export async function bookingJourneyRoutes(app: FastifyInstance, deps: BookingJo
       })),
       values: q,
       ...(extra.errors?.length
-        ? { errors: errorList(extra.errors), fieldErrors: fieldErrorMap(extra.errors) }
+        ? { errors: errorSummary(extra.errors), fieldErrors: fieldErrorMessages(extra.errors) }
         : {}),
     });
   }
@@ -221,8 +217,8 @@ export async function bookingJourneyRoutes(app: FastifyInstance, deps: BookingJo
       return reply.code(400).view('portal/views/manage-booking.njk', {
         ...page,
         values,
-        errors: errorList(errors),
-        fieldErrors: fieldErrorMap(errors),
+        errors: errorSummary(errors),
+        fieldErrors: fieldErrorMessages(errors),
       });
     const state = await session(request, reply, page.council.id);
     allowRequest(state.data, booking.reference);

@@ -16,6 +16,7 @@ import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
+import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import {
   allowRequest,
   type Journey,
@@ -51,17 +52,6 @@ const PHONE = /^\+?[0-9 ()-]{10,20}$/;
 export function canRequestOnline(service: { interaction: string; informationOnly: boolean }): boolean {
   return !service.informationOnly && ONLINE_INTERACTIONS.has(service.interaction);
 }
-
-const errorList = (errors: readonly FieldError[]) =>
-  errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
-const fieldErrorMap = (errors: readonly FieldError[]) => {
-  const map: Record<string, string> = {};
-  for (const e of errors) {
-    map[e.field] ??= e.message;
-    map[e.field.split('-')[0] ?? e.field] ??= e.message;
-  }
-  return map;
-};
 
 /** The question the location step answers; the journey asks it on its own page with an address search. */
 function locationQuestion(definition: ServiceDefinition): Question | undefined {
@@ -120,15 +110,17 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     return index > 0 ? `${base(definition.code)}/${steps[index - 1]}` : `/services/${definition.code}`;
   }
 
-  async function withJourney(
+  type JourneyContext = {
+    page: PortalPage;
+    definition: ServiceDefinition;
+    state: { data: PortalSessionData; save: () => Promise<void> };
+  };
+
+  /** The page, the service (if it can be requested online) and the visitor's session; else a 404 page. */
+  async function openService(
     request: FastifyRequest,
     reply: FastifyReply,
-    run: (ctx: {
-      page: PortalPage;
-      definition: ServiceDefinition;
-      journey: Journey;
-      state: { data: PortalSessionData; save: () => Promise<void> };
-    }) => Promise<unknown>,
+    run: (ctx: JourneyContext) => Promise<unknown>,
   ) {
     const page = await deps.pageContext(request, reply);
     const { code } = request.params as { code: string };
@@ -140,30 +132,30 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       return reply
         .code(404)
         .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
-    const state = await session(request, reply, page.council.id);
-    const journey = state.data.journeys[definition.code];
-    // No journey (expired, or a bookmarked step): start again from the service page.
-    if (!journey) return reply.redirect(`/services/${definition.code}`, 303);
-    return run({ page, definition, journey, state });
+    return run({ page, definition, state: await session(request, reply, page.council.id) });
   }
 
-  app.post('/services/:code/start', pub, async (request, reply) => {
-    const page = await deps.pageContext(request, reply);
-    const { code } = request.params as { code: string };
-    const definition = await publishedDefinition(page.council.id, code);
-    if (
-      !definition ||
-      !canRequestOnline({ ...definition, informationOnly: definition.informationOnly ?? false })
-    )
-      return reply
-        .code(404)
-        .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
-    const state = await session(request, reply, page.council.id);
-    const journey: Journey = { id: newJourneyId(), serviceCode: definition.code, answers: {} };
-    state.data.journeys = { [definition.code]: journey };
-    await state.save();
-    return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, 'start')}`, 303);
-  });
+  function withJourney(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    run: (ctx: JourneyContext & { journey: Journey }) => Promise<unknown>,
+  ) {
+    return openService(request, reply, async (ctx) => {
+      const journey = ctx.state.data.journeys[ctx.definition.code];
+      // No journey (expired, or a bookmarked step): start again from the service page.
+      if (!journey) return reply.redirect(`/services/${ctx.definition.code}`, 303);
+      return run({ ...ctx, journey });
+    });
+  }
+
+  app.post('/services/:code/start', pub, (request, reply) =>
+    openService(request, reply, async ({ definition, state }) => {
+      const journey: Journey = { id: newJourneyId(), serviceCode: definition.code, answers: {} };
+      state.data.journeys = { [definition.code]: journey };
+      await state.save();
+      return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, 'start')}`, 303);
+    }),
+  );
 
   // ---------- Where is it? An address search, or words and an optional point. ----------
 
@@ -233,8 +225,8 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
           location: { description },
           back: previousStep(definition, journey, 'where'),
           action: `${base(definition.code)}/where`,
-          errors: errorList(errors),
-          fieldErrors: fieldErrorMap(errors),
+          errors: errorSummary(errors),
+          fieldErrors: fieldErrorMessages(errors),
         });
       }
       await state.save();
@@ -264,7 +256,7 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       const result = validatePage(formPage, raw, journey.answers);
       if (result.errors.length)
         return render(
-          { raw, errors: errorList(result.errors), fieldErrors: fieldErrorMap(result.errors) },
+          { raw, errors: errorSummary(result.errors), fieldErrors: fieldErrorMessages(result.errors) },
           400,
         );
       journey.answers = result.answers;
@@ -309,8 +301,8 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
           details,
           action: `${base(definition.code)}/details`,
           back: previousStep(definition, journey, 'details'),
-          errors: errorList(errors),
-          fieldErrors: fieldErrorMap(errors),
+          errors: errorSummary(errors),
+          fieldErrors: fieldErrorMessages(errors),
         });
       }
       journey.details = details;
@@ -459,8 +451,8 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       return reply.code(400).view('portal/views/track.njk', {
         ...page,
         values,
-        errors: errorList(errors),
-        fieldErrors: fieldErrorMap(errors),
+        errors: errorSummary(errors),
+        fieldErrors: fieldErrorMessages(errors),
       });
     }
     const state = await session(request, reply, page.council.id);

@@ -5,6 +5,7 @@ import { Type } from 'typebox';
 import type { FieldError } from '../../platform/http/errors.ts';
 import { DomainError } from '../../platform/http/errors.ts';
 import { idempotencyCaller } from '../../platform/idempotency/idempotency.ts';
+import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import { contextOf, principalOf } from './cases.routes.ts';
 import {
   CASE_CHANNELS,
@@ -28,15 +29,6 @@ const STAFF_CHANNELS: CaseChannel[] = ['phone', 'face_to_face', 'email', 'post',
 type FormBody = Record<string, string | string[] | undefined>;
 
 const CodeParams = Type.Object({ code: Type.String({ pattern: '^[a-z0-9][a-z0-9-]{1,79}$' }) });
-
-function errorList(errors: readonly FieldError[]) {
-  return errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
-}
-function fieldErrorMap(errors: readonly FieldError[]): Record<string, string> {
-  const map: Record<string, string> = {};
-  for (const e of errors) map[e.field] ??= e.message;
-  return map;
-}
 
 function rawFrom(body: FormBody): Record<string, string | string[]> {
   const raw: Record<string, string | string[]> = {};
@@ -105,8 +97,8 @@ export async function requestJourney(app: FastifyInstance, service: CasesService
       description: str(body.description),
       channel: str(body.channel) || 'phone',
       channels: STAFF_CHANNELS.map((c) => ({ value: c, text: CHANNEL_LABELS[c] })),
-      errors: errors.length ? errorList(errors) : undefined,
-      fieldErrors: fieldErrorMap(errors),
+      errors: errors.length ? errorSummary(errors) : undefined,
+      fieldErrors: fieldErrorMessages(errors),
       ...extra,
     });
   }

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import {
   applyDetails,
   blankDefinition,
@@ -57,19 +58,6 @@ function principalOf(request: FastifyRequest): Principal {
   if (!request.principal) throw new Error('route requires a principal');
   return request.principal;
 }
-
-const errorList = (errors: readonly FieldError[]) =>
-  errors.map((e) => ({ text: e.message, href: `#${e.field}` }));
-const fieldErrorMap = (errors: readonly FieldError[]) => {
-  const map: Record<string, string> = {};
-  for (const e of errors) {
-    map[e.field] ??= e.message;
-    // Date and location parts ("dob-day") also mark the question itself.
-    const base = e.field.split('-')[0] ?? e.field;
-    map[base] ??= e.message;
-  }
-  return map;
-};
 
 /** Service-level field paths ("routing.rules.0.team") to the details form's inputs. */
 function detailsField(path: string): string {
@@ -344,8 +332,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
         d: view.definition,
         raw,
         preview,
-        errors: errorList(errors),
-        fieldErrors: fieldErrorMap(errors),
+        errors: errorSummary(errors),
+        fieldErrors: fieldErrorMessages(errors),
       });
     }
     const route = await service.route(principal.councilId, view.definition, answers);
@@ -425,8 +413,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
           number > 1
             ? `${base}/${number - 1}?a=${encodeAnswers(answers)}`
             : `/staff/admin/services/${view.definition.code}`,
-        errors: errorList(result.errors),
-        fieldErrors: fieldErrorMap(result.errors),
+        errors: errorSummary(result.errors),
+        fieldErrors: fieldErrorMessages(result.errors),
       });
     }
     answers = result.answers;
@@ -490,8 +478,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
       values,
       isNew: context.isNew,
       code: context.code,
-      errors: errorList(context.errors ?? []),
-      fieldErrors: fieldErrorMap(context.errors ?? []),
+      errors: errorSummary(context.errors ?? []),
+      fieldErrors: fieldErrorMessages(context.errors ?? []),
     });
 
   const saveDraft = async (
@@ -647,8 +635,8 @@ export async function catalogueRoutes(app: FastifyInstance, options: CatalogueRo
         values,
         earlier,
         questionTypes: QUESTION_TYPES.map((value) => ({ value, text: QUESTION_TYPE_LABELS[value] })),
-        errors: errorList(errors),
-        fieldErrors: fieldErrorMap(errors),
+        errors: errorSummary(errors),
+        fieldErrors: fieldErrorMessages(errors),
       });
     if (request.method === 'GET') return render(questionValues(existing));
     const body = request.body as FormBody;
