@@ -11,6 +11,7 @@ import type { CatalogueService, ServiceView } from '../catalogue/index.ts';
 import { checkAnswersRows, checkEligibility, ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
 import type { GazetteerService } from '../gazetteer/index.ts';
 import { bngToWgs84, wgs84ToBng } from '../gazetteer/index.ts';
+import type { CaseNotificationLookup } from '../notifications/index.ts';
 import type { PartiesService } from '../parties/index.ts';
 import { AttachmentNotFound, CaseClosed, CaseNotFound, ImpossibleTransition } from './cases.errors.ts';
 import * as repo from './cases.repository.ts';
@@ -185,23 +186,8 @@ export interface CasesDeps {
   now?: () => Date;
 }
 
-export interface CaseNotificationDetails {
-  caseId: string;
-  reference: string;
-  serviceName: string;
-  statusLabel: string;
-  expectedAt: Date | null;
-  partyId: string | null;
-  email: string | null;
-  phone: string | null;
-  trackUrl: string;
-  latestPublicUpdate: string | null;
-  language: 'en' | 'cy';
-}
-export type CaseNotificationLookup = (
-  councilId: string,
-  caseId: string,
-) => Promise<CaseNotificationDetails | null>;
+// The notifications module defines what it needs to know about a request; this module provides it.
+export type { CaseNotificationDetails, CaseNotificationLookup } from '../notifications/index.ts';
 
 export interface CaseView {
   record: repo.CaseRecord;
