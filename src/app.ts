@@ -14,13 +14,14 @@ import {
   caseSearchProvider,
   casesNavigation,
   casesRoutes,
+  serviceRequestFeed,
   serviceRequests,
 } from './modules/cases/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
 import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './modules/gazetteer/index.ts';
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
-import { open311Routes } from './modules/open311/index.ts';
+import { createOpen311Requests, open311Routes } from './modules/open311/index.ts';
 import { partiesNavigation, partiesRoutes, partySearchProvider } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
@@ -195,7 +196,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(casesRoutes, { service: services.cases });
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });
-  await app.register(open311Routes, { service: services.open311 });
+  await app.register(open311Routes, {
+    service: services.open311,
+    requests: createOpen311Requests({
+      db: database.db,
+      requests: serviceRequests(services.cases),
+      feed: serviceRequestFeed(database.db),
+      resolver: services.governance.resolver,
+      open311: services.open311,
+      council: () => services.governance.defaultCouncil(),
+    }),
+  });
 
   return app;
 }
