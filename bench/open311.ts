@@ -53,8 +53,8 @@ try {
             case when i % 10 > 1 then 'fixed' end,
             'normal', case when i % 3 = 0 then 'open311' else 'web' end,
             'Bench request ' || i, '{"depth":"deep"}'::jsonb,
-            527000 + (i * 7919) % 6000, 177000 + (i * 104729) % 6000,
-            51.476 + ((i * 104729) % 6000) / 6000.0 * 0.056, -0.172 + ((i * 7919) % 6000) / 6000.0 * 0.088,
+            527000 + (i::bigint * 7919) % 6000, 177000 + (i::bigint * 104729) % 6000,
+            51.476 + ((i::bigint * 104729) % 6000) / 6000.0 * 0.056, -0.172 + ((i::bigint * 7919) % 6000) / 6000.0 * 0.088,
             'Bench Street ' || (i % 500), 'working_days', 5, at, at + interval '7 days', at + interval '5 days',
             case when i % 10 > 1 then at + interval '3 days' end, at, at + interval '3 days'
        from generate_series(1, $2::integer) as i
