@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import { type Generated, sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 
 interface RequestTable {
@@ -62,7 +62,8 @@ export async function requestExtras(
     .selectFrom('open311_request')
     .select(['request_id', 'media_url', 'device_id', 'account_id'])
     .where('council_id', '=', councilId)
-    .where('request_id', 'in', requestIds)
+    // One array parameter rather than a thousand: cheaper to send and to plan.
+    .where(sql<boolean>`request_id = any(${[...requestIds]}::uuid[])`)
     .execute();
   return new Map(
     rows.map((r) => [
