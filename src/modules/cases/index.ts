@@ -143,8 +143,14 @@ export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
       const rows = pages
         .flat()
         .sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime() || (a.id < b.id ? 1 : -1));
+      // Whole records in a few concurrent slices, so the server reads them on more than one connection.
+      const wanted = [...new Set(rows.map((r) => r.id))];
+      const slices: string[][] = [];
+      for (let i = 0; i < wanted.length; i += 250) slices.push(wanted.slice(i, i + 250));
       const records = new Map(
-        (await repo.findCasesByIds(db, councilId, [...new Set(rows.map((r) => r.id))])).map((r) => [r.id, r]),
+        (await Promise.all(slices.map((slice) => repo.findCasesByIds(db, councilId, slice))))
+          .flat()
+          .map((r) => [r.id, r]),
       );
       return rows.map((r) => records.get(r.id)).filter((r): r is repo.CaseRecord => r !== undefined);
     },
