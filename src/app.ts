@@ -15,6 +15,7 @@ import {
   casesNavigation,
   casesRoutes,
   caseTimelineSource,
+  serviceRequestFeed,
   serviceRequests,
 } from './modules/cases/index.ts';
 import { catalogueNavigation, catalogueRoutes, serviceSearchProvider } from './modules/catalogue/index.ts';
@@ -23,7 +24,7 @@ import { addressSearchProvider, gazetteerNavigation, gazetteerRoutes } from './m
 import { governanceNavigation, governanceRoutes, staffSearchProvider } from './modules/governance/index.ts';
 import { identityNavigation, identityRoutes } from './modules/identity/index.ts';
 import { notificationsNavigation, notificationsRoutes } from './modules/notifications/index.ts';
-import { open311Routes } from './modules/open311/index.ts';
+import { createOpen311Requests, open311Routes } from './modules/open311/index.ts';
 import {
   partiesAtProperty,
   partiesNavigation,
@@ -228,7 +229,17 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(casesRoutes, { service: services.cases });
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });
-  await app.register(open311Routes, { service: services.open311 });
+  await app.register(open311Routes, {
+    service: services.open311,
+    requests: createOpen311Requests({
+      db: database.db,
+      requests: serviceRequests(services.cases),
+      feed: serviceRequestFeed(database.db),
+      resolver: services.governance.resolver,
+      open311: services.open311,
+      council: () => services.governance.defaultCouncil(),
+    }),
+  });
   await app.register(identityRoutes, { service: services.identity });
 
   return app;

@@ -1,10 +1,12 @@
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
+import type { Executor } from '../../platform/db/database.ts';
 import type { IdempotentResult } from '../../platform/idempotency/idempotency.ts';
 import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import type { TimelineSource } from '../../platform/timeline/timeline.ts';
 import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject } from '../parties/index.ts';
+import * as repo from './cases.repository.ts';
 import type {
   CaseListPage,
   CaseListQueryInput,
@@ -14,7 +16,7 @@ import type {
   CreateCaseInput,
   CreatedCase,
 } from './cases.service.ts';
-import { STATUS_LABELS } from './cases.service.ts';
+import { isUuid, STATUS_LABELS } from './cases.service.ts';
 import type { CaseStatus, Outcome } from './lifecycle.ts';
 import { normaliseReference } from './reference.ts';
 
@@ -97,6 +99,64 @@ export interface ServiceRequests {
 
 export function serviceRequests(service: CasesService): ServiceRequests {
   return service;
+}
+
+/**
+ * Bulk reads for outside channels that publish many requests at once (Open311's GET requests and
+ * servicerequestupdates): a page of whole records, newest first, with no total and no 500 cap, and
+ * a request's public updates. Filters as `ServiceRequests.list`; ids may be uuids or references.
+ */
+export interface ServiceRequestFeed {
+  records(
+    councilId: string,
+    query: Pick<
+      CaseListQueryInput,
+      'status' | 'open' | 'serviceCodes' | 'updatedAfter' | 'submittedFrom' | 'submittedTo'
+    > & { idsOrReferences?: readonly string[]; limit: number; offset: number },
+  ): Promise<repo.CaseRecord[]>;
+  publicUpdates(councilId: string, requestId: string): Promise<repo.UpdateRecord[]>;
+}
+
+export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
+  return {
+    async records(councilId, query) {
+      const { idsOrReferences, limit, offset, ...filters } = query;
+      let ids: string[] | undefined;
+      let references: string[] | undefined;
+      if (idsOrReferences) {
+        ids = idsOrReferences.filter(isUuid);
+        references = idsOrReferences
+          .filter((s) => !isUuid(s))
+          .map((s) => normaliseReference(s))
+          .filter((s): s is string => Boolean(s));
+        if (ids.length === 0 && references.length === 0) return [];
+      }
+      const base = { ...filters, sort: 'submitted' as const, direction: 'desc' as const, limit, offset };
+      // An id list may mix uuids and references: one query for each kind, merged newest first.
+      const pages = await Promise.all(
+        idsOrReferences
+          ? [
+              ids?.length ? repo.listCases(db, councilId, { ...base, ids }, new Date()) : [],
+              references?.length ? repo.listCases(db, councilId, { ...base, references }, new Date()) : [],
+            ]
+          : [repo.listCases(db, councilId, base, new Date())],
+      );
+      const rows = pages
+        .flat()
+        .sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime() || (a.id < b.id ? 1 : -1));
+      // Whole records in a few concurrent slices, so the server reads them on more than one connection.
+      const wanted = [...new Set(rows.map((r) => r.id))];
+      const slices: string[][] = [];
+      for (let i = 0; i < wanted.length; i += 250) slices.push(wanted.slice(i, i + 250));
+      const records = new Map(
+        (await Promise.all(slices.map((slice) => repo.findCasesByIds(db, councilId, slice))))
+          .flat()
+          .map((r) => [r.id, r]),
+      );
+      return rows.map((r) => records.get(r.id)).filter((r): r is repo.CaseRecord => r !== undefined);
+    },
+    publicUpdates: (councilId, requestId) => repo.listUpdates(db, councilId, requestId, { publicOnly: true }),
+  };
 }
 
 /** The notifications module's lookup: who to tell about a request, and what to say. */

@@ -1,5 +1,10 @@
 export { requireApiKey } from './open311.auth.ts';
-export { InvalidApiKey, Open311ServiceNotFound, UnknownFormat } from './open311.errors.ts';
+export {
+  InvalidApiKey,
+  Open311RequestNotFound,
+  Open311ServiceNotFound,
+  UnknownFormat,
+} from './open311.errors.ts';
 export {
   escapeXml,
   isFormat,
@@ -10,6 +15,14 @@ export {
   parseAttributes,
   serialise,
 } from './open311.format.ts';
+export {
+  createOpen311Requests,
+  DEFAULT_WINDOW_DAYS,
+  MAX_PAGE_SIZE,
+  type Open311Area,
+  type Open311Requests,
+  type Open311RequestsDeps,
+} from './open311.requests.ts';
 export { type Open311RouteOptions, open311Routes } from './open311.routes.ts';
 export {
   createOpen311Service,

@@ -20,3 +20,10 @@ export class UnknownFormat extends NotFound {
     this.name = 'UnknownFormat';
   }
 }
+
+export class Open311RequestNotFound extends NotFound {
+  constructor(id: string) {
+    super(`The service request ${id}`);
+    this.name = 'Open311RequestNotFound';
+  }
+}

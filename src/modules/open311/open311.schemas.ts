@@ -13,3 +13,9 @@ export const JurisdictionQuery = Type.Object({
   jurisdiction_id: Type.Optional(Type.String({ maxLength: 100 })),
 });
 export type JurisdictionQuery = Static<typeof JurisdictionQuery>;
+
+export const IdParams = Type.Object({
+  id: Type.String({ minLength: 1, maxLength: 100 }),
+  format: Type.String({ maxLength: 10 }),
+});
+export type IdParams = Static<typeof IdParams>;

@@ -1,0 +1,523 @@
+import type { LightMyRequestResponse } from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createTestApp, createToken, type TestApp } from '../../../test/support/app.ts';
+import { testDatabaseKinds } from '../../../test/support/databases.ts';
+
+/** Open311 POST bodies are form-encoded; repeated keys (attribute[x][]) are kept. */
+function form(fields: Record<string, string | string[]>): string {
+  const params = new URLSearchParams();
+  for (const [key, value] of Object.entries(fields))
+    for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
+  return params.toString();
+}
+
+const AT = { lat: '51.5072', long: '-0.1276' };
+const REFERENCE = /^GH-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
+
+function dayOffset(days: number): string {
+  return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+}
+
+describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
+  let t: TestApp;
+  let key: string;
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    key = await createToken(t, 'integration', 'FixMyStreet');
+  });
+  afterAll(() => t?.close());
+
+  const get = (url: string) => t.app.inject({ method: 'GET', url });
+  const post = (url: string, fields: Record<string, string | string[]>) =>
+    t.app.inject({
+      method: 'POST',
+      url,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: form(fields),
+    });
+  const errorsOf = (response: LightMyRequestResponse) =>
+    response.json() as { code: number; description: string }[];
+
+  const pothole = (extra: Record<string, string | string[]> = {}) => ({
+    api_key: key,
+    service_code: 'pothole',
+    ...AT,
+    'attribute[where_on_road]': 'carriageway',
+    'attribute[depth]': 'deep',
+    'attribute[damage_claim]': 'no',
+    ...extra,
+  });
+
+  async function createPothole(extra: Record<string, string | string[]> = {}): Promise<string> {
+    const response = await post('/open311/v2/requests.json', pothole(extra));
+    expect(response.statusCode, response.body).toBe(200);
+    const [item] = response.json() as { service_request_id: string }[];
+    return item?.service_request_id ?? '';
+  }
+
+  it('POST requests (form, XML): creates a request at lat/long with singlevaluelist attributes', async () => {
+    const response = await post(
+      '/open311/v2/requests.xml',
+      pothole({
+        email: 'pat.reporter@example.com',
+        first_name: 'Pat',
+        last_name: 'Reporter',
+        phone: '07700 900123',
+        description: 'A deep pothole by the bus stop',
+        media_url: 'https://fixmystreet.example/photo/1.jpeg',
+        device_id: 'device-1',
+        account_id: 'fms-42',
+      }),
+    );
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(response.body).toMatch(
+      /^<\?xml version="1.0" encoding="utf-8"\?>\n<service_requests><request><service_request_id>GH-[0-9A-Z]{4}-[0-9A-Z]{4}<\/service_request_id><service_notice><\/service_notice><account_id>fms-42<\/account_id><\/request><\/service_requests>$/,
+    );
+    const id = /<service_request_id>([^<]+)</.exec(response.body)?.[1] ?? '';
+    const view = await t.runtime.services.cases.get(t.councilId, id);
+    expect(view.record).toMatchObject({
+      channel: 'open311',
+      serviceCode: 'pothole',
+      description: 'A deep pothole by the bus stop',
+      lat: 51.5072,
+      long: -0.1276,
+      answers: expect.objectContaining({ where_on_road: 'carriageway', depth: 'deep', damage_claim: false }),
+    });
+    // The requester became a party, matched next time by email.
+    expect(view.record.requesterPartyId).not.toBeNull();
+    const again = await post('/open311/v2/requests.json', pothole({ email: 'pat.reporter@example.com' }));
+    const [second] = again.json() as { service_request_id: string }[];
+    const secondView = await t.runtime.services.cases.get(t.councilId, second?.service_request_id ?? '');
+    expect(secondView.record.requesterPartyId).toBe(view.record.requesterPartyId);
+  });
+
+  it('POST requests (JSON body, JSON answer): a list of one with service_request_id', async () => {
+    const response = await t.app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      payload: {
+        api_key: key,
+        service_code: 'pothole',
+        lat: 51.5072,
+        long: -0.1276,
+        attribute: { where_on_road: 'junction', depth: 'shallow', damage_claim: 'yes' },
+      },
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(response.json()).toEqual([
+      { service_request_id: expect.stringMatching(REFERENCE), service_notice: '', account_id: null },
+    ]);
+  });
+
+  it('POST requests: string, number, text and multivaluelist attributes at an address_string', async () => {
+    const response = await post('/open311/v2/requests.json', {
+      api_key: key,
+      service_code: 'bulky-waste',
+      address_string: '12 High Street, Westbrook',
+      'attribute[items][]': ['sofa', 'other'],
+      'attribute[other_items]': 'An old piano',
+      'attribute[item_count]': '3',
+      'attribute[location_of_items]': 'Front garden',
+      'attribute[reduction]': 'no',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const [item] = response.json() as { service_request_id: string }[];
+    const view = await t.runtime.services.cases.get(t.councilId, item?.service_request_id ?? '');
+    expect(view.record.locationText).toBe('12 High Street, Westbrook');
+    expect(view.record.answers).toMatchObject({
+      items: ['sofa', 'other'],
+      other_items: 'An old piano',
+      item_count: 3,
+      location_of_items: 'Front garden',
+      reduction: false,
+    });
+  });
+
+  it('POST requests: a datetime attribute at an address_id (UPRN)', async () => {
+    const found = await t.runtime.services.gazetteer.searchAddresses(t.councilId, '12 high street', 1);
+    const uprn = found.results[0]?.uprn;
+    expect(uprn).toBeDefined();
+    const response = await post('/open311/v2/requests.json', {
+      api_key: key,
+      service_code: 'missed-bin',
+      address_id: String(uprn),
+      'attribute[bin_type]': 'refuse',
+      'attribute[put_out_time]': 'yes',
+      'attribute[collection_date]': `${dayOffset(-1)}T07:00:00Z`,
+      'attribute[details]': 'Left at the kerb',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const [item] = response.json() as { service_request_id: string }[];
+    const view = await t.runtime.services.cases.get(t.councilId, item?.service_request_id ?? '');
+    expect(view.record.uprn).toBe(uprn);
+    expect(view.record.answers).toMatchObject({
+      collection_date: dayOffset(-1),
+      details: 'Left at the kerb',
+    });
+    const listed = await get(`/open311/v2/requests/${item?.service_request_id}.json`);
+    expect(listed.json()[0]).toMatchObject({
+      address_id: String(uprn),
+      address: expect.stringMatching(/High Street/),
+    });
+  });
+
+  it('POST requests: 403 without a valid integration api_key', async () => {
+    const missing = await post('/open311/v2/requests.xml', { service_code: 'pothole', ...AT });
+    expect(missing.statusCode).toBe(403);
+    expect(missing.body).toContain('<errors><error><code>403</code><description>api_key is required');
+    const wrong = await post('/open311/v2/requests.json', pothole({ api_key: 'gh_not_a_real_key' }));
+    expect(wrong.statusCode).toBe(403);
+    expect(errorsOf(wrong)).toEqual([{ code: 403, description: expect.stringContaining('api_key') }]);
+    const officerKey = await createToken(t, 'officer');
+    const officer = await post('/open311/v2/requests.json', pothole({ api_key: officerKey }));
+    expect(officer.statusCode).toBe(403);
+  });
+
+  it('POST requests: 400 for a missing or unknown service_code', async () => {
+    const missing = await post('/open311/v2/requests.json', { api_key: key, ...AT });
+    expect(missing.statusCode).toBe(400);
+    expect(errorsOf(missing)[0]?.description).toMatch(/^service_code is required/);
+    const unknown = await post('/open311/v2/requests.xml', pothole({ service_code: 'no-such-service' }));
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body).toContain('<code>400</code><description>service_code no-such-service is not');
+  });
+
+  it('POST requests: 400 for no location, or lat/long outside the council area', async () => {
+    const none = await post('/open311/v2/requests.json', {
+      api_key: key,
+      service_code: 'pothole',
+      'attribute[where_on_road]': 'carriageway',
+    });
+    expect(none.statusCode).toBe(400);
+    expect(errorsOf(none)[0]?.description).toMatch(/lat and long, address_string or address_id/);
+    const outside = await post('/open311/v2/requests.json', pothole({ lat: '53.4808', long: '-2.2426' }));
+    expect(outside.statusCode).toBe(400);
+    expect(errorsOf(outside)).toEqual([
+      { code: 400, description: expect.stringMatching(/^lat\/long 53.4808, -2.2426 is outside/) },
+    ]);
+    const half = await post('/open311/v2/requests.json', pothole({ long: '' }));
+    expect(half.statusCode).toBe(400);
+    expect(errorsOf(half)[0]?.description).toMatch(/lat and long/);
+  });
+
+  it('POST requests: 400 naming each missing or bad attribute, of every datatype', async () => {
+    const cases: [Record<string, string | string[]>, string][] = [
+      [pothole({ 'attribute[where_on_road]': '' }), 'where_on_road'],
+      [pothole({ 'attribute[depth]': 'bottomless' }), 'depth'],
+      [
+        {
+          api_key: key,
+          service_code: 'bulky-waste',
+          address_string: '1 High Street',
+          'attribute[items][]': ['sofa', 'spaceship'],
+          'attribute[item_count]': 'lots',
+          'attribute[location_of_items]': 'Garden',
+          'attribute[reduction]': 'no',
+        },
+        'items',
+      ],
+      [
+        {
+          api_key: key,
+          service_code: 'bulky-waste',
+          address_string: '1 High Street',
+          'attribute[items][]': ['sofa'],
+          'attribute[item_count]': 'lots',
+          'attribute[location_of_items]': 'Garden',
+          'attribute[reduction]': 'no',
+        },
+        'item_count',
+      ],
+      [
+        {
+          api_key: key,
+          service_code: 'bulky-waste',
+          address_string: '1 High Street',
+          'attribute[items][]': ['other'],
+          'attribute[item_count]': '1',
+          'attribute[location_of_items]': 'Garden',
+          'attribute[reduction]': 'no',
+        },
+        'other_items',
+      ],
+      [
+        {
+          api_key: key,
+          service_code: 'bulky-waste',
+          address_string: '1 High Street',
+          'attribute[items][]': ['sofa'],
+          'attribute[item_count]': '1',
+          'attribute[reduction]': 'no',
+        },
+        'location_of_items',
+      ],
+      [
+        {
+          api_key: key,
+          service_code: 'missed-bin',
+          address_string: '1 High Street',
+          'attribute[bin_type]': 'refuse',
+          'attribute[put_out_time]': 'yes',
+          'attribute[collection_date]': 'last tuesday',
+        },
+        'collection_date',
+      ],
+    ];
+    for (const [fields, code] of cases) {
+      const response = await post('/open311/v2/requests.json', fields);
+      expect(response.statusCode, `${code}: ${response.body}`).toBe(400);
+      expect(
+        errorsOf(response).some((e) => e.code === 400 && e.description.includes(`attribute[${code}]`)),
+        `${code}: ${response.body}`,
+      ).toBe(true);
+    }
+    const badField = await post('/open311/v2/requests.xml', pothole({ 'attribute[no good]': 'x' }));
+    expect(badField.statusCode).toBe(400);
+    expect(badField.body).toContain('attribute[no good] has an invalid code');
+  });
+
+  it('GET requests/{id}: one request, as a list of one, by reference or uuid; no personal data', async () => {
+    const reference = await createPothole({
+      email: 'secret.person@example.com',
+      first_name: 'Secret',
+      last_name: 'Person',
+      phone: '07700 900999',
+      description: 'Outside the library',
+      media_url: 'https://fixmystreet.example/p/2.jpeg',
+    });
+    const json = await get(`/open311/v2/requests/${reference}.json`);
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual([
+      {
+        service_request_id: reference,
+        status: 'open',
+        status_notes: '',
+        service_name: 'Report a pothole',
+        service_code: 'pothole',
+        description: 'Outside the library',
+        agency_responsible: 'Demo Borough Council',
+        service_notice: '',
+        requested_datetime: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/),
+        updated_datetime: expect.stringMatching(/Z$/),
+        expected_datetime: expect.stringMatching(/Z$/),
+        address: '',
+        address_id: '',
+        zipcode: '',
+        lat: 51.5072,
+        long: -0.1276,
+        media_url: 'https://fixmystreet.example/p/2.jpeg',
+      },
+    ]);
+    expect(json.body).not.toMatch(/secret|07700/i);
+    const xml = await get(`/open311/v2/requests/${reference.toLowerCase()}.xml`);
+    expect(xml.statusCode).toBe(200);
+    expect(xml.body).toContain(
+      `<service_requests><request><service_request_id>${reference}</service_request_id><status>open</status>`,
+    );
+    expect(xml.body).toContain('<lat>51.5072</lat><long>-0.1276</long>');
+    const view = await t.runtime.services.cases.get(t.councilId, reference);
+    const byUuid = await get(`/open311/v2/requests/${view.record.id}.json`);
+    expect(byUuid.json()[0].service_request_id).toBe(reference);
+    const unknown = await get('/open311/v2/requests/GH-0000-0000.xml');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('<error><code>404</code>');
+    expect((await get('/open311/v2/requests/not-a-request.json')).statusCode).toBe(404);
+  });
+
+  it('GET tokens/{token}: the request id itself is a token', async () => {
+    const reference = await createPothole();
+    const json = await get(`/open311/v2/tokens/${reference}.json`);
+    expect(json.statusCode).toBe(200);
+    expect(json.json()).toEqual([{ token: reference, service_request_id: reference }]);
+    const xml = await get(`/open311/v2/tokens/${reference}.xml`);
+    expect(xml.body).toContain(
+      `<service_requests><request><token>${reference}</token><service_request_id>${reference}</service_request_id></request></service_requests>`,
+    );
+    const unknown = await get('/open311/v2/tokens/GH-0000-0000.json');
+    expect(unknown.statusCode).toBe(404);
+    expect(errorsOf(unknown)[0]?.code).toBe(404);
+  });
+
+  it('GET requests: newest first, filtered by id, service_code, status and dates, and paged', async () => {
+    const first = await createPothole();
+    const second = await createPothole();
+    const all = await get('/open311/v2/requests.json');
+    expect(all.statusCode).toBe(200);
+    const items = all.json() as { service_request_id: string; requested_datetime: string; status: string }[];
+    expect(items.length).toBeGreaterThan(2);
+    const times = items.map((i) => i.requested_datetime);
+    expect([...times].sort().reverse()).toEqual(times);
+    expect(items.map((i) => i.service_request_id)).toEqual(expect.arrayContaining([first, second]));
+    expect(all.body).not.toContain('pat.reporter@example.com');
+
+    const view = await t.runtime.services.cases.get(t.councilId, second);
+    const byIds = await get(`/open311/v2/requests.json?service_request_id=${first},${view.record.id}`);
+    expect(
+      (byIds.json() as { service_request_id: string }[]).map((i) => i.service_request_id).sort(),
+    ).toEqual([first, second].sort());
+
+    const bulky = await get('/open311/v2/requests.json?service_code=bulky-waste,missed-bin');
+    const codes = new Set((bulky.json() as { service_code: string }[]).map((i) => i.service_code));
+    expect([...codes].sort()).toEqual(['bulky-waste', 'missed-bin']);
+
+    const xml = await get('/open311/v2/requests.xml?service_code=pothole&page_size=1');
+    expect(xml.body.match(/<request>/g)).toHaveLength(1);
+    const page1 = await get('/open311/v2/requests.json?page_size=2&page=1');
+    const page2 = await get('/open311/v2/requests.json?page_size=2&page=2');
+    expect(page1.json()).toHaveLength(2);
+    expect(page2.json()).toHaveLength(2);
+    expect(page1.json()[1].service_request_id).toBe(items[1]?.service_request_id);
+    expect(page2.json()[0].service_request_id).toBe(items[2]?.service_request_id);
+
+    const future = new Date(Date.now() + 86_400_000).toISOString();
+    const past = new Date(Date.now() - 365 * 86_400_000).toISOString();
+    expect(await get(`/open311/v2/requests.json?start_date=${future}`).then((r) => r.json())).toEqual([]);
+    expect(await get(`/open311/v2/requests.json?end_date=${past}`).then((r) => r.json())).toEqual([]);
+    const window = await get(
+      `/open311/v2/requests.json?start_date=${encodeURIComponent(new Date(Date.now() - 3_600_000).toISOString().replace('Z', '+00:00'))}&end_date=${future}`,
+    );
+    expect(window.json()).toHaveLength(items.length);
+
+    expect((await get('/open311/v2/requests.json?status=closed').then((r) => r.json())) as unknown[]).toEqual(
+      [],
+    );
+    expect(await get('/open311/v2/requests.json?status=open').then((r) => r.json())).toHaveLength(
+      items.length,
+    );
+    expect(await get('/open311/v2/requests.json?status=open,closed').then((r) => r.json())).toHaveLength(
+      items.length,
+    );
+
+    const badDate = await get('/open311/v2/requests.json?start_date=2026-11-01');
+    expect(badDate.statusCode).toBe(400);
+    expect(errorsOf(badDate)[0]?.description).toMatch(/^start_date must be an ISO 8601/);
+    const badStatus = await get('/open311/v2/requests.xml?status=pending');
+    expect(badStatus.statusCode).toBe(400);
+    expect(badStatus.body).toContain('status pending is not open or closed');
+    expect((await get('/open311/v2/requests.json?page_size=0')).statusCode).toBe(400);
+    expect((await get('/open311/v2/requests.json?jurisdiction_id=elsewhere')).statusCode).toBe(400);
+    expect((await get('/open311/v2/requests.json?jurisdiction_id=demo-borough')).statusCode).toBe(200);
+  });
+
+  it('servicerequestupdates: POST CLOSED closes the request once per update_id; GET lists public updates', async () => {
+    const reference = await createPothole({ email: 'closer@example.com', last_name: 'Closer' });
+    const startedAt = new Date(Date.now() - 1000).toISOString();
+    const update = {
+      api_key: key,
+      service_request_id: reference,
+      update_id: 'fms-update-1',
+      status: 'CLOSED',
+      updated_datetime: '2026-11-22T10:00:00+00:00',
+      description: 'Filled in by the highways crew',
+      media_url: 'https://fixmystreet.example/u/1.jpeg',
+      external_status_code: 'REPAIRED',
+    };
+    const response = await post('/open311/v2/servicerequestupdates.xml', update);
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.body).toBe(
+      `<?xml version="1.0" encoding="utf-8"?>\n<service_request_updates><request_update><update_id>fms-update-1</update_id><service_request_id>${reference}</service_request_id><status>CLOSED</status><updated_datetime>2026-11-22T10:00:00Z</updated_datetime><description>Filled in by the highways crew</description><media_url>https://fixmystreet.example/u/1.jpeg</media_url><external_status_code>REPAIRED</external_status_code></request_update></service_request_updates>`,
+    );
+    const detail = await t.runtime.services.cases.detail(t.councilId, reference);
+    expect(detail.open311.status).toBe('closed');
+    const updateCount = detail.updates.length;
+    expect(detail.updates.some((u) => u.kind === 'status' && u.statusTo === 'resolved')).toBe(true);
+    expect(detail.updates.some((u) => u.kind === 'public' && u.body.startsWith('Filled in by'))).toBe(true);
+
+    // The same update_id again: the same answer, nothing applied twice.
+    const retry = await post('/open311/v2/servicerequestupdates.json', update);
+    expect(retry.statusCode).toBe(200);
+    expect(retry.json()).toEqual([
+      {
+        update_id: 'fms-update-1',
+        service_request_id: reference,
+        status: 'CLOSED',
+        updated_datetime: '2026-11-22T10:00:00Z',
+        description: 'Filled in by the highways crew',
+        media_url: 'https://fixmystreet.example/u/1.jpeg',
+        external_status_code: 'REPAIRED',
+      },
+    ]);
+    expect((await t.runtime.services.cases.detail(t.councilId, reference)).updates).toHaveLength(updateCount);
+
+    const closed = await get(`/open311/v2/requests/${reference}.json`);
+    expect(closed.json()[0]).toMatchObject({ status: 'closed', status_notes: 'No further action' });
+    expect((await get('/open311/v2/requests.json?status=closed')).json()).toEqual([
+      expect.objectContaining({ service_request_id: reference }),
+    ]);
+
+    // Reopened with an extended status.
+    const reopened = await post('/open311/v2/servicerequestupdates.json', {
+      ...update,
+      update_id: 'fms-update-2',
+      status: 'IN_PROGRESS',
+      description: 'Reopened: the patch failed',
+    });
+    expect(reopened.statusCode).toBe(200);
+    expect((await get(`/open311/v2/requests/${reference}.json`)).json()[0].status).toBe('open');
+
+    const feed = await get(
+      `/open311/v2/servicerequestupdates.json?start_date=${startedAt}&end_date=${new Date(Date.now() + 60_000).toISOString()}`,
+    );
+    expect(feed.statusCode).toBe(200);
+    const feedItems = (feed.json() as Record<string, string>[]).filter(
+      (u) => u.service_request_id === reference,
+    );
+    expect(feedItems.map((u) => u.status)).toEqual([
+      'NO_FURTHER_ACTION',
+      'NO_FURTHER_ACTION',
+      'IN_PROGRESS',
+      'IN_PROGRESS',
+    ]);
+    expect(feedItems[1]).toEqual({
+      update_id: expect.any(String),
+      service_request_id: reference,
+      status: 'NO_FURTHER_ACTION',
+      updated_datetime: expect.stringMatching(/Z$/),
+      description: 'Filled in by the highways crew\nhttps://fixmystreet.example/u/1.jpeg',
+      media_url: '',
+      external_status_code: 'resolved',
+    });
+    const xmlFeed = await get(`/open311/v2/servicerequestupdates.xml?start_date=${startedAt}`);
+    expect(xmlFeed.body).toMatch(/^<\?xml[^>]+>\n<service_request_updates><request_update><update_id>/);
+    const later = await get(
+      `/open311/v2/servicerequestupdates.json?start_date=${new Date(Date.now() + 60_000).toISOString()}&end_date=${new Date(Date.now() + 120_000).toISOString()}`,
+    );
+    expect(later.json()).toEqual([]);
+    expect((await get('/open311/v2/servicerequestupdates.json?start_date=yesterday')).statusCode).toBe(400);
+  });
+
+  it('servicerequestupdates POST: 403, 400 and 404 as the spec says', async () => {
+    const reference = await createPothole();
+    const base = { api_key: key, service_request_id: reference, update_id: 'u-errors', status: 'FIXED' };
+    expect((await post('/open311/v2/servicerequestupdates.json', { ...base, api_key: '' })).statusCode).toBe(
+      403,
+    );
+    const badStatus = await post('/open311/v2/servicerequestupdates.json', { ...base, status: 'SORTED' });
+    expect(badStatus.statusCode).toBe(400);
+    expect(errorsOf(badStatus)[0]?.description).toMatch(/^status SORTED is not known/);
+    const noId = await post('/open311/v2/servicerequestupdates.json', { ...base, update_id: '' });
+    expect(noId.statusCode).toBe(400);
+    expect(errorsOf(noId)[0]?.description).toMatch(/^update_id is required/);
+    const badDate = await post('/open311/v2/servicerequestupdates.json', {
+      ...base,
+      updated_datetime: 'now',
+    });
+    expect(badDate.statusCode).toBe(400);
+    const unknown = await post('/open311/v2/servicerequestupdates.xml', {
+      ...base,
+      service_request_id: 'GH-0000-0000',
+    });
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('<code>404</code>');
+    // A failed update leaves its update_id free; FIXED then resolves with that outcome.
+    const fixed = await post('/open311/v2/servicerequestupdates.json', base);
+    expect(fixed.statusCode).toBe(200);
+    expect((await get(`/open311/v2/requests/${reference}.json`)).json()[0]).toMatchObject({
+      status: 'closed',
+      status_notes: 'Fixed',
+    });
+  });
+});

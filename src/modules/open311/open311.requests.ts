@@ -1,0 +1,623 @@
+import { type AuditContext, auditContextFor } from '../../platform/audit/audit.ts';
+import type { PrincipalResolver } from '../../platform/auth/principal.ts';
+import type { Executor } from '../../platform/db/database.ts';
+import { DomainError, type FieldError, NotFound, ValidationFailed } from '../../platform/http/errors.ts';
+import {
+  type CaseLocationInput,
+  CaseNotFound,
+  type CaseRecord,
+  type CaseStatus,
+  type CreateCaseInput,
+  canMove,
+  isOpen,
+  OUTCOME_LABELS,
+  type Outcome,
+  type RequesterDetails,
+  type ServiceRequestFeed,
+  type ServiceRequests,
+  toOpen311,
+  type UpdateRecord,
+} from '../cases/index.ts';
+import { requireApiKey } from './open311.auth.ts';
+import { Open311RequestNotFound } from './open311.errors.ts';
+import type { Open311Value } from './open311.format.ts';
+import { parseAttributes } from './open311.format.ts';
+import * as repo from './open311.repository.ts';
+import type { Open311Service } from './open311.service.ts';
+
+/** The council box lat/long must fall in (the council record's `area`). */
+export interface Open311Area {
+  minLat: number | null;
+  minLong: number | null;
+  maxLat: number | null;
+  maxLong: number | null;
+}
+
+export interface Open311RequestsDeps {
+  db: Executor;
+  requests: ServiceRequests;
+  feed: ServiceRequestFeed;
+  resolver: PrincipalResolver;
+  open311: Open311Service;
+  council: () => Promise<{ id: string; slug: string; name: string; area?: Open311Area | null }>;
+  now?: () => Date;
+}
+
+/** Who is calling, for the audit trail: the API token behind api_key. */
+export interface CallerRequest {
+  id: string;
+  ip: string;
+}
+
+export type Body = Record<string, unknown>;
+
+/** Most results one GET requests answers (the spec's default and cap). */
+export const MAX_PAGE_SIZE = 1000;
+/** The window GET requests covers when no dates are given. */
+export const DEFAULT_WINDOW_DAYS = 90;
+const DAY_MS = 86_400_000;
+
+/** ISO 8601 with a zone (Z or ±hh:mm), as the spec requires; seconds and fractions optional. */
+const W3_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+
+/** The statuses clients may post in servicerequestupdates, and what each does to the request. */
+const POSTED_STATUSES: Record<string, { status?: CaseStatus; outcome?: Outcome; open: boolean }> = {
+  OPEN: { open: true },
+  INVESTIGATING: { status: 'acknowledged', open: true },
+  IN_PROGRESS: { status: 'in_progress', open: true },
+  ACTION_SCHEDULED: { status: 'in_progress', outcome: 'action_scheduled', open: true },
+  FIXED: { status: 'resolved', outcome: 'fixed', open: false },
+  // Guildhall closes a request with an outcome; a bare CLOSED records no further action.
+  CLOSED: { status: 'resolved', outcome: 'no_further_action', open: false },
+  NO_FURTHER_ACTION: { status: 'resolved', outcome: 'no_further_action', open: false },
+  DUPLICATE: { status: 'resolved', outcome: 'duplicate', open: false },
+  NOT_COUNCILS_RESPONSIBILITY: { status: 'resolved', outcome: 'not_councils_responsibility', open: false },
+  UNABLE_TO_FIX: { status: 'resolved', outcome: 'unable_to_fix', open: false },
+  INTERNAL_REFERRAL: { status: 'resolved', outcome: 'referred_to_partner', open: false },
+};
+
+/** A single text field of a form or JSON body (the first, if repeated). */
+function text(body: Body, name: string): string | undefined {
+  const raw = body[name];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') return undefined;
+  const trimmed = value.trim();
+  return trimmed === '' ? undefined : trimmed;
+}
+
+function commaList(value: string | undefined): string[] | undefined {
+  if (value === undefined) return undefined;
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  return items.length ? items : undefined;
+}
+
+function parseW3(value: string | undefined, field: string, errors: FieldError[]): Date | undefined {
+  if (value === undefined) return undefined;
+  const date = new Date(value);
+  if (!W3_DATETIME.test(value) || Number.isNaN(date.getTime())) {
+    errors.push({
+      field,
+      message: `${field} must be an ISO 8601 date and time with a time zone, like 2026-11-22T09:30:00Z`,
+    });
+    return undefined;
+  }
+  return date;
+}
+
+function positiveInteger(value: string | undefined, field: string, errors: FieldError[]): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    errors.push({ field, message: `${field} must be a whole number, 1 or more` });
+    return undefined;
+  }
+  return n;
+}
+
+const HTTP_URL = /^https?:\/\/[^\s]+$/i;
+
+/** The attributes of a form body (attribute[code], attribute[code][]) or a JSON body's `attribute` object. */
+function attributesOf(body: Body, errors: FieldError[]): Record<string, string | string[]> {
+  const { attribute: nested, ...flat } = body;
+  const parsed = parseAttributes(flat);
+  errors.push(...parsed.errors);
+  if (nested && typeof nested === 'object' && !Array.isArray(nested)) {
+    for (const [code, value] of Object.entries(nested as Record<string, unknown>)) {
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        parsed.attributes[code] = String(value);
+      else if (Array.isArray(value)) parsed.attributes[code] = value.map((v) => String(v));
+      else errors.push({ field: `attribute[${code}]`, message: `attribute[${code}] must be text or a list` });
+    }
+  }
+  return parsed.attributes;
+}
+
+/** The Open311 name for a field the cases module reported. */
+function open311Field(field: string, attributeCodes: readonly string[]): string {
+  if (field.startsWith('answers.')) {
+    const rest = field.slice('answers.'.length);
+    const code =
+      attributeCodes.find(
+        (c) => rest === c.replaceAll('-', '.') || rest.startsWith(`${c.replaceAll('-', '.')}.`),
+      ) ??
+      rest.split('.')[0] ??
+      rest;
+    return `attribute[${code}]`;
+  }
+  const names: Record<string, string> = {
+    serviceCode: 'service_code',
+    'location.lat': 'lat',
+    'location.long': 'long',
+    'location.uprn': 'address_id',
+    'location.address': 'address_string',
+    description: 'description',
+    'requester.email': 'email',
+    'requester.phone': 'phone',
+    'requester.givenName': 'first_name',
+    'requester.familyName': 'last_name',
+  };
+  return names[field] ?? field;
+}
+
+function withField(field: string, message: string): string {
+  return message.startsWith(field) ? message : `${field}: ${message}`;
+}
+
+export function createOpen311Requests(deps: Open311RequestsDeps) {
+  const now = deps.now ?? (() => new Date());
+
+  let councilCache: { at: number; value: Awaited<ReturnType<Open311RequestsDeps['council']>> } | null = null;
+  async function council(jurisdictionId: string | undefined) {
+    if (!councilCache || Date.now() - councilCache.at > 60_000)
+      councilCache = { at: Date.now(), value: await deps.council() };
+    const current = councilCache.value;
+    if (jurisdictionId !== undefined && jurisdictionId !== current.slug)
+      throw new ValidationFailed([
+        {
+          field: 'jurisdiction_id',
+          message: `jurisdiction_id ${jurisdictionId} is not served here; this endpoint serves ${current.slug}`,
+        },
+      ]);
+    return current;
+  }
+
+  // Each service's attributes, to name them in errors and read datetimes (a short cache keeps POST cheap).
+  const definitions = new Map<string, { at: number; attributes: Map<string, string> | null }>();
+  async function attributesOfService(code: string): Promise<Map<string, string> | null> {
+    const hit = definitions.get(code);
+    if (hit && Date.now() - hit.at < 15_000) return hit.attributes;
+    let attributes: Map<string, string> | null;
+    try {
+      const definition = (await deps.open311.definition(code)) as {
+        attributes: { code: string; datatype: string }[];
+      };
+      attributes = new Map(definition.attributes.map((a) => [a.code, a.datatype]));
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status !== 404) throw error;
+      attributes = null;
+    }
+    definitions.set(code, { at: Date.now(), attributes });
+    return attributes;
+  }
+
+  async function caller(body: Body, request: CallerRequest): Promise<AuditContext> {
+    const principal = await requireApiKey(deps.resolver, body.api_key);
+    return auditContextFor(principal, request);
+  }
+
+  function requestView(record: CaseRecord, agency: string, extras?: repo.RequestExtras): Open311Value {
+    const open311 = toOpen311(record.status, record.outcome ?? undefined);
+    return {
+      service_request_id: record.reference,
+      status: open311.status,
+      status_notes: !isOpen(record.status) && record.outcome ? OUTCOME_LABELS[record.outcome] : '',
+      service_name: record.serviceName,
+      service_code: record.serviceCode,
+      description: record.description,
+      agency_responsible: agency,
+      service_notice: '',
+      requested_datetime: record.submittedAt,
+      updated_datetime: record.updatedAt,
+      expected_datetime: isOpen(record.status) ? record.dueAt : null,
+      address: record.locationText ?? '',
+      address_id: record.uprn === null ? '' : String(record.uprn),
+      zipcode: '',
+      lat: record.lat,
+      long: record.long,
+      media_url: extras?.mediaUrl ?? '',
+    };
+  }
+
+  /** POST requests: one new service request from a GeoReport v2 client. */
+  async function create(body: Body, request: CallerRequest): Promise<Open311Value> {
+    const context = await caller(body, request);
+    const current = await council(text(body, 'jurisdiction_id'));
+    const councilId = context.councilId ?? current.id;
+    const errors: FieldError[] = [];
+
+    const serviceCode = text(body, 'service_code');
+    let datatypes = new Map<string, string>();
+    if (!serviceCode)
+      errors.push({
+        field: 'service_code',
+        message: 'service_code is required: send the code of the service',
+      });
+    else {
+      const found = await attributesOfService(serviceCode);
+      // The spec's POST errors are 400s: a bad service_code is bad input, not a missing resource.
+      if (!found)
+        errors.push({
+          field: 'service_code',
+          message: `service_code ${serviceCode} is not a service that takes Open311 requests here`,
+        });
+      datatypes = found ?? datatypes;
+    }
+
+    const latText = text(body, 'lat');
+    const longText = text(body, 'long');
+    const addressString = text(body, 'address_string');
+    const addressId = text(body, 'address_id');
+    let location: CaseLocationInput | undefined;
+    if (latText !== undefined || longText !== undefined) {
+      const lat = Number(latText);
+      const long = Number(longText);
+      const area = current.area;
+      if (latText === undefined || longText === undefined || !Number.isFinite(lat) || !Number.isFinite(long))
+        errors.push({ field: 'lat', message: 'lat and long must both be given, as decimal degrees (WGS84)' });
+      else if (
+        area &&
+        area.minLat !== null &&
+        area.maxLat !== null &&
+        area.minLong !== null &&
+        area.maxLong !== null &&
+        (lat < area.minLat || lat > area.maxLat || long < area.minLong || long > area.maxLong)
+      )
+        errors.push({
+          field: 'lat',
+          message: `lat/long ${lat}, ${long} is outside ${current.name}'s area (lat ${area.minLat} to ${area.maxLat}, long ${area.minLong} to ${area.maxLong})`,
+        });
+      else location = { lat, long };
+    } else if (addressId !== undefined) {
+      if (!/^\d{1,12}$/.test(addressId))
+        errors.push({
+          field: 'address_id',
+          message: 'address_id must be a UPRN: a number of up to 12 digits',
+        });
+      else location = { uprn: addressId };
+    } else if (addressString !== undefined) location = { address: addressString };
+    else
+      errors.push({
+        field: 'lat',
+        message: 'A location is required: send lat and long, address_string or address_id',
+      });
+
+    const mediaUrl = text(body, 'media_url');
+    if (mediaUrl !== undefined && (!HTTP_URL.test(mediaUrl) || mediaUrl.length > 2000))
+      errors.push({ field: 'media_url', message: 'media_url must be an http or https URL' });
+    const email = text(body, 'email');
+    if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+      errors.push({ field: 'email', message: 'email must be an email address' });
+    const attributes = attributesOf(body, errors);
+    // A datetime attribute may come as a full ISO 8601 date and time; the form engine takes the date.
+    for (const [code, value] of Object.entries(attributes))
+      if (
+        datatypes.get(code) === 'datetime' &&
+        typeof value === 'string' &&
+        /^\d{4}-\d{2}-\d{2}T/.test(value)
+      )
+        attributes[code] = value.slice(0, 10);
+    if (errors.length) throw new ValidationFailed(errors);
+
+    const requester: RequesterDetails = {};
+    for (const [field, key] of [
+      ['email', 'email'],
+      ['phone', 'phone'],
+      ['first_name', 'firstName'],
+      ['last_name', 'lastName'],
+    ] as const) {
+      const value = text(body, field);
+      if (value !== undefined) requester[key] = value.slice(0, 200);
+    }
+    const description = text(body, 'description');
+    const input: CreateCaseInput = {
+      serviceCode: serviceCode ?? '',
+      channel: 'open311',
+      answers: attributes,
+      ...(location ? { location } : {}),
+      ...(addressString !== undefined ? { locationText: addressString } : {}),
+      ...(description !== undefined ? { description } : {}),
+      ...(Object.keys(requester).length ? { requester } : {}),
+    };
+    let created: Awaited<ReturnType<ServiceRequests['create']>>;
+    try {
+      try {
+        created = await deps.requests.create(councilId, input, context);
+      } catch (error) {
+        // Contact details the parties module cannot hold (a malformed phone number) are dropped
+        // rather than losing the report: the request is made with the details that are good.
+        const bad =
+          error instanceof DomainError && error.status === 400 && error.fieldErrors.length
+            ? error.fieldErrors.map((e) => e.field)
+            : [];
+        if (!bad.length || !bad.every((f) => f.startsWith('requester.')) || !input.requester) throw error;
+        const kept = { ...input.requester };
+        for (const f of bad) {
+          const name = f.slice('requester.'.length);
+          if (name === 'email' || name === 'phone') delete kept[name];
+          if (name === 'givenName') delete kept.firstName;
+          if (name === 'familyName') delete kept.lastName;
+        }
+        const { requester: _dropped, ...rest } = input;
+        created = await deps.requests.create(
+          councilId,
+          Object.keys(kept).length ? { ...rest, requester: kept } : rest,
+          context,
+        );
+      }
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 400 && error.fieldErrors.length)
+        throw new ValidationFailed(
+          error.fieldErrors.map((e) => {
+            const field = open311Field(e.field, [...datatypes.keys()]);
+            return { field, message: withField(field, e.message) };
+          }),
+        );
+      throw error;
+    }
+    const accountId = text(body, 'account_id');
+    const deviceId = text(body, 'device_id');
+    if (mediaUrl || accountId || deviceId)
+      await repo.insertRequestExtras(deps.db, councilId, created.body.id, {
+        mediaUrl: mediaUrl ?? null,
+        deviceId: deviceId?.slice(0, 200) ?? null,
+        accountId: accountId?.slice(0, 200) ?? null,
+      });
+    return [
+      {
+        service_request_id: created.body.reference,
+        service_notice: '',
+        account_id: accountId ?? null,
+      },
+    ];
+  }
+
+  /** GET requests: filters as the spec, newest first, the last 90 days by default, paged. */
+  async function list(query: Body): Promise<Open311Value> {
+    const current = await council(text(query, 'jurisdiction_id'));
+    const errors: FieldError[] = [];
+    const ids = commaList(text(query, 'service_request_id'));
+    const serviceCodes = commaList(text(query, 'service_code'));
+    const start = parseW3(text(query, 'start_date'), 'start_date', errors);
+    const end = parseW3(text(query, 'end_date'), 'end_date', errors);
+    const updatedAfter = parseW3(text(query, 'updated_after'), 'updated_after', errors);
+    const statuses = commaList(text(query, 'status')?.toLowerCase());
+    for (const s of statuses ?? [])
+      if (s !== 'open' && s !== 'closed')
+        errors.push({ field: 'status', message: `status ${s} is not open or closed` });
+    const page = positiveInteger(text(query, 'page'), 'page', errors) ?? 1;
+    const pageSize = Math.min(
+      positiveInteger(text(query, 'page_size'), 'page_size', errors) ?? MAX_PAGE_SIZE,
+      MAX_PAGE_SIZE,
+    );
+    if (start && end && start > end)
+      errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
+    if (errors.length) throw new ValidationFailed(errors);
+
+    const open = statuses && new Set(statuses).size === 1 ? statuses[0] === 'open' : undefined;
+    let submittedFrom = start;
+    const submittedTo = end ? new Date(end.getTime() + 1) : undefined;
+    // Ids override every other filter (spec); with no dates, the last 90 days.
+    if (!ids && !start && !end && !updatedAfter)
+      submittedFrom = new Date(now().getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+    else if (!ids && !start && end) submittedFrom = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+    const records = await deps.feed.records(
+      current.id,
+      ids
+        ? { idsOrReferences: ids, limit: pageSize, offset: (page - 1) * pageSize }
+        : {
+            ...(serviceCodes ? { serviceCodes } : {}),
+            ...(open !== undefined ? { open } : {}),
+            ...(submittedFrom ? { submittedFrom } : {}),
+            ...(submittedTo ? { submittedTo } : {}),
+            ...(updatedAfter ? { updatedAfter } : {}),
+            limit: pageSize,
+            offset: (page - 1) * pageSize,
+          },
+    );
+    const extras = await repo.requestExtras(
+      deps.db,
+      current.id,
+      records.map((r) => r.id),
+    );
+    return records.map((r) => requestView(r, current.name, extras.get(r.id)));
+  }
+
+  async function one(id: string, query: Body): Promise<Open311Value> {
+    const current = await council(text(query, 'jurisdiction_id'));
+    let record: CaseRecord;
+    try {
+      record = (await deps.requests.get(current.id, id)).record;
+    } catch (error) {
+      if (error instanceof CaseNotFound) throw new Open311RequestNotFound(id);
+      throw error;
+    }
+    const extras = await repo.requestExtras(deps.db, current.id, [record.id]);
+    return [requestView(record, current.name, extras.get(record.id))];
+  }
+
+  /** GET tokens/{token}: Guildhall answers in real time, so a token is the request's own id. */
+  async function token(tokenId: string, query: Body): Promise<Open311Value> {
+    const current = await council(text(query, 'jurisdiction_id'));
+    try {
+      const view = await deps.requests.get(current.id, tokenId);
+      return [{ token: tokenId, service_request_id: view.record.reference }];
+    } catch (error) {
+      if (error instanceof CaseNotFound) throw new NotFound(`The token ${tokenId}`);
+      throw error;
+    }
+  }
+
+  /** The public updates of a request as request_update items, oldest first. */
+  function feedItems(record: CaseRecord, updates: UpdateRecord[], from: Date, to: Date): Open311Value[] {
+    const items: Open311Value[] = [];
+    const chronological = [...updates].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+    let status: CaseStatus = 'submitted';
+    let outcome: Outcome | undefined;
+    for (const u of chronological) {
+      if (u.kind === 'status' && u.statusTo) {
+        status = u.statusTo as CaseStatus;
+        // A status update's text ends with the outcome's label ("Resolved – Fixed").
+        outcome = (Object.entries(OUTCOME_LABELS) as [Outcome, string][]).find(([, label]) =>
+          u.body.endsWith(` – ${label}`),
+        )?.[0];
+      }
+      if (u.kind !== 'status' && u.kind !== 'public') continue;
+      if (u.createdAt < from || u.createdAt > to) continue;
+      items.push({
+        update_id: u.id,
+        service_request_id: record.reference,
+        status: toOpen311(status, outcome).extended,
+        updated_datetime: u.createdAt,
+        description: u.body,
+        media_url: '',
+        external_status_code: status,
+      });
+    }
+    return items;
+  }
+
+  /** GET servicerequestupdates (FixMyStreet's extension): public updates and status changes in a window. */
+  async function updates(query: Body): Promise<Open311Value> {
+    const current = await council(text(query, 'jurisdiction_id'));
+    const errors: FieldError[] = [];
+    const end = parseW3(text(query, 'end_date'), 'end_date', errors) ?? now();
+    const start =
+      parseW3(text(query, 'start_date'), 'start_date', errors) ?? new Date(end.getTime() - DAY_MS);
+    if (start > end) errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
+    if (errors.length) throw new ValidationFailed(errors);
+    const items: Open311Value[] = [];
+    // Requests changed since start_date (an update touches its request), a page at a time.
+    for (let offset = 0; ; offset += 500) {
+      const records = await deps.feed.records(current.id, {
+        updatedAfter: new Date(start.getTime() - 1),
+        limit: 500,
+        offset,
+      });
+      for (const record of records)
+        items.push(...feedItems(record, await deps.feed.publicUpdates(current.id, record.id), start, end));
+      if (records.length < 500 || items.length >= MAX_PAGE_SIZE) break;
+    }
+    return items
+      .sort(
+        (a, b) =>
+          (a as { updated_datetime: Date }).updated_datetime.getTime() -
+          (b as { updated_datetime: Date }).updated_datetime.getTime(),
+      )
+      .slice(0, MAX_PAGE_SIZE);
+  }
+
+  function postedView(u: repo.PostedUpdate, reference: string): Open311Value {
+    return {
+      update_id: u.updateId,
+      service_request_id: reference,
+      status: u.status,
+      updated_datetime: u.updatedAt,
+      description: u.description,
+      media_url: u.mediaUrl ?? '',
+      external_status_code: u.externalStatusCode ?? '',
+    };
+  }
+
+  /** POST servicerequestupdates: a client's update; CLOSED and the like close the request. */
+  async function postUpdate(body: Body, request: CallerRequest): Promise<Open311Value> {
+    const context = await caller(body, request);
+    const current = await council(text(body, 'jurisdiction_id'));
+    const councilId = context.councilId ?? current.id;
+    const errors: FieldError[] = [];
+    const serviceRequestId = text(body, 'service_request_id');
+    if (!serviceRequestId)
+      errors.push({ field: 'service_request_id', message: 'service_request_id is required' });
+    const updateId = text(body, 'update_id');
+    if (!updateId)
+      errors.push({ field: 'update_id', message: 'update_id is required: your id for this update' });
+    else if (updateId.length > 200)
+      errors.push({ field: 'update_id', message: 'update_id must be 200 characters or fewer' });
+    const statusText = text(body, 'status')?.toUpperCase();
+    const posted = statusText ? POSTED_STATUSES[statusText] : undefined;
+    if (!statusText)
+      errors.push({ field: 'status', message: 'status is required (OPEN or CLOSED, or an extended status)' });
+    else if (!posted)
+      errors.push({
+        field: 'status',
+        message: `status ${statusText} is not known; use one of ${Object.keys(POSTED_STATUSES).join(', ')}`,
+      });
+    const updatedAt = parseW3(text(body, 'updated_datetime'), 'updated_datetime', errors) ?? now();
+    const description = text(body, 'description') ?? '';
+    if (description.length > 5000)
+      errors.push({ field: 'description', message: 'description must be 5,000 characters or fewer' });
+    const mediaUrl = text(body, 'media_url');
+    if (mediaUrl !== undefined && (!HTTP_URL.test(mediaUrl) || mediaUrl.length > 2000))
+      errors.push({ field: 'media_url', message: 'media_url must be an http or https URL' });
+    const externalStatusCode = text(body, 'external_status_code')?.slice(0, 100);
+    if (errors.length || !serviceRequestId || !updateId || !posted || !statusText)
+      throw new ValidationFailed(errors);
+
+    let record: CaseRecord;
+    try {
+      record = (await deps.requests.get(councilId, serviceRequestId)).record;
+    } catch (error) {
+      if (error instanceof CaseNotFound) throw new Open311RequestNotFound(serviceRequestId);
+      throw error;
+    }
+    const update: repo.PostedUpdate = {
+      updateId,
+      requestId: record.id,
+      status: statusText,
+      description,
+      mediaUrl: mediaUrl ?? null,
+      externalStatusCode: externalStatusCode ?? null,
+      updatedAt,
+    };
+    // The update_id is claimed first, so a retry (or a race) never applies an update twice.
+    if (!(await repo.insertPostedUpdate(deps.db, councilId, update))) {
+      const earlier = await repo.findPostedUpdate(deps.db, councilId, updateId);
+      const reference =
+        earlier && earlier.requestId !== record.id
+          ? (await deps.requests.get(councilId, earlier.requestId)).record.reference
+          : record.reference;
+      return [postedView(earlier ?? update, reference)];
+    }
+    try {
+      let status: CaseStatus | undefined;
+      let outcome: Outcome | undefined;
+      if (posted.status && posted.status !== record.status && canMove(record.status, posted.status)) {
+        status = posted.status;
+        outcome = posted.outcome;
+      } else if (posted.open && !isOpen(record.status)) status = 'in_progress';
+      const message = [description, mediaUrl].filter(Boolean).join('\n');
+      await deps.requests.externalUpdate(
+        councilId,
+        record.id,
+        {
+          ...(status ? { status } : {}),
+          ...(outcome ? { outcome } : {}),
+          ...(message ? { description: message } : {}),
+        },
+        context,
+      );
+    } catch (error) {
+      await repo.deletePostedUpdate(deps.db, councilId, updateId);
+      throw error;
+    }
+    return [postedView(update, record.reference)];
+  }
+
+  return { create, list, one, token, updates, postUpdate };
+}
+
+export type Open311Requests = ReturnType<typeof createOpen311Requests>;
