@@ -30,6 +30,9 @@ describe('normalising what people type', () => {
     expect(normalisePhone('+44 (0)20 7946 0001')).toBe('+442079460001');
     expect(normalisePhone('12345')).toBeUndefined();
     expect(normalisePhone('call me')).toBeUndefined();
+    // The examples the phone error message gives must themselves be accepted.
+    for (const example of ['020 7946 0018', '0113 496 0018', '+44 808 157 0192'])
+      expect(normalisePhone(example)).toMatch(/^\+44\d{9,10}$/);
   });
 
   it('checks email, NI number and NHS number (modulus 11)', () => {

@@ -276,7 +276,7 @@ export function validateContactPoint(
     if (!phone) {
       errors.push({
         field: field === 'phone' ? field : `${field}.value`,
-        message: 'Enter a phone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192',
+        message: 'Enter a phone number, like 020 7946 0018, 0113 496 0018 or +44 808 157 0192',
       });
       return undefined;
     }
