@@ -321,16 +321,17 @@ function newRow(councilId: string, c: NewCase) {
   };
 }
 
-/** Inserts a request; returns null when the reference is already taken (the caller draws again). */
-export async function insertCase(db: Executor, councilId: string, c: NewCase): Promise<CaseRecord | null> {
-  const row = await t(db)
+/**
+ * Inserts a request with an id made in Node, built but not run (for `writeTogether`). A reference
+ * already taken violates `CASE_REFERENCE_CONSTRAINT`, and the caller draws another.
+ */
+export function caseInsert(db: Executor, councilId: string, id: string, c: NewCase) {
+  return t(db)
     .insertInto('service_request')
-    .values(newRow(councilId, c))
-    .onConflict((oc) => oc.columns(['council_id', 'reference']).doNothing())
-    .returningAll()
-    .executeTakeFirst();
-  return row ? toCase(row) : null;
+    .values({ id, ...newRow(councilId, c) });
 }
+
+export const CASE_REFERENCE_CONSTRAINT = 'service_request_council_id_reference_key';
 
 export async function findCase(
   db: Executor,

@@ -1,12 +1,13 @@
 import { createHash } from 'node:crypto';
 import type { AuditContext } from '../../platform/audit/audit.ts';
-import { recordAudit, systemAuditContext } from '../../platform/audit/audit.ts';
+import { auditWrite, recordAudit, systemAuditContext } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
+import { isUniqueViolation, uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
-import { recordDomainEvent } from '../../platform/events/outbox.ts';
+import { domainEventWrite, recordDomainEvent } from '../../platform/events/outbox.ts';
 import { DomainError, type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
-import { type IdempotentResult, idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
+import { type IdempotentResult, idempotentWrite } from '../../platform/idempotency/idempotency.ts';
 import type { CatalogueService, ServiceView } from '../catalogue/index.ts';
 import { checkAnswersRows, checkEligibility, ServiceNotFound, validateAnswers } from '../catalogue/index.ts';
 import type { GazetteerService } from '../gazetteer/index.ts';
@@ -757,11 +758,31 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
             body: { ...input, submittedAt: input.submittedAt?.toISOString() },
           }
         : null;
-    return idempotentTransaction<CreatedCase>(db, request, async (tx) => {
-      let created: repo.CaseRecord | null = null;
-      for (let attempt = 0; !created && attempt < 5; attempt++) {
-        created = await repo.insertCase(tx, councilId, {
-          reference: generateReference(),
+    const parent = input.parentId ? await repo.findCase(db, councilId, input.parentId) : null;
+    if (input.parentId && !parent)
+      throw new ValidationFailed([{ field: 'parentId', message: 'There is no request with this id' }]);
+
+    // One statement writes the request, its events, its audit entry and the idempotency key's
+    // response (see writeTogether): a quarter of the round trips of a transaction.
+    for (let attempt = 1; ; attempt++) {
+      const id = uuidV7();
+      const reference = generateReference();
+      const body: CreatedCase = {
+        id,
+        reference,
+        status: 'submitted',
+        serviceCode: definition.code,
+        serviceVersion: view.version.version,
+        priority,
+        teamId: routed.teamId,
+        dueAt: moments.dueAt.toISOString(),
+        submittedAt: submittedAt.toISOString(),
+        requesterPartyId,
+        possibleDuplicates,
+      };
+      const writes = [
+        repo.caseInsert(db, councilId, id, {
+          reference,
           serviceId: view.service.id,
           serviceCode: definition.code,
           serviceName: definition.name,
@@ -793,63 +814,50 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
           submittedAt,
           dueAt: moments.dueAt,
           warnAt: moments.warnAt,
-          parentId: input.parentId ?? null,
+          parentId: parent?.id ?? null,
           complaintStage: complaint ? 1 : null,
           complaintDueAt: complaint ? addWorkingDays(calendar, submittedAt, COMPLAINT_STAGE_DAYS[1]) : null,
           externalId: input.externalId ?? null,
-        });
-      }
-      if (!created) throw new Error('Could not draw an unused request reference');
-      if (input.parentId) {
-        const parent = await repo.findCase(tx, councilId, input.parentId);
-        if (!parent)
-          throw new ValidationFailed([{ field: 'parentId', message: 'There is no request with this id' }]);
-        await recordDomainEvent(tx, context, {
+        }),
+        domainEventWrite(db, context, {
           aggregateType: 'case',
-          aggregateId: parent.id,
-          eventType: 'case.linked',
-          payload: { kind: 'child', otherId: created.id },
-        });
+          aggregateId: id,
+          eventType: 'case.created',
+          payload: {
+            reference,
+            serviceCode: definition.code,
+            serviceVersion: view.version.version,
+            channel: input.channel,
+            priority,
+            teamId: routed.teamId,
+            routedBy: routed.reason,
+            partyId: requesterPartyId,
+            parentId: parent?.id ?? null,
+          },
+        }),
+        auditWrite(db, context, {
+          action: 'case.created',
+          subjectType: 'case',
+          subjectId: id,
+          details: { reference, serviceCode: definition.code, channel: input.channel },
+        }),
+      ];
+      if (parent)
+        writes.push(
+          domainEventWrite(db, context, {
+            aggregateType: 'case',
+            aggregateId: parent.id,
+            eventType: 'case.linked',
+            payload: { kind: 'child', otherId: id },
+          }),
+        );
+      try {
+        return await idempotentWrite<CreatedCase>(db, request, { statusCode: 201, body }, writes);
+      } catch (error) {
+        // A reference drawn twice (one in a billion): draw again.
+        if (attempt >= 5 || !isUniqueViolation(error, repo.CASE_REFERENCE_CONSTRAINT)) throw error;
       }
-      await recordDomainEvent(tx, context, {
-        aggregateType: 'case',
-        aggregateId: created.id,
-        eventType: 'case.created',
-        payload: {
-          reference: created.reference,
-          serviceCode: created.serviceCode,
-          serviceVersion: created.serviceVersion,
-          channel: created.channel,
-          priority,
-          teamId: routed.teamId,
-          routedBy: routed.reason,
-          partyId: requesterPartyId,
-          parentId: input.parentId ?? null,
-        },
-      });
-      await recordAudit(tx, context, {
-        action: 'case.created',
-        subjectType: 'case',
-        subjectId: created.id,
-        details: { reference: created.reference, serviceCode: created.serviceCode, channel: created.channel },
-      });
-      return {
-        statusCode: 201,
-        body: {
-          id: created.id,
-          reference: created.reference,
-          status: created.status,
-          serviceCode: created.serviceCode,
-          serviceVersion: created.serviceVersion,
-          priority,
-          teamId: routed.teamId,
-          dueAt: moments.dueAt.toISOString(),
-          submittedAt: submittedAt.toISOString(),
-          requesterPartyId,
-          possibleDuplicates,
-        },
-      };
-    });
+    }
   }
 
   async function nearby(

@@ -52,7 +52,12 @@ export interface NewAuditEvent {
 }
 
 export async function insertAuditEvent(db: Executor, event: NewAuditEvent): Promise<void> {
-  await db
+  await auditEventInsert(db, event).execute();
+}
+
+/** The insert, built but not run (for `writeTogether`). */
+export function auditEventInsert(db: Executor, event: NewAuditEvent) {
+  return db
     .withTables<Tables>()
     .insertInto('audit_event')
     .values({
@@ -67,8 +72,7 @@ export async function insertAuditEvent(db: Executor, event: NewAuditEvent): Prom
       correlation_id: event.correlationId,
       ip: event.ip,
       details: JSON.stringify(event.details),
-    })
-    .execute();
+    });
 }
 
 export interface AuditFilter {

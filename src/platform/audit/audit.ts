@@ -1,6 +1,6 @@
 import type { Principal } from '../auth/principal.ts';
 import type { Executor } from '../db/database.ts';
-import { insertAuditEvent } from './audit.repository.ts';
+import { auditEventInsert } from './audit.repository.ts';
 
 export type ActorType = 'staff' | 'api' | 'citizen' | 'system' | 'anonymous';
 
@@ -49,7 +49,12 @@ export function systemAuditContext(councilId: string | null, label = 'system'): 
  * so that the action and its audit event commit or roll back together.
  */
 export async function recordAudit(tx: Executor, context: AuditContext, event: AuditEvent): Promise<void> {
-  await insertAuditEvent(tx, {
+  await auditWrite(tx, context, event).execute();
+}
+
+/** `recordAudit` built but not run, for `writeTogether` (one statement with the action it records). */
+export function auditWrite(db: Executor, context: AuditContext, event: AuditEvent) {
+  return auditEventInsert(db, {
     councilId: context.councilId,
     actorType: context.actorType,
     actorId: context.actorId,

@@ -30,7 +30,13 @@ export async function insertDomainEvent(
   db: Executor,
   event: Omit<StoredDomainEvent, 'id' | 'occurredAt'>,
 ): Promise<number> {
-  const row = await db
+  const row = await domainEventInsert(db, event).returning('id').executeTakeFirstOrThrow();
+  return row.id;
+}
+
+/** The insert, built but not run (for `writeTogether`). */
+export function domainEventInsert(db: Executor, event: Omit<StoredDomainEvent, 'id' | 'occurredAt'>) {
+  return db
     .withTables<Tables>()
     .insertInto('domain_event')
     .values({
@@ -40,10 +46,7 @@ export async function insertDomainEvent(
       event_type: event.eventType,
       payload: JSON.stringify(event.payload),
       correlation_id: event.correlationId,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    });
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Executor, Tx } from '../db/database.ts';
 import { inTransaction } from '../db/transaction.ts';
 import {
   claimUnpublished,
+  domainEventInsert,
   insertDomainEvent,
   markPublished,
   type StoredDomainEvent,
@@ -26,15 +27,28 @@ export async function recordDomainEvent(
   context: Pick<AuditContext, 'councilId' | 'correlationId'>,
   event: DomainEvent,
 ): Promise<number> {
+  return insertDomainEvent(tx, storedForm(context, event));
+}
+
+/** `recordDomainEvent` built but not run, for `writeTogether` (one statement with the change). */
+export function domainEventWrite(
+  db: Executor,
+  context: Pick<AuditContext, 'councilId' | 'correlationId'>,
+  event: DomainEvent,
+) {
+  return domainEventInsert(db, storedForm(context, event));
+}
+
+function storedForm(context: Pick<AuditContext, 'councilId' | 'correlationId'>, event: DomainEvent) {
   if (!context.councilId) throw new Error('A domain event needs a council');
-  return insertDomainEvent(tx, {
+  return {
     councilId: context.councilId,
     aggregateType: event.aggregateType,
     aggregateId: event.aggregateId,
     eventType: event.eventType,
     payload: event.payload ?? {},
     correlationId: context.correlationId,
-  });
+  };
 }
 
 /**

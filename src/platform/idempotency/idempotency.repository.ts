@@ -33,6 +33,25 @@ export async function claimIdempotencyKey(
   return result.rows.length === 1;
 }
 
+/**
+ * Stores a key with its finished response in one insert, built but not run (for `writeTogether`).
+ * A plain insert: when the key exists, the unique violation undoes the whole statement.
+ */
+export function idempotencyKeyInsert(
+  scope: IdempotencyScope,
+  operation: string,
+  requestHash: string,
+  statusCode: number,
+  response: unknown,
+) {
+  return sql`insert into idempotency_key (council_id, caller, key, operation, request_hash, status_code, response)
+    values (${scope.councilId}, ${scope.caller}, ${scope.key}, ${operation}, ${requestHash}, ${statusCode},
+      ${JSON.stringify(response)}::jsonb)`;
+}
+
+/** The constraint a second insert of the same key violates. */
+export const IDEMPOTENCY_KEY_CONSTRAINT = 'idempotency_key_pkey';
+
 export async function storeIdempotentResponse(
   tx: Executor,
   scope: IdempotencyScope,

@@ -1,13 +1,17 @@
 import { createHash } from 'node:crypto';
 import type { Principal } from '../auth/principal.ts';
 import type { Executor, Tx } from '../db/database.ts';
+import { isUniqueViolation, type PreparedWrite, writeTogether } from '../db/together.ts';
 import { inTransaction } from '../db/transaction.ts';
 import { DomainError, ValidationFailed } from '../http/errors.ts';
 import {
   claimIdempotencyKey,
   deleteIdempotencyKeysBefore,
   findIdempotentResponse,
+  IDEMPOTENCY_KEY_CONSTRAINT,
   type IdempotencyScope,
+  idempotencyKeyInsert,
+  type StoredIdempotentResponse,
   storeIdempotentResponse,
 } from './idempotency.repository.ts';
 
@@ -79,22 +83,60 @@ export async function idempotentTransaction<T>(
     };
     const hash = requestHash(request.body);
     if (!(await claimIdempotencyKey(tx, scope, request.operation, hash))) {
-      const stored = await findIdempotentResponse(tx, scope);
-      if (!stored) throw new Error('An idempotency key was neither claimed nor found');
-      if (stored.operation !== request.operation || stored.requestHash !== hash) {
-        throw new DomainError(
-          'IdempotencyKeyReused',
-          'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
-          422,
-          [{ field: 'Idempotency-Key', message: 'This key was already used for a different request' }],
-        );
-      }
-      return { statusCode: stored.statusCode, body: stored.response as T, replayed: true };
+      return replay<T>(await findIdempotentResponse(tx, scope), request.operation, hash);
     }
     const result = await work(tx);
     await storeIdempotentResponse(tx, scope, result.statusCode, result.body);
     return { ...result, replayed: false };
   });
+}
+
+/**
+ * The one-statement form of `idempotentTransaction`, for a creation whose whole response is known
+ * before anything is written (ids made in Node with `uuidV7`): the key, its response and the writes
+ * go to the database as one statement (`writeTogether`). A retry with the same key violates the
+ * key's uniqueness, which undoes its writes, and gets the stored response instead; a concurrent one
+ * waits for the first to commit.
+ */
+export async function idempotentWrite<T>(
+  db: Executor,
+  request: IdempotentRequest | null | undefined,
+  result: { statusCode: number; body: T },
+  writes: readonly PreparedWrite[],
+): Promise<IdempotentResult<T>> {
+  if (!request) {
+    await writeTogether(db, writes);
+    return { ...result, replayed: false };
+  }
+  const scope: IdempotencyScope = { councilId: request.councilId, caller: request.caller, key: request.key };
+  const hash = requestHash(request.body);
+  try {
+    await writeTogether(db, [
+      idempotencyKeyInsert(scope, request.operation, hash, result.statusCode, result.body),
+      ...writes,
+    ]);
+    return { ...result, replayed: false };
+  } catch (error) {
+    if (!isUniqueViolation(error, IDEMPOTENCY_KEY_CONSTRAINT)) throw error;
+    return replay<T>(await findIdempotentResponse(db, scope), request.operation, hash);
+  }
+}
+
+function replay<T>(
+  stored: StoredIdempotentResponse | undefined,
+  operation: string,
+  hash: string,
+): IdempotentResult<T> {
+  if (!stored) throw new Error('An idempotency key was neither claimed nor found');
+  if (stored.operation !== operation || stored.requestHash !== hash) {
+    throw new DomainError(
+      'IdempotencyKeyReused',
+      'This Idempotency-Key was already used for a different request. Use a new key for a new request.',
+      422,
+      [{ field: 'Idempotency-Key', message: 'This key was already used for a different request' }],
+    );
+  }
+  return { statusCode: stored.statusCode, body: stored.response as T, replayed: true };
 }
 
 /** Forgets keys older than the retention period; run by a scheduled job. */
