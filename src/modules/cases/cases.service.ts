@@ -403,6 +403,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     text: string | null;
     wardCode: string | null;
     wardName: string | null;
+    /** The ward is still to be looked up from the point (done alongside the duplicate search). */
+    wardFromPoint?: boolean;
   }
 
   const EMPTY_LOCATION: PlacedLocation = {
@@ -543,7 +545,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         lat: ll.lat,
         long: ll.long,
         text: words,
-        ...(await wardAt(councilId, easting, northing)),
+        wardFromPoint: true,
       };
     }
     if ('lat' in location) {
@@ -569,7 +571,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         lat,
         long,
         text: words,
-        ...(await wardAt(councilId, easting, northing)),
+        wardFromPoint: true,
       };
     }
     if ('address' in location) {
@@ -742,11 +744,17 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     const moments = clockMoments(calendar, submittedAt, slaTargetOf(sla.unit, sla.amount));
     const complaint = definition.interaction === 'complaint';
 
-    // Duplicates: open requests for the same service close by (the person decides whether to link).
-    let possibleDuplicates: CreatedCase['possibleDuplicates'] = [];
-    if (place.easting !== null && place.northing !== null) {
-      possibleDuplicates = await nearby(councilId, definition.code, place.easting, place.northing, null);
-    }
+    // The ward, and open requests for the same service close by (the person decides whether to
+    // link a duplicate), looked up at the same time.
+    const { easting, northing } = place;
+    const [ward, possibleDuplicates] =
+      easting !== null && northing !== null
+        ? await Promise.all([
+            place.wardFromPoint ? wardAt(councilId, easting, northing) : null,
+            nearby(councilId, definition.code, easting, northing, null),
+          ])
+        : [null, []];
+    if (ward) Object.assign(place, ward);
 
     const request =
       options.idempotencyKey && options.caller

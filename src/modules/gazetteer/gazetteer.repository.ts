@@ -968,17 +968,26 @@ export async function findPostcode(db: Executor, key: string): Promise<PostcodeR
 }
 
 /** The live postcode whose centroid is nearest the point, within `withinMetres`. */
+/**
+ * The nearest live postcode within `withinMetres`, with the council's names for its areas (ward,
+ * parish, district, county), in one statement: placing a point is on the path of every new request.
+ */
 export async function nearestPostcode(
   db: Executor,
+  councilId: string,
   easting: number,
   northing: number,
   withinMetres: number,
-): Promise<(PostcodeRow & { distance: number }) | undefined> {
-  const result = await sql<PostcodeRow & { distance: number }>`
-    select postcode, easting, northing, lat, long, country_code, county_code, local_authority_code, ward_code,
-      parish_code, terminated, location <-> point(${easting}, ${northing}) as distance
-    from gazetteer_postcode where terminated is null and easting is not null
-    order by location <-> point(${easting}, ${northing}) limit 1`.execute(db);
+): Promise<(PostcodeRow & { distance: number; areas: AreaRow[] }) | undefined> {
+  const result = await sql<PostcodeRow & { distance: number; areas: AreaRow[] }>`
+    select p.postcode, p.easting, p.northing, p.lat, p.long, p.country_code, p.county_code,
+      p.local_authority_code, p.ward_code, p.parish_code, p.terminated,
+      p.location <-> point(${easting}, ${northing}) as distance,
+      coalesce((select json_agg(json_build_object('code', a.code, 'kind', a.kind, 'name', a.name))
+        from gazetteer_area a where a.council_id = ${councilId}::uuid
+          and a.code in (p.parish_code, p.ward_code, p.local_authority_code, p.county_code)), '[]') as areas
+    from (select * from gazetteer_postcode where terminated is null and easting is not null
+      order by location <-> point(${easting}, ${northing}) limit 1) p`.execute(db);
   const row = result.rows[0];
   return row && row.distance <= withinMetres ? row : undefined;
 }

@@ -1196,9 +1196,17 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
   /** Places a UPRN, USRN or point in the areas the council knows (ward, parish, district, county). */
   async function locate(councilId: string, at: Location): Promise<PlacedLocation> {
     const point = await pointOf(councilId, at);
-    let postcode = point.postcode ? await repo.findPostcode(db, postcodeKey(point.postcode)) : undefined;
+    let postcode: (repo.PostcodeRow & { areas?: repo.AreaRow[] }) | undefined = point.postcode
+      ? await repo.findPostcode(db, postcodeKey(point.postcode))
+      : undefined;
     if (!postcode || postcode.easting === null) {
-      postcode = await repo.nearestPostcode(db, point.easting, point.northing, POSTCODE_SEARCH_RADIUS_M);
+      postcode = await repo.nearestPostcode(
+        db,
+        councilId,
+        point.easting,
+        point.northing,
+        POSTCODE_SEARCH_RADIUS_M,
+      );
     }
     const codes: { code: string; kind: string }[] = [];
     if (postcode) {
@@ -1210,15 +1218,14 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       add(postcode.local_authority_code, 'local_authority');
       add(postcode.county_code, 'county');
     }
-    const names = new Map(
-      (
-        await repo.findAreas(
-          db,
-          councilId,
-          codes.map((c) => c.code),
-        )
-      ).map((a) => [a.code, a]),
-    );
+    const areas =
+      postcode?.areas ??
+      (await repo.findAreas(
+        db,
+        councilId,
+        codes.map((c) => c.code),
+      ));
+    const names = new Map(areas.map((a) => [a.code, a]));
     return {
       easting: point.easting,
       northing: point.northing,
