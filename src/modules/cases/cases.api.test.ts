@@ -1,8 +1,11 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createToken, type TestApp } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
+import { isUniqueViolation } from '../../platform/db/together.ts';
 import { listEventsFor } from '../../platform/events/outbox.ts';
+import { CASE_REFERENCE_CONSTRAINT } from './cases.repository.ts';
 import { normaliseReference } from './reference.ts';
 
 interface Created {
@@ -130,6 +133,19 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
       { 'idempotency-key': 'key-123' },
     );
     expect(reused.statusCode).toBe(422);
+  });
+
+  it('keeps references unique under the constraint creation retries on', async () => {
+    const { id } = await create({ ...POTHOLE, description: 'Reference taken' });
+    // A copy of the request under a new id but with the same reference: what a drawn-twice
+    // reference would be. Creation recognises this violation by name and draws again.
+    const copy = sql`insert into service_request (council_id, reference, service_id, service_code,
+        service_name, service_version, status, priority, channel, answers, sla_unit, sla_amount, due_at, warn_at)
+      select council_id, reference, service_id, service_code, service_name, service_version, status,
+        priority, channel, answers, sla_unit, sla_amount, due_at, warn_at
+      from service_request where id = ${id}`;
+    const error = await copy.execute(t.runtime.database.db).catch((e: unknown) => e);
+    expect(isUniqueViolation(error, CASE_REFERENCE_CONSTRAINT), String(error)).toBe(true);
   });
 
   it('names a missing required answer and an unknown service in problem+json', async () => {
