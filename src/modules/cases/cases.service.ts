@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { auditWrite, recordAudit, systemAuditContext } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
+import { ttlCache } from '../../platform/cache/ttl-cache.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation, uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
@@ -305,36 +306,31 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
   const calendar = deps.calendar ?? defaultCalendar();
   const now = deps.now ?? (() => new Date());
 
-  // Service definitions and the staff directory change rarely; a short cache keeps creation cheap.
-  const serviceCache = new Map<string, { at: number; view: ServiceView }>();
-  async function serviceView(councilId: string, code: string): Promise<ServiceView> {
-    const key = `${councilId}:${code}`;
-    const hit = serviceCache.get(key);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit.view;
-    const view = await deps.catalogue.get(councilId, code);
-    serviceCache.set(key, { at: Date.now(), view });
-    return view;
-  }
-  const radiusCache = new Map<string, { at: number; metres: number }>();
-  const wardCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
-  const queueServiceCache = new Map<string, { at: number; list: { code: string; name: string }[] }>();
-  const directoryCache = new Map<
-    string,
-    {
-      at: number;
-      teams: Map<string, string>;
-      users: Map<string, { name: string; teamId: string | null; role: string }>;
-    }
-  >();
-  async function directory(councilId: string) {
-    const hit = directoryCache.get(councilId);
-    if (hit && Date.now() - hit.at < CACHE_MS) return hit;
+  // Service definitions, the staff directory, wards and duplicate radii change rarely; short caches
+  // keep creation cheap.
+  const services = ttlCache(CACHE_MS, (key: `${string}:${string}`) => {
+    const [councilId = '', code = ''] = key.split(':');
+    return deps.catalogue.get(councilId, code);
+  });
+  const serviceView = (councilId: string, code: string): Promise<ServiceView> =>
+    services.get(`${councilId}:${code}`);
+  const radii = ttlCache(CACHE_MS, async (key: `${string}:${string}`) => {
+    const [councilId = '', serviceCode = ''] = key.split(':');
+    return (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M;
+  });
+  const wardList = ttlCache(60_000, async (councilId: string) =>
+    (await deps.gazetteer.listAreas(councilId))
+      .filter((a) => a.kind === 'ward')
+      .map((a) => ({ code: a.code, name: a.name ?? a.code })),
+  );
+  // The query scans open requests, so the queue filter's list of services is kept for a minute.
+  const queueServiceList = ttlCache(60_000, (councilId: string) => repo.openServiceCodes(db, councilId));
+  const directories = ttlCache(CACHE_MS, async (councilId: string) => {
     const [teams, users] = await Promise.all([
       deps.staff.listTeams(councilId),
       deps.staff.listUsers(councilId),
     ]);
-    const entry = {
-      at: Date.now(),
+    return {
       teams: new Map(teams.map((t) => [t.id, t.name])),
       users: new Map(
         users
@@ -342,9 +338,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
           .map((u) => [u.id, { name: u.displayName, teamId: u.teamId, role: u.role }]),
       ),
     };
-    directoryCache.set(councilId, entry);
-    return entry;
-  }
+  });
+  const directory = (councilId: string) => directories.get(councilId);
 
   function targetOf(record: repo.CaseRecord): SlaTarget {
     return slaTargetOf(record.slaUnit, record.slaAmount);
@@ -875,16 +870,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     northing: number,
     excludeId: string | null,
   ): Promise<CreatedCase['possibleDuplicates']> {
-    const key = `${councilId}:${serviceCode}`;
-    let cached = radiusCache.get(key);
-    if (!cached || Date.now() - cached.at > CACHE_MS) {
-      cached = {
-        at: Date.now(),
-        metres: (await repo.duplicateRadius(db, councilId, serviceCode)) ?? DEFAULT_DUPLICATE_RADIUS_M,
-      };
-      radiusCache.set(key, cached);
-    }
-    const radius = cached.metres;
+    const radius = await radii.get(`${councilId}:${serviceCode}`);
     if (radius <= 0) return [];
     const rows = await repo.findNearbyOpen(db, councilId, serviceCode, easting, northing, radius, excludeId);
     return rows
@@ -1952,8 +1938,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       return nearby(councilId, record.serviceCode, record.easting, record.northing, record.id);
     },
     async setDuplicateRadius(councilId: string, serviceCode: string, metres: number) {
-      radiusCache.delete(`${councilId}:${serviceCode}`);
       await repo.setDuplicateRadius(db, councilId, serviceCode, metres);
+      radii.forget(`${councilId}:${serviceCode}`);
     },
     directory: async (councilId: string) => {
       const dir = await directory(councilId);
@@ -1968,24 +1954,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       };
     },
     statusLabel: (status: CaseStatus) => STATUS_LABELS[status],
-    /** Services with open requests, for the queue filter (cached briefly: the query scans open requests). */
-    async queueServices(councilId: string): Promise<{ code: string; name: string }[]> {
-      const hit = queueServiceCache.get(councilId);
-      if (hit && Date.now() - hit.at < 60_000) return hit.list;
-      const found = await repo.openServiceCodes(db, councilId);
-      queueServiceCache.set(councilId, { at: Date.now(), list: found });
-      return found;
-    },
-    async wards(councilId: string): Promise<{ code: string; name: string }[]> {
-      const hit = wardCache.get(councilId);
-      if (hit && Date.now() - hit.at < 60_000) return hit.list;
-      const areas = await deps.gazetteer.listAreas(councilId);
-      const list = areas
-        .filter((a) => a.kind === 'ward')
-        .map((a) => ({ code: a.code, name: a.name ?? a.code }));
-      wardCache.set(councilId, { at: Date.now(), list });
-      return list;
-    },
+    /** Services with open requests, for the queue filter. */
+    queueServices: (councilId: string): Promise<{ code: string; name: string }[]> =>
+      queueServiceList.get(councilId),
+    wards: (councilId: string): Promise<{ code: string; name: string }[]> => wardList.get(councilId),
     slaStateOf: (row: Parameters<typeof slaStateOf>[0]) => slaStateOf(row, now()),
   };
 }
