@@ -1,4 +1,4 @@
-import type { Generated } from 'kysely';
+import type { Expression, ExpressionBuilder, Generated, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import type { CaseStatus, Outcome } from './lifecycle.ts';
@@ -484,48 +484,50 @@ export interface CaseListRow {
   updatedAt: Date;
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: Kysely's builder type narrows per call; filters are applied generically
-function applyFilters(q: any, councilId: string, query: CaseListQuery, now: Date): any {
-  let r = q.where('council_id', '=', councilId);
-  if (query.open === true) r = r.where('is_open', '=', true);
-  if (query.open === false) r = r.where('is_open', '=', false);
-  if (query.status?.length) r = r.where('status', 'in', query.status);
-  if (query.serviceCodes?.length) r = r.where('service_code', 'in', query.serviceCodes);
-  if (query.ids?.length) r = r.where('id', 'in', query.ids);
-  if (query.references?.length) r = r.where('reference', 'in', query.references);
-  if (query.teamId) r = r.where('team_id', '=', query.teamId);
-  if (query.assigneeId) r = r.where('assignee_id', '=', query.assigneeId);
-  if (query.unassigned) r = r.where('assignee_id', 'is', null);
+/** The list filters as one condition, for `.where((eb) => listFilter(eb, ...))`. */
+function listFilter(
+  eb: ExpressionBuilder<Tables, 'service_request'>,
+  councilId: string,
+  query: CaseListQuery,
+  now: Date,
+): Expression<SqlBool> {
+  const c: Expression<SqlBool>[] = [eb('council_id', '=', councilId)];
+  const open = (value: boolean) => eb('is_open', '=', value);
+  if (query.open !== undefined) c.push(open(query.open));
+  if (query.status?.length) c.push(eb('status', 'in', query.status));
+  if (query.serviceCodes?.length) c.push(eb('service_code', 'in', query.serviceCodes));
+  if (query.ids?.length) c.push(eb('id', 'in', query.ids));
+  if (query.references?.length) c.push(eb('reference', 'in', query.references));
+  if (query.teamId) c.push(eb('team_id', '=', query.teamId));
+  if (query.assigneeId) c.push(eb('assignee_id', '=', query.assigneeId));
+  if (query.unassigned) c.push(eb('assignee_id', 'is', null));
   if (query.partyId)
-    r = r.where(
-      sql<boolean>`(requester_party_id = ${query.partyId} or on_behalf_of_party_id = ${query.partyId})`,
+    c.push(
+      eb.or([eb('requester_party_id', '=', query.partyId), eb('on_behalf_of_party_id', '=', query.partyId)]),
     );
-  if (query.wardCode) r = r.where('ward_code', '=', query.wardCode);
-  if (query.updatedAfter) r = r.where('updated_at', '>', query.updatedAfter);
-  if (query.submittedFrom) r = r.where('submitted_at', '>=', query.submittedFrom);
-  if (query.submittedTo) r = r.where('submitted_at', '<', query.submittedTo);
+  if (query.wardCode) c.push(eb('ward_code', '=', query.wardCode));
+  if (query.updatedAfter) c.push(eb('updated_at', '>', query.updatedAfter));
+  if (query.submittedFrom) c.push(eb('submitted_at', '>=', query.submittedFrom));
+  if (query.submittedTo) c.push(eb('submitted_at', '<', query.submittedTo));
+  const running = () => [open(true), eb('status', '!=', 'on_hold')];
   switch (query.slaState) {
     case 'breached':
-      r = r.where('is_open', '=', true).where('status', '!=', 'on_hold').where('due_at', '<', now);
+      c.push(...running(), eb('due_at', '<', now));
       break;
     case 'at_risk':
-      r = r
-        .where('is_open', '=', true)
-        .where('status', '!=', 'on_hold')
-        .where('warn_at', '<=', now)
-        .where('due_at', '>=', now);
+      c.push(...running(), eb('warn_at', '<=', now), eb('due_at', '>=', now));
       break;
     case 'on_track':
-      r = r.where('is_open', '=', true).where('status', '!=', 'on_hold').where('warn_at', '>', now);
+      c.push(...running(), eb('warn_at', '>', now));
       break;
     case 'paused':
-      r = r.where('status', '=', 'on_hold');
+      c.push(eb('status', '=', 'on_hold'));
       break;
     case 'met':
-      r = r.where('is_open', '=', false).where('resolved_at', '<=', sql.ref('due_at'));
+      c.push(open(false), eb('resolved_at', '<=', eb.ref('due_at')));
       break;
   }
-  return r;
+  return eb.and(c);
 }
 
 const LIST_COLUMNS = [
@@ -556,7 +558,10 @@ export async function listCases(
   now: Date,
 ): Promise<CaseListRow[]> {
   const direction = query.direction ?? 'asc';
-  let q = applyFilters(t(db).selectFrom('service_request').select(LIST_COLUMNS), councilId, query, now);
+  let q = t(db)
+    .selectFrom('service_request')
+    .select(LIST_COLUMNS)
+    .where((eb) => listFilter(eb, councilId, query, now));
   switch (query.sort ?? 'due') {
     case 'due':
       q = q.orderBy('due_at', sql.raw(`${direction} nulls last`)).orderBy('id', direction);
@@ -615,26 +620,21 @@ export async function countCases(
 ): Promise<number> {
   if (cap !== undefined) {
     // Counting stops at the cap: a queue of 60,000 needs "over 10,000", not a scan of every row.
-    const inner = applyFilters(
-      t(db).selectFrom('service_request').select(sql`1`.as('one')),
-      councilId,
-      query,
-      now,
-    ).limit(cap + 1);
+    const inner = t(db)
+      .selectFrom('service_request')
+      .select(sql`1`.as('one'))
+      .where((eb) => listFilter(eb, councilId, query, now))
+      .limit(cap + 1);
     const row = (await t(db)
       .selectFrom(inner.as('capped'))
       .select((eb) => eb.fn.countAll<number>().as('n'))
       .executeTakeFirst()) as { n: number | string } | undefined;
     return Number(row?.n ?? 0);
   }
-  const q = applyFilters(
-    t(db)
-      .selectFrom('service_request')
-      .select((eb) => eb.fn.countAll<number>().as('n')),
-    councilId,
-    query,
-    now,
-  );
+  const q = t(db)
+    .selectFrom('service_request')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => listFilter(eb, councilId, query, now));
   const row = (await q.executeTakeFirst()) as { n: number | string } | undefined;
   return Number(row?.n ?? 0);
 }
