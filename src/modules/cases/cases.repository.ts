@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Generated, SqlBool } from 'kysely';
+import type { Expression, ExpressionBuilder, Generated, Selectable, SqlBool } from 'kysely';
 import { sql } from 'kysely';
 import type { Executor } from '../../platform/db/database.ts';
 import type { CaseStatus, Outcome } from './lifecycle.ts';
@@ -585,11 +585,14 @@ export async function listCases(
       q = q.orderBy('reference', direction);
       break;
   }
-  const rows = (await q.limit(query.limit).offset(query.offset).execute()) as (Pick<
-    ServiceRequestTable,
-    (typeof LIST_COLUMNS)[number]
-  > & { id: string; submitted_at: Date; updated_at: Date })[];
-  return rows.map((r) => ({
+  const rows = await q.limit(query.limit).offset(query.offset).execute();
+  return rows.map(toListRow);
+}
+
+type ListColumns = Selectable<Pick<ServiceRequestTable, (typeof LIST_COLUMNS)[number]>>;
+
+function toListRow(r: ListColumns): CaseListRow {
+  return {
     id: r.id,
     reference: r.reference,
     serviceCode: r.service_code,
@@ -608,7 +611,7 @@ export async function listCases(
     warnAt: r.warn_at,
     resolvedAt: r.resolved_at,
     updatedAt: r.updated_at,
-  }));
+  };
 }
 
 export async function countCases(
@@ -784,27 +787,7 @@ export async function listLinked(
       .orderBy('submitted_at')
       .execute(),
   ]);
-  const map = (r: (typeof children)[number]): CaseListRow => ({
-    id: r.id,
-    reference: r.reference,
-    serviceCode: r.service_code,
-    serviceName: r.service_name,
-    status: r.status as CaseStatus,
-    outcome: r.outcome as Outcome | null,
-    priority: r.priority,
-    channel: r.channel,
-    teamId: r.team_id,
-    assigneeId: r.assignee_id,
-    requesterPartyId: r.requester_party_id,
-    locationText: r.location_text,
-    wardName: r.ward_name,
-    submittedAt: r.submitted_at,
-    dueAt: r.due_at,
-    warnAt: r.warn_at,
-    resolvedAt: r.resolved_at,
-    updatedAt: r.updated_at,
-  });
-  return { children: children.map(map), duplicates: duplicates.map(map) };
+  return { children: children.map(toListRow), duplicates: duplicates.map(toListRow) };
 }
 
 /** Open requests for a service within a box around a point; the caller measures the true distance. */
@@ -830,28 +813,7 @@ export async function findNearbyOpen(
     .where('duplicate_of', 'is', null);
   if (excludeId) q = q.where('id', '!=', excludeId);
   const rows = await q.limit(50).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    reference: r.reference,
-    serviceCode: r.service_code,
-    serviceName: r.service_name,
-    status: r.status as CaseStatus,
-    outcome: r.outcome as Outcome | null,
-    priority: r.priority,
-    channel: r.channel,
-    teamId: r.team_id,
-    assigneeId: r.assignee_id,
-    requesterPartyId: r.requester_party_id,
-    locationText: r.location_text,
-    wardName: r.ward_name,
-    submittedAt: r.submitted_at,
-    dueAt: r.due_at,
-    warnAt: r.warn_at,
-    resolvedAt: r.resolved_at,
-    updatedAt: r.updated_at,
-    easting: r.easting ?? 0,
-    northing: r.northing ?? 0,
-  }));
+  return rows.map((r) => ({ ...toListRow(r), easting: r.easting ?? 0, northing: r.northing ?? 0 }));
 }
 
 export async function duplicateRadius(
