@@ -30,6 +30,16 @@ export type {
 } from './parties.service.ts';
 export { createPartiesService, RELATIONSHIP_TYPES } from './parties.service.ts';
 export type { PartyInput } from './parties.validate.ts';
+export {
+  CONSENT_PURPOSES,
+  type ConsentPurpose,
+  type ConsentRecord,
+  createSelfServiceParties,
+  type OwnDetails,
+  type OwnDetailsInput,
+  SELF_SERVICE_CHANNELS,
+  type SelfServiceParties,
+} from './parties.self-service.ts';
 
 export const partiesNavigation: readonly NavItem[] = [
   { href: '/staff/parties', text: 'People and organisations', permission: 'parties.read' },
