@@ -506,15 +506,13 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
           language: (input.language === 'cy' ? 'cy' : 'en') as 'en' | 'cy',
           consents: input.consents,
         };
-        return reply
-          .code(400)
-          .view(
-            'portal/views/account-details.njk',
-            detailsView(page, details, {
-              errors: errorSummary(errors),
-              fieldErrors: fieldErrorMessages(errors),
-            }),
-          );
+        return reply.code(400).view(
+          'portal/views/account-details.njk',
+          detailsView(page, details, {
+            errors: errorSummary(errors),
+            fieldErrors: fieldErrorMessages(errors),
+          }),
+        );
       }
       return reply.redirect('/account?saved=1', 303);
     }),
