@@ -1,4 +1,14 @@
-import { createHash, createPrivateKey, createPublicKey, type JsonWebKey, type KeyObject, randomBytes, randomUUID, sign, verify } from 'node:crypto';
+import {
+  createHash,
+  createPrivateKey,
+  createPublicKey,
+  type JsonWebKey,
+  type KeyObject,
+  randomBytes,
+  randomUUID,
+  sign,
+  verify,
+} from 'node:crypto';
 import type { OidcIdentity } from './accounts.service.ts';
 
 /** What the portal keeps between sending the citizen to the provider and their coming back. */
@@ -98,7 +108,10 @@ export function createOidcProvider(config: OidcConfig, now: () => Date = () => n
       // Unknown key id: the provider may have rotated its keys since we last looked.
       const set = await getJson((await discover()).jwks_uri);
       keys = new Map(
-        ((set.keys as (JsonWebKey & { kid?: string })[] | undefined) ?? []).map((k, i) => [k.kid ?? String(i), k]),
+        ((set.keys as (JsonWebKey & { kid?: string })[] | undefined) ?? []).map((k, i) => [
+          k.kid ?? String(i),
+          k,
+        ]),
       );
     }
     const key = find();
@@ -111,9 +124,20 @@ export function createOidcProvider(config: OidcConfig, now: () => Date = () => n
     const ec = privateKey.asymmetricKeyType === 'ec';
     const header = { alg: ec ? 'ES256' : 'RS256', typ: 'JWT' };
     const iat = Math.floor(now().getTime() / 1000);
-    const claims = { iss: config.clientId, sub: config.clientId, aud: audience, jti: randomUUID(), iat, exp: iat + 300 };
+    const claims = {
+      iss: config.clientId,
+      sub: config.clientId,
+      aud: audience,
+      jti: randomUUID(),
+      iat,
+      exp: iat + 300,
+    };
     const input = `${b64url(Buffer.from(JSON.stringify(header)))}.${b64url(Buffer.from(JSON.stringify(claims)))}`;
-    const signature = sign('sha256', Buffer.from(input), ec ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey);
+    const signature = sign(
+      'sha256',
+      Buffer.from(input),
+      ec ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey,
+    );
     return `${input}.${b64url(signature)}`;
   }
 
@@ -144,10 +168,13 @@ export function createOidcProvider(config: OidcConfig, now: () => Date = () => n
     const claims = json(p);
     const at = now().getTime() / 1000;
     const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
-    if (String(claims.iss).replace(/\/+$/, '') !== issuer) throw new OidcError('The ID token is from another issuer');
+    if (String(claims.iss).replace(/\/+$/, '') !== issuer)
+      throw new OidcError('The ID token is from another issuer');
     if (!aud.includes(config.clientId)) throw new OidcError('The ID token is for another client');
-    if (typeof claims.exp !== 'number' || claims.exp < at - SKEW_SECONDS) throw new OidcError('The ID token has expired');
-    if (typeof claims.iat === 'number' && claims.iat > at + SKEW_SECONDS) throw new OidcError('The ID token was issued in the future');
+    if (typeof claims.exp !== 'number' || claims.exp < at - SKEW_SECONDS)
+      throw new OidcError('The ID token has expired');
+    if (typeof claims.iat === 'number' && claims.iat > at + SKEW_SECONDS)
+      throw new OidcError('The ID token was issued in the future');
     if (claims.nonce !== nonce) throw new OidcError('The ID token’s nonce does not match');
     if (typeof claims.sub !== 'string' || !claims.sub) throw new OidcError('The ID token has no subject');
     return claims;
@@ -189,7 +216,10 @@ export function createOidcProvider(config: OidcConfig, now: () => Date = () => n
         redirect_uri: config.redirectUri,
         code_verifier: pending.verifier,
       });
-      const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' };
+      const headers: Record<string, string> = {
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+      };
       if (config.clientSecret) {
         const basic = `${encodeURIComponent(config.clientId)}:${encodeURIComponent(config.clientSecret)}`;
         headers.authorization = `Basic ${Buffer.from(basic).toString('base64')}`;
@@ -203,7 +233,11 @@ export function createOidcProvider(config: OidcConfig, now: () => Date = () => n
       const claims = await verifyIdToken(tokens.id_token, pending.nonce);
       let profile: Record<string, unknown> = claims;
       // One Login gives the email address from userinfo, not in the ID token.
-      if (typeof claims.email !== 'string' && doc.userinfo_endpoint && typeof tokens.access_token === 'string') {
+      if (
+        typeof claims.email !== 'string' &&
+        doc.userinfo_endpoint &&
+        typeof tokens.access_token === 'string'
+      ) {
         const info = await getJson(doc.userinfo_endpoint, {
           headers: { authorization: `Bearer ${tokens.access_token}`, accept: 'application/json' },
         });

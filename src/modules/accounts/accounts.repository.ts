@@ -136,7 +136,12 @@ export async function setParty(db: Executor, accountId: string, partyId: string)
   await sql`update citizen_account set party_id = ${partyId} where id = ${accountId}`.execute(db);
 }
 
-export async function linkOidc(db: Executor, accountId: string, issuer: string, subject: string): Promise<void> {
+export async function linkOidc(
+  db: Executor,
+  accountId: string,
+  issuer: string,
+  subject: string,
+): Promise<void> {
   await sql`update citizen_account set oidc_issuer = ${issuer}, oidc_subject = ${subject}
    where id = ${accountId}`.execute(db);
 }
@@ -170,7 +175,9 @@ export async function insertToken(
   await sql`update citizen_account_token set used_at = now()
    where account_id = ${token.accountId} and used_at is null`.execute(db);
   await sql`insert into citizen_account_token (id, council_id, account_id, purpose, expires_at)
-    values (${token.id}, ${token.councilId}, ${token.accountId}, 'verify_email', ${token.expiresAt})`.execute(db);
+    values (${token.id}, ${token.councilId}, ${token.accountId}, 'verify_email', ${token.expiresAt})`.execute(
+    db,
+  );
 }
 
 /** Spends a token: the account id if it was unused and unexpired, else undefined. */

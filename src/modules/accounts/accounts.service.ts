@@ -85,7 +85,10 @@ export function newAccountErrors(input: NewAccountInput): FieldError[] {
       message: `Your password must be at least ${MIN_PASSWORD_LENGTH} characters long`,
     });
   else if (password.length > MAX_PASSWORD_LENGTH)
-    errors.push({ field: 'password', message: `Your password must be ${MAX_PASSWORD_LENGTH} characters or fewer` });
+    errors.push({
+      field: 'password',
+      message: `Your password must be ${MAX_PASSWORD_LENGTH} characters or fewer`,
+    });
   return errors;
 }
 
@@ -98,7 +101,11 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
   const link = (path: string) => `${deps.publicUrl.replace(/\/+$/, '')}${path}`;
 
   /** Queues a verification link for the account in the caller's transaction. */
-  async function sendVerification(tx: Tx, account: { id: string; councilId: string; email: string }, language: 'en' | 'cy') {
+  async function sendVerification(
+    tx: Tx,
+    account: { id: string; councilId: string; email: string },
+    language: 'en' | 'cy',
+  ) {
     const token = randomToken();
     await repo.insertToken(tx, {
       id: sha256(token),
@@ -120,7 +127,10 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
   }
 
   /** Links a verified account to its person (found by the verified address, or created). */
-  async function ensureLinked(account: repo.AccountRecord, context: AuditContext): Promise<repo.AccountRecord> {
+  async function ensureLinked(
+    account: repo.AccountRecord,
+    context: AuditContext,
+  ): Promise<repo.AccountRecord> {
     if (!account.emailVerifiedAt) return account;
     if (account.partyId) {
       const current = await deps.parties.currentPartyId(account.councilId, account.partyId);
@@ -187,12 +197,16 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
         }
         const existing = await repo.findAccountByEmail(tx, councilId, email);
         if (!existing) return;
-        await recordAudit(tx, { ...context, councilId }, {
-          action: 'account.create_refused',
-          subjectType: 'citizen_account',
-          subjectId: existing.id,
-          details: { reason: 'email_has_account' },
-        });
+        await recordAudit(
+          tx,
+          { ...context, councilId },
+          {
+            action: 'account.create_refused',
+            subjectType: 'citizen_account',
+            subjectId: existing.id,
+            details: { reason: 'email_has_account' },
+          },
+        );
         await deps.send(tx, {
           councilId,
           template: 'account_exists',
@@ -229,7 +243,11 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
      * Spends a verification link: the account's address is verified and the account linked to its
      * person. Null for a link that is unknown, used or expired.
      */
-    async verify(councilId: string, token: string, context: AuditContext): Promise<repo.AccountRecord | null> {
+    async verify(
+      councilId: string,
+      token: string,
+      context: AuditContext,
+    ): Promise<repo.AccountRecord | null> {
       if (!token || token.length > 100) return null;
       const accountId = await inTransaction(db, async (tx) => {
         const id = await repo.useToken(tx, councilId, sha256(token), now());
@@ -262,16 +280,24 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
       const passwordOk = await verifyPassword(account?.passwordHash, password);
       const result = await inTransaction(db, async (tx): Promise<SignInResult> => {
         if (!account) {
-          await recordAudit(tx, { ...context, councilId }, {
-            action: 'account.sign_in_failed',
-            details: { reason: 'unknown_account' },
-          });
+          await recordAudit(
+            tx,
+            { ...context, councilId },
+            {
+              action: 'account.sign_in_failed',
+              details: { reason: 'unknown_account' },
+            },
+          );
           return { ok: false, reason: 'invalid' };
         }
         const ctx = citizen({ ...context, councilId }, account.id);
         const subject = { subjectType: 'citizen_account', subjectId: account.id } as const;
         if (account.lockedUntil && account.lockedUntil > now()) {
-          await recordAudit(tx, ctx, { action: 'account.sign_in_failed', ...subject, details: { reason: 'locked' } });
+          await recordAudit(tx, ctx, {
+            action: 'account.sign_in_failed',
+            ...subject,
+            details: { reason: 'locked' },
+          });
           return { ok: false, reason: 'locked', lockedUntil: account.lockedUntil };
         }
         if (!passwordOk) {
@@ -312,14 +338,17 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
         let found = await repo.findAccountByOidc(tx, councilId, identity.issuer, identity.subject);
         if (!found && email) {
           found = await repo.findAccountByEmail(tx, councilId, email, { forUpdate: true });
-          if (found && found.oidcSubject && found.oidcIssuer === identity.issuer) found = undefined;
+          if (found?.oidcSubject && found.oidcIssuer === identity.issuer) found = undefined;
           if (found) {
             await repo.linkOidc(tx, found.id, identity.issuer, identity.subject);
             await repo.markVerified(tx, found.id, null);
           }
         }
         if (!found) {
-          if (!email) throw new ValidationFailed([{ field: 'email', message: 'The provider did not give a verified email address' }]);
+          if (!email)
+            throw new ValidationFailed([
+              { field: 'email', message: 'The provider did not give a verified email address' },
+            ]);
           const id = await repo.insertAccount(tx, {
             councilId,
             email,
@@ -330,7 +359,10 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
             oidcIssuer: identity.issuer,
             oidcSubject: identity.subject,
           });
-          if (!id) throw new ValidationFailed([{ field: 'email', message: 'This email address already has an account' }]);
+          if (!id)
+            throw new ValidationFailed([
+              { field: 'email', message: 'This email address already has an account' },
+            ]);
           await recordAudit(tx, citizen({ ...context, councilId }, id), {
             action: 'account.created',
             subjectType: 'citizen_account',

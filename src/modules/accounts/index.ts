@@ -2,7 +2,13 @@ import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject, SelfServiceParties } from '../parties/index.ts';
 import type { AccountsService } from './accounts.service.ts';
 
-export { createOidcProvider, type OidcConfig, OidcError, type OidcPending, type OidcProvider } from './accounts.oidc.ts';
+export {
+  createOidcProvider,
+  type OidcConfig,
+  OidcError,
+  type OidcPending,
+  type OidcProvider,
+} from './accounts.oidc.ts';
 export {
   type AccountMessageSender,
   type AccountRecord,

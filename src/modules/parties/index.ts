@@ -14,6 +14,16 @@ export {
   SourceKeyTaken,
 } from './parties.errors.ts';
 export { type PartiesRouteOptions, type PartyPanelSubject, partiesRoutes } from './parties.routes.ts';
+export {
+  CONSENT_PURPOSES,
+  type ConsentPurpose,
+  type ConsentRecord,
+  createSelfServiceParties,
+  type OwnDetails,
+  type OwnDetailsInput,
+  SELF_SERVICE_CHANNELS,
+  type SelfServiceParties,
+} from './parties.self-service.ts';
 export type {
   AddressRecord,
   BulkResult,
@@ -30,16 +40,6 @@ export type {
 } from './parties.service.ts';
 export { createPartiesService, RELATIONSHIP_TYPES } from './parties.service.ts';
 export type { PartyInput } from './parties.validate.ts';
-export {
-  CONSENT_PURPOSES,
-  type ConsentPurpose,
-  type ConsentRecord,
-  createSelfServiceParties,
-  type OwnDetails,
-  type OwnDetailsInput,
-  SELF_SERVICE_CHANNELS,
-  type SelfServiceParties,
-} from './parties.self-service.ts';
 
 export const partiesNavigation: readonly NavItem[] = [
   { href: '/staff/parties', text: 'People and organisations', permission: 'parties.read' },

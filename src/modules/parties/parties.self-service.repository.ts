@@ -13,7 +13,11 @@ export interface ConsentRecord {
 }
 
 /** Active people with exactly this email address (lower case) as a contact point. */
-export async function activePeopleWithEmail(db: Executor, councilId: string, email: string): Promise<string[]> {
+export async function activePeopleWithEmail(
+  db: Executor,
+  councilId: string,
+  email: string,
+): Promise<string[]> {
   const { rows } = await sql<{ party_id: string }>`
     select distinct c.party_id from contact_point c
       join party p on p.council_id = c.council_id and p.id = c.party_id
@@ -60,7 +64,11 @@ export async function insertConsent(
 }
 
 /** Every consent the party gave or withdrew, newest first. */
-export async function listConsents(db: Executor, councilId: string, partyId: string): Promise<ConsentRecord[]> {
+export async function listConsents(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+): Promise<ConsentRecord[]> {
   const { rows } = await sql<{
     purpose: ConsentPurpose;
     granted: boolean;

@@ -55,7 +55,7 @@ export function createSelfServiceParties(db: Executor) {
     let party = await repo.findParty(tx, councilId, partyId);
     for (let depth = 0; party?.status === 'merged' && party.mergedInto && depth < MAX_DEPTH; depth++)
       party = await repo.findParty(tx, councilId, party.mergedInto);
-    if (!party || party.status !== 'active') throw new PartyNotFound();
+    if (party?.status !== 'active') throw new PartyNotFound();
     return party;
   }
 
@@ -264,7 +264,14 @@ async function replacePhone(
     const existing = points.find((p) => p.kind === 'phone' && p.value === after);
     if (!existing)
       await repo.insertContactPoints(tx, councilId, partyId, [
-        { kind: 'phone', value: after, label: null, isPreferred: false, isVerified: false, doNotContact: false },
+        {
+          kind: 'phone',
+          value: after,
+          label: null,
+          isPreferred: false,
+          isVerified: false,
+          doNotContact: false,
+        },
       ]);
     const id =
       existing?.id ??
@@ -287,7 +294,10 @@ async function replaceAddress(
   after: repo.NewAddress | null,
   context: AuditContext,
 ): Promise<void> {
-  if ((before?.text ?? null) === (after?.text ?? null) && (before?.postcode ?? null) === (after?.postcode ?? null))
+  if (
+    (before?.text ?? null) === (after?.text ?? null) &&
+    (before?.postcode ?? null) === (after?.postcode ?? null)
+  )
     return;
   const today = new Date().toISOString().slice(0, 10);
   for (const a of await repo.listAddresses(tx, partyId))
