@@ -103,6 +103,8 @@ describe.each(testDatabaseKinds())('citizen accounts on the portal (%s)', (kind)
     expect(bad.body).toContain('Enter an email address in the correct format');
     expect(bad.body).toContain('Your password must be at least 12 characters long');
     expect(bad.body).not.toContain('value="short"');
+    // Without OIDC configured there is no provider button.
+    expect((await browser.get('/account/sign-in')).body).not.toContain('One Login');
     const welsh = await browser.get('/account/create?lang=cy');
     expect(welsh.body).toContain('Creu cyfrif');
   });
