@@ -64,7 +64,7 @@ describe('a citizen account in a real browser', () => {
     await axe();
 
     // Signed in before verifying: told to verify.
-    await page.getByRole('link', { name: 'Sign in' }).last().click();
+    await page.locator('main').getByRole('link', { name: 'Sign in', exact: true }).click();
     await account.signInByKeyboard(email, password);
     expect(await page.locator('[data-test="unverified"]').innerText()).toContain(
       'Confirm your email address',

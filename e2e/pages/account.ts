@@ -27,7 +27,7 @@ export class AccountPages {
   }
 
   headerLink(name: string): Locator {
-    return this.page.locator('.govuk-service-navigation').getByRole('link', { name });
+    return this.page.locator('.govuk-service-navigation').getByRole('link', { name, exact: true });
   }
 
   async signOut(): Promise<void> {
