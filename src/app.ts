@@ -7,6 +7,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { portalRoutes } from './channels/portal/portal.routes.ts';
 import type { Config } from './config.ts';
 import { profileFor } from './councils/index.ts';
+import { accountPartyPanel } from './modules/accounts/index.ts';
 import { bookingsNavigation, bookingsRoutes } from './modules/bookings/index.ts';
 import {
   caseNotificationLookup,
@@ -188,6 +189,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       (await caseNotificationLookup(services.cases)(councilId, caseId))?.email ?? null,
     sessions: services.portalSessions,
     secureCookies,
+    accounts: services.accounts,
+    selfService: services.selfService,
+    oidc: services.oidc,
     council: async () => {
       const council = await services.governance.defaultCouncil();
       return { id: council.id, name: council.name, profile: profileFor(council.profile) };
@@ -210,7 +214,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const timelineSources = [services.contacts.timelineSource(), caseTimelineSource(services.cases)];
   await app.register(partiesRoutes, {
     service: services.parties,
-    panels: [casePartyPanel(services.cases), contactHistoryPanel(() => timelineSources)],
+    panels: [
+      casePartyPanel(services.cases),
+      contactHistoryPanel(() => timelineSources),
+      accountPartyPanel(services.accounts, services.selfService),
+    ],
   });
   await app.register(contactsRoutes, {
     service: services.contacts,

@@ -96,4 +96,29 @@ describe('configuration', () => {
     );
     expect(config.notifications.notify.baseUrl).toBe('https://api.notifications.service.gov.uk');
   });
+
+  it('turns on citizen OIDC only when it is fully configured, and names each missing piece', () => {
+    expect(loadConfig({}, '/srv/guildhall').oidc).toBeUndefined();
+    expect(problemsOf({ OIDC_ISSUER: 'http://oidc.example.com' })).toEqual([
+      expect.stringMatching(/^OIDC_ISSUER must be the provider’s https:\/\/ issuer/),
+      'OIDC_CLIENT_ID must be set when OIDC_ISSUER is',
+      expect.stringMatching(/^OIDC_REDIRECT_URI must be/),
+      expect.stringMatching(/^OIDC_CLIENT_SECRET or OIDC_PRIVATE_KEY/),
+    ]);
+    const config = loadConfig(
+      {
+        OIDC_ISSUER: 'https://oidc.account.gov.uk/',
+        OIDC_CLIENT_ID: 'client',
+        OIDC_PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\\nMIIE\\n-----END PRIVATE KEY-----',
+        OIDC_REDIRECT_URI: 'https://council.example.gov.uk/account/oidc/callback',
+        PUBLIC_URL: 'https://council.example.gov.uk/',
+      },
+      '/srv/guildhall',
+    );
+    expect(config.oidc).toMatchObject({ issuer: 'https://oidc.account.gov.uk/', scopes: 'openid email' });
+    expect(config.oidc?.privateKey).toBe('-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----');
+    expect(config.publicUrl).toBe('https://council.example.gov.uk');
+    expect(loadConfig({ PORT: '8080' }, '/srv/guildhall').publicUrl).toBe('http://localhost:8080');
+    expect(problemsOf({ PUBLIC_URL: 'ftp://x' })).toEqual([expect.stringMatching(/^PUBLIC_URL must be/)]);
+  });
 });

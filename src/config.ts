@@ -29,6 +29,21 @@ export interface Config {
   readonly mapTileUrl: string | undefined;
   /** Where email and text messages go: outbox (stored for staff to read), notify (GOV.UK Notify) or smtp. */
   readonly notifications: NotificationsConfig;
+  /** The public address of the portal, for links in emails (PUBLIC_URL; http://localhost:PORT by default). */
+  readonly publicUrl: string;
+  /** Citizen sign-in through an OpenID Connect provider (GOV.UK One Login); absent when not configured. */
+  readonly oidc: OidcSettings | undefined;
+}
+
+export interface OidcSettings {
+  readonly issuer: string;
+  readonly clientId: string;
+  readonly clientSecret: string | undefined;
+  /** PEM private key for private_key_jwt client authentication (One Login's way). */
+  readonly privateKey: string | undefined;
+  readonly redirectUri: string;
+  readonly scopes: string;
+  readonly name: string;
 }
 
 export type NotificationsAdapterName = 'outbox' | 'notify' | 'smtp';
@@ -126,10 +141,11 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push('MAP_TILE_URL must be an https:// URL with {z}, {x} and {y} in it');
   }
   const notifications = notificationsConfig(env, nodeEnv, problems, integer, flag);
+  const port = integer('PORT', 3000, 0, 65535);
   const config: Config = {
     nodeEnv,
     host: env.HOST?.trim() || '0.0.0.0',
-    port: integer('PORT', 3000, 0, 65535),
+    port,
     dataDir: path.resolve(cwd, env.GUILDHALL_DATA_DIR?.trim() || '.guildhall'),
     databaseUrl,
     allowEmbeddedInProduction,
@@ -147,6 +163,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     trustProxy: flag('TRUST_PROXY'),
     mapTileUrl,
     notifications,
+    publicUrl: publicUrlOf(env, problems) ?? `http://localhost:${port}`,
+    oidc: oidcConfig(env, problems),
   };
 
   if (nodeEnv === 'production') {
@@ -160,6 +178,55 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);
+}
+
+/** A web address that is https://, or http:// on this machine (for local fakes and the demo). */
+function webAddress(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return (
+      url.protocol === 'https:' ||
+      (url.protocol === 'http:' && ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname))
+    );
+  } catch {
+    return false;
+  }
+}
+
+function publicUrlOf(env: Env, problems: string[]): string | undefined {
+  const raw = env.PUBLIC_URL?.trim() || undefined;
+  if (raw !== undefined && !webAddress(raw))
+    problems.push('PUBLIC_URL must be the https:// address citizens use, like https://www.example.gov.uk');
+  return raw?.replace(/\/+$/, '');
+}
+
+function oidcConfig(env: Env, problems: string[]): OidcSettings | undefined {
+  const issuer = env.OIDC_ISSUER?.trim() || undefined;
+  const clientId = env.OIDC_CLIENT_ID?.trim() || undefined;
+  const redirectUri = env.OIDC_REDIRECT_URI?.trim() || undefined;
+  const clientSecret = env.OIDC_CLIENT_SECRET?.trim() || undefined;
+  const privateKey = env.OIDC_PRIVATE_KEY?.trim().replace(/\\n/g, '\n') || undefined;
+  if (!issuer && !clientId && !redirectUri && !clientSecret && !privateKey) return undefined;
+  const before = problems.length;
+  if (!issuer || !webAddress(issuer))
+    problems.push('OIDC_ISSUER must be the provider’s https:// issuer, like https://oidc.account.gov.uk/');
+  if (!clientId) problems.push('OIDC_CLIENT_ID must be set when OIDC_ISSUER is');
+  if (!redirectUri || !webAddress(redirectUri))
+    problems.push('OIDC_REDIRECT_URI must be the https:// address of /account/oidc/callback on this portal');
+  if (!clientSecret && !privateKey)
+    problems.push('OIDC_CLIENT_SECRET or OIDC_PRIVATE_KEY (PEM) must be set when OIDC_ISSUER is');
+  if (privateKey && !privateKey.startsWith('-----BEGIN'))
+    problems.push('OIDC_PRIVATE_KEY must be a PEM private key (-----BEGIN PRIVATE KEY-----)');
+  if (problems.length > before || !issuer || !clientId || !redirectUri) return undefined;
+  return {
+    issuer,
+    clientId,
+    clientSecret,
+    privateKey,
+    redirectUri,
+    scopes: env.OIDC_SCOPES?.trim() || 'openid email',
+    name: env.OIDC_PROVIDER_NAME?.trim() || 'GOV.UK One Login',
+  };
 }
 
 const NOTIFICATIONS_ADAPTERS: readonly NotificationsAdapterName[] = ['outbox', 'notify', 'smtp'];

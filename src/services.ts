@@ -1,5 +1,11 @@
 import { createPortalSessions, type PortalSessions } from './channels/portal/portal.sessions.ts';
 import type { Config } from './config.ts';
+import {
+  type AccountsService,
+  createAccountsService,
+  createOidcProvider,
+  type OidcProvider,
+} from './modules/accounts/index.ts';
 import { type BookingsService, createBookingsService } from './modules/bookings/index.ts';
 import { type CasesService, caseNotificationLookup, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
@@ -17,7 +23,9 @@ import { createOpen311Service, type Open311Service } from './modules/open311/ind
 import {
   communicationPreferences,
   createPartiesService,
+  createSelfServiceParties,
   type PartiesService,
+  type SelfServiceParties,
 } from './modules/parties/index.ts';
 import type { Database } from './platform/db/database.ts';
 import { type DomainEventHandler, dispatchDomainEvents } from './platform/events/outbox.ts';
@@ -39,6 +47,11 @@ export interface Services {
   events: { dispatch(): Promise<number> };
   contacts: ContactsService;
   identity: IdentityService;
+  /** Citizen accounts on the portal, and the citizen's own record in the party register. */
+  accounts: AccountsService;
+  selfService: SelfServiceParties;
+  /** Citizen sign-in through OpenID Connect (GOV.UK One Login); undefined when not configured. */
+  oidc: OidcProvider | undefined;
 }
 
 export function createServices(database: Database, config: Config, sessionSecret: string): Services {
@@ -61,6 +74,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     recipients: communicationPreferences(parties),
   });
   const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
+  const selfService = createSelfServiceParties(database.db);
   return {
     governance,
     gazetteer,
@@ -94,6 +108,15 @@ export function createServices(database: Database, config: Config, sessionSecret
         ),
     }),
     identity: createIdentityService(database.db, { parties }),
+    selfService,
+    accounts: createAccountsService(database.db, {
+      parties: selfService,
+      send: (tx, message) => notifications.send(tx, message),
+      publicUrl: config.publicUrl,
+      signInMaxAttempts: config.signInMaxAttempts,
+      signInLockMinutes: config.signInLockMinutes,
+    }),
+    oidc: config.oidc ? createOidcProvider(config.oidc) : undefined,
   };
 }
 

@@ -17,6 +17,7 @@ import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
 import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
+import type { JourneyAccount } from './portal.account.ts';
 import {
   allowRequest,
   type Journey,
@@ -42,6 +43,8 @@ export interface RequestJourneyDeps {
   sessions: PortalSessions;
   secureCookies: boolean;
   pageContext: (request: FastifyRequest, reply: FastifyReply) => Promise<PortalPage>;
+  /** Signed-in citizens: their details prefill the details step and their party makes the request. */
+  account?: JourneyAccount;
 }
 
 const ONLINE_INTERACTIONS = new Set(['report', 'request', 'application', 'complaint', 'enquiry']);
@@ -68,6 +71,17 @@ function journeyPages(definition: ServiceDefinition, answers: Answers): FormPage
 
 function normalisePostcode(value: string): string {
   return value.replace(/\s+/g, '').toUpperCase();
+}
+
+function citizenContext(request: FastifyRequest, page: PortalPage): AuditContext {
+  return {
+    councilId: page.council.id,
+    actorType: 'citizen',
+    actorId: null,
+    actorLabel: 'citizen portal',
+    correlationId: request.id,
+    ip: request.ip,
+  };
 }
 
 export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJourneyDeps): Promise<void> {
@@ -269,11 +283,16 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
   // ---------- Your details (all optional: a report can be anonymous) ----------
 
   app.get('/services/:code/request/details', pub, (request, reply) =>
-    withJourney(request, reply, async ({ page, definition, journey }) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) =>
       reply.view('portal/views/details.njk', {
         ...page,
         d: definition,
-        details: journey.details ?? {},
+        details:
+          journey.details ??
+          (state.data.accountId && deps.account
+            ? await deps.account.details(page.council.id, state.data.accountId, citizenContext(request, page))
+            : null) ??
+          {},
         action: `${base(definition.code)}/details`,
         back: previousStep(definition, journey, 'details'),
       }),
@@ -363,15 +382,12 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     withJourney(request, reply, async ({ page, definition, journey, state }) => {
       const d = journey.details;
       const l = journey.location;
-      const context: AuditContext = {
-        councilId: page.council.id,
-        actorType: 'citizen',
-        actorId: null,
-        actorLabel: 'citizen portal',
-        correlationId: request.id,
-        ip: request.ip,
-      };
+      const context = citizenContext(request, page);
       const hasContact = Boolean(d?.email || d?.phone);
+      const partyId =
+        state.data.accountId && deps.account
+          ? await deps.account.partyOf(page.council.id, state.data.accountId)
+          : null;
       try {
         const created = await deps.requests.create(
           page.council.id,
@@ -387,18 +403,20 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
             ...(l?.address || l?.description
               ? { locationText: [l.address, l.description].filter(Boolean).join(' – ') }
               : {}),
-            ...(d && (hasContact || d.firstName || d.lastName)
-              ? {
-                  requester: {
-                    ...(d.email ? { email: d.email } : {}),
-                    ...(d.phone ? { phone: d.phone } : {}),
-                    ...(d.firstName ? { firstName: d.firstName } : {}),
-                    ...(d.lastName ? { lastName: d.lastName } : {}),
-                  },
-                  // Without a name there is no person to record: the details stay on the request.
-                  anonymous: !hasContact || !(d.firstName || d.lastName),
-                }
-              : {}),
+            ...(partyId
+              ? { partyId }
+              : d && (hasContact || d.firstName || d.lastName)
+                ? {
+                    requester: {
+                      ...(d.email ? { email: d.email } : {}),
+                      ...(d.phone ? { phone: d.phone } : {}),
+                      ...(d.firstName ? { firstName: d.firstName } : {}),
+                      ...(d.lastName ? { lastName: d.lastName } : {}),
+                    },
+                    // Without a name there is no person to record: the details stay on the request.
+                    anonymous: !hasContact || !(d.firstName || d.lastName),
+                  }
+                : {}),
           },
           context,
           { idempotencyKey: journey.id, caller: `portal:${journey.id}` },
@@ -502,7 +520,12 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     } catch (error) {
       if (!(error instanceof DomainError && error.status < 500)) throw error;
     }
-    if (!detail || !state.data.requests.includes(detail.record.reference))
+    const ownRequest =
+      detail?.record.requesterPartyId &&
+      state.data.accountId &&
+      deps.account &&
+      (await deps.account.partyOf(page.council.id, state.data.accountId)) === detail.record.requesterPartyId;
+    if (!detail || !(ownRequest || state.data.requests.includes(detail.record.reference)))
       return reply.redirect(`/track?reference=${encodeURIComponent(reference.slice(0, 20))}`, 303);
     const r = detail.record;
     return reply.view('portal/views/tracked.njk', {

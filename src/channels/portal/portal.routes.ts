@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { CouncilProfile } from '../../councils/index.ts';
+import type { AccountsService, OidcProvider } from '../../modules/accounts/index.ts';
 import type { BookingsService } from '../../modules/bookings/index.ts';
 import type { ServiceRequests } from '../../modules/cases/index.ts';
 import type { CatalogueService } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
+import type { SelfServiceParties } from '../../modules/parties/index.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
+import { accountDetailsForJourney, accountRoutes } from './portal.account.ts';
 import { bookingJourneyRoutes } from './portal.bookings.ts';
 import { canRequestOnline, type RequestJourneyDeps, requestJourneyRoutes } from './portal.requests.ts';
-import type { PortalSessions } from './portal.sessions.ts';
+import { type PortalSessions, signedInAccountId } from './portal.sessions.ts';
 
 export interface PortalCouncil {
   readonly id: string;
@@ -25,6 +28,10 @@ export interface PortalRouteOptions {
   /** The council this deployment serves (one per deployment today). */
   council: () => Promise<PortalCouncil>;
   secureCookies: boolean;
+  /** Citizen accounts; the portal works without them (no sign-in link) when absent. */
+  accounts?: AccountsService | undefined;
+  selfService?: SelfServiceParties | undefined;
+  oidc?: OidcProvider | undefined;
 }
 
 const LANG_COOKIE = 'lang';
@@ -102,10 +109,16 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     const path = request.url.split('?')[0] ?? '/';
     const params = new URLSearchParams(request.url.split('?')[1] ?? '');
     params.set('lang', locale === 'en' ? 'cy' : 'en');
+    const accountId = options.accounts
+      ? await signedInAccountId(options.sessions, request, council.id)
+      : undefined;
     return {
       council,
       locale,
       t,
+      accounts: Boolean(options.accounts),
+      signedIn: Boolean(accountId),
+      accountPage: path.startsWith('/account'),
       serviceName: council.profile.branding.serviceName,
       switchLanguageHref: council.profile.features.welsh ? `${path}?${params.toString()}` : null,
     };
@@ -180,7 +193,20 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     sessions: options.sessions,
     secureCookies: options.secureCookies,
     pageContext,
+    ...(options.accounts && options.selfService
+      ? { account: accountDetailsForJourney(options.accounts, options.selfService) }
+      : {}),
   });
+  if (options.accounts && options.selfService)
+    await accountRoutes(app, {
+      accounts: options.accounts,
+      parties: options.selfService,
+      requests: options.requests,
+      oidc: options.oidc,
+      sessions: options.sessions,
+      secureCookies: options.secureCookies,
+      pageContext,
+    });
   await bookingJourneyRoutes(app, {
     bookings: options.bookings,
     sessions: options.sessions,

@@ -9,6 +9,7 @@ export const TEMPLATES = [
   'update_added',
   'appointment_reminder',
   'email_verification',
+  'account_exists',
 ] as const;
 export type TemplateKey = (typeof TEMPLATES)[number];
 
@@ -18,6 +19,7 @@ export const TEMPLATE_LABELS: Record<TemplateKey, string> = {
   update_added: 'Update added',
   appointment_reminder: 'Appointment reminder',
   email_verification: 'Email verification',
+  account_exists: 'Account already exists',
 };
 
 export const CHANNELS = ['email', 'sms'] as const;

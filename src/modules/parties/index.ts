@@ -14,6 +14,16 @@ export {
   SourceKeyTaken,
 } from './parties.errors.ts';
 export { type PartiesRouteOptions, type PartyPanelSubject, partiesRoutes } from './parties.routes.ts';
+export {
+  CONSENT_PURPOSES,
+  type ConsentPurpose,
+  type ConsentRecord,
+  createSelfServiceParties,
+  type OwnDetails,
+  type OwnDetailsInput,
+  SELF_SERVICE_CHANNELS,
+  type SelfServiceParties,
+} from './parties.self-service.ts';
 export type {
   AddressRecord,
   BulkResult,

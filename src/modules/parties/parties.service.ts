@@ -187,6 +187,59 @@ function fail(errors: FieldError[]): never {
   throw new ValidationFailed(errors);
 }
 
+/**
+ * Changes a party's own fields in the caller's transaction; what is not sent stays. A changed family
+ * name keeps the old one as a previous name. Contact points, identifiers and addresses sent are added.
+ */
+export async function updatePartyIn(
+  tx: Tx,
+  councilId: string,
+  id: string,
+  input: PartyInput,
+  context: AuditContext,
+  expectedVersion?: number,
+): Promise<repo.PartyRecord> {
+  const existing = await repo.findParty(tx, councilId, id, { forUpdate: true });
+  if (!existing) throw new PartyNotFound();
+  if (existing.status === 'merged') throw new PartyAlreadyMerged();
+  const { party, errors } = validateParty(input, existing);
+  if (!party) fail(errors);
+  if (!(await repo.updateParty(tx, councilId, id, party.fields, expectedVersion)))
+    throw new PartyChangedMeanwhile();
+  const nameChanged =
+    existing.familyName !== party.fields.familyName ||
+    existing.givenNames !== party.fields.givenNames ||
+    existing.preferredName !== party.fields.preferredName;
+  if (nameChanged) {
+    await repo.deleteCurrentNames(tx, councilId, id);
+    const names = [...party.names];
+    if (existing.kind === 'person' && existing.familyName !== party.fields.familyName) {
+      const [previous] = searchNamesOf(existing);
+      if (previous)
+        names.push({ ...previous, use: 'previous', validTo: new Date().toISOString().slice(0, 10) });
+    }
+    await repo.insertNames(tx, councilId, id, names);
+  }
+  try {
+    await repo.insertIdentifiers(tx, councilId, id, party.identifiers);
+  } catch (error) {
+    if (isUniqueViolation(error)) throw new SourceKeyTaken('source system');
+    throw error;
+  }
+  await repo.insertContactPoints(tx, councilId, id, party.contactPoints);
+  await repo.insertAddresses(tx, councilId, id, party.addresses);
+  const changed = Object.keys(input).filter((k) => k !== 'kind');
+  await recordAudit(tx, context, {
+    action: 'party.updated',
+    subjectType: 'party',
+    subjectId: id,
+    details: { fields: changed },
+  });
+  const updated = await repo.findParty(tx, councilId, id);
+  if (!updated) throw new PartyNotFound();
+  return updated;
+}
+
 export function createPartiesService(db: Executor) {
   const variants = nameVariants();
 
@@ -290,45 +343,7 @@ export function createPartiesService(db: Executor) {
       expectedVersion?: number,
     ): Promise<repo.PartyRecord> {
       if (!isUuid(id)) throw new PartyNotFound();
-      return inTransaction(db, async (tx) => {
-        const existing = await requireActive(tx, councilId, id);
-        const { party, errors } = validateParty(input, existing);
-        if (!party) fail(errors);
-        if (!(await repo.updateParty(tx, councilId, id, party.fields, expectedVersion)))
-          throw new PartyChangedMeanwhile();
-        const nameChanged =
-          existing.familyName !== party.fields.familyName ||
-          existing.givenNames !== party.fields.givenNames ||
-          existing.preferredName !== party.fields.preferredName;
-        if (nameChanged) {
-          await repo.deleteCurrentNames(tx, councilId, id);
-          const names = [...party.names];
-          if (existing.kind === 'person' && existing.familyName !== party.fields.familyName) {
-            const [previous] = searchNamesOf(existing);
-            if (previous)
-              names.push({ ...previous, use: 'previous', validTo: new Date().toISOString().slice(0, 10) });
-          }
-          await repo.insertNames(tx, councilId, id, names);
-        }
-        try {
-          await repo.insertIdentifiers(tx, councilId, id, party.identifiers);
-        } catch (error) {
-          if (isUniqueViolation(error)) throw new SourceKeyTaken('source system');
-          throw error;
-        }
-        await repo.insertContactPoints(tx, councilId, id, party.contactPoints);
-        await repo.insertAddresses(tx, councilId, id, party.addresses);
-        const changed = Object.keys(input).filter((k) => k !== 'kind');
-        await recordAudit(tx, context, {
-          action: 'party.updated',
-          subjectType: 'party',
-          subjectId: id,
-          details: { fields: changed },
-        });
-        const updated = await repo.findParty(tx, councilId, id);
-        if (!updated) throw new PartyNotFound();
-        return updated;
-      });
+      return inTransaction(db, (tx) => updatePartyIn(tx, councilId, id, input, context, expectedVersion));
     },
 
     /**
