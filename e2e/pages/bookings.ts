@@ -18,7 +18,7 @@ export class ResourcesAdminPage {
   }
 
   async add(): Promise<void> {
-    await this.page.getByRole('link', { name: 'Add a resource' }).click();
+    await this.page.getByRole('button', { name: 'Add a resource' }).click();
     await this.page.waitForURL(/\/resources\/new$/);
   }
 
