@@ -245,6 +245,9 @@ export async function bookingsRoutes(app: FastifyInstance, options: BookingsRout
         location: r.location,
         capacity: r.capacity,
         slotMinutes: r.slotMinutes,
+        kind: r.kind,
+        public: r.public,
+        closedDates: r.closedDates,
         bookableDates: service.bookableDates(r),
       })),
     };
