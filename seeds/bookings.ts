@@ -11,6 +11,7 @@ export async function seedDemoBookings(bookings: BookingsService, councilId: str
     {
       serviceCode: 'tennis-court-booking',
       name: 'Victoria Park tennis court 1',
+      kind: 'court' as const,
       location: 'Victoria Park, Park Road',
       capacity: 1,
       slotMinutes: 60,
@@ -20,6 +21,7 @@ export async function seedDemoBookings(bookings: BookingsService, councilId: str
     {
       serviceCode: 'tennis-court-booking',
       name: 'Victoria Park tennis court 2',
+      kind: 'court' as const,
       location: 'Victoria Park, Park Road',
       capacity: 1,
       slotMinutes: 60,
@@ -29,6 +31,7 @@ export async function seedDemoBookings(bookings: BookingsService, councilId: str
     {
       serviceCode: 'sports-pitch-booking',
       name: 'Riverside football pitch',
+      kind: 'pitch' as const,
       location: 'Riverside Recreation Ground',
       capacity: 1,
       slotMinutes: 120,
@@ -38,6 +41,7 @@ export async function seedDemoBookings(bookings: BookingsService, councilId: str
     {
       serviceCode: 'room-hire',
       name: 'Town Hall committee room',
+      kind: 'room' as const,
       location: 'Town Hall, High Street',
       capacity: 1,
       slotMinutes: 60,
@@ -47,6 +51,7 @@ export async function seedDemoBookings(bookings: BookingsService, councilId: str
     {
       serviceCode: 'swimming-lessons',
       name: 'Beginners swimming class',
+      kind: 'class' as const,
       location: 'Westbrook Leisure Centre',
       capacity: 12,
       slotMinutes: 30,

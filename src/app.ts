@@ -188,13 +188,20 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requesterEmail: async (councilId, caseId) =>
       (await caseNotificationLookup(services.cases)(councilId, caseId))?.email ?? null,
     sessions: services.portalSessions,
+    uploads: services.portalUploads,
+    mapTileUrl: config.mapTileUrl,
     secureCookies,
     accounts: services.accounts,
     selfService: services.selfService,
     oidc: services.oidc,
     council: async () => {
       const council = await services.governance.defaultCouncil();
-      return { id: council.id, name: council.name, profile: profileFor(council.profile) };
+      return {
+        id: council.id,
+        name: council.name,
+        profile: profileFor(council.profile),
+        area: council.area,
+      };
     },
   });
 

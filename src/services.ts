@@ -1,4 +1,5 @@
 import { createPortalSessions, type PortalSessions } from './channels/portal/portal.sessions.ts';
+import { createPortalUploads, type PortalUploads } from './channels/portal/portal.uploads.ts';
 import type { Config } from './config.ts';
 import {
   type AccountsService,
@@ -6,7 +7,11 @@ import {
   createOidcProvider,
   type OidcProvider,
 } from './modules/accounts/index.ts';
-import { type BookingsService, createBookingsService } from './modules/bookings/index.ts';
+import {
+  type BookingsService,
+  bookingJobDefinitions,
+  createBookingsService,
+} from './modules/bookings/index.ts';
 import { type CasesService, caseNotificationLookup, createCasesService } from './modules/cases/index.ts';
 import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
 import { type ContactsService, createContactsService } from './modules/contacts/index.ts';
@@ -40,6 +45,7 @@ export interface Services {
   parties: PartiesService;
   cases: CasesService;
   portalSessions: PortalSessions;
+  portalUploads: PortalUploads;
   bookings: BookingsService;
   notifications: NotificationsService;
   open311: Open311Service;
@@ -82,7 +88,15 @@ export function createServices(database: Database, config: Config, sessionSecret
     parties,
     cases,
     portalSessions: createPortalSessions(database.db),
-    bookings: createBookingsService(database.db),
+    portalUploads: createPortalUploads(database.db),
+    bookings: createBookingsService(database.db, {
+      remind: (reminder) => notifications.remindAppointment(reminder),
+      bookableServices: async (councilId) =>
+        (await catalogue.list(councilId, { type: 'booking', limit: 500 })).results.map((s) => ({
+          code: s.code,
+          name: s.name,
+        })),
+    }),
     notifications,
     open311: createOpen311Service({ catalogue, council: () => governance.defaultCouncil() }),
     events: { dispatch: () => dispatchDomainEvents(database.db, domainEventHandlers) },
@@ -152,6 +166,14 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       },
     },
     {
+      // Photos held for requests never sent: their journey is in no live session any more.
+      name: 'portal.purge-uploads',
+      schedule: '25 * * * *',
+      handler: async () => {
+        await services.portalUploads.purgeOrphans();
+      },
+    },
+    {
       // SLA timers: warn at 80% of a request's target and mark the breach at 100%.
       name: 'cases.sla-sweep',
       schedule: '* * * * *',
@@ -168,6 +190,7 @@ export function jobDefinitions(services: Services, database: Database): JobDefin
       },
     },
     ...notificationJobDefinitions(services.notifications),
+    ...bookingJobDefinitions(services.bookings),
     {
       name: 'identity.quality-snapshot',
       schedule: '20 2 * * *',

@@ -90,3 +90,52 @@ export class TrackPage {
     return this.page.locator('[data-test="status"]');
   }
 }
+
+/** A file question in the report journey ("Photo (optional)"), and the check-answers row it makes. */
+export class PhotoStep {
+  readonly page: Page;
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  async choose(
+    label: string | RegExp,
+    file: { name: string; mimeType: string; buffer: Buffer },
+  ): Promise<void> {
+    await this.page.getByLabel(label).setInputFiles(file);
+  }
+
+  errorSummary(): Locator {
+    return this.page.locator('.govuk-error-summary');
+  }
+
+  /** The Remove link on the check-answers row for the file, then the confirmation button. */
+  async remove(rowLabel: string): Promise<void> {
+    await this.page.getByRole('link', { name: `Remove ${rowLabel}` }).click();
+    await this.page.waitForLoadState('load');
+  }
+
+  async confirmRemove(): Promise<void> {
+    await this.page.getByRole('button', { name: 'Remove file' }).click();
+    await this.page.waitForLoadState('load');
+  }
+}
+
+/** The map on the where-is-it page, shown when the council has a tile server and JavaScript runs. */
+export class PinMap {
+  readonly page: Page;
+  constructor(page: Page) {
+    this.page = page;
+  }
+
+  map(): Locator {
+    return this.page.getByRole('img', { name: /select where the problem is/ });
+  }
+
+  async point(): Promise<{ lat: string; long: string }> {
+    return {
+      lat: await this.page.locator('input[name="lat"]').inputValue(),
+      long: await this.page.locator('input[name="long"]').inputValue(),
+    };
+  }
+}

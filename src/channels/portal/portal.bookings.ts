@@ -44,7 +44,7 @@ export async function bookingJourneyRoutes(app: FastifyInstance, deps: BookingJo
   ) {
     const page = await deps.pageContext(request, reply);
     const { code } = request.params as { code: string };
-    const resources = await deps.bookings.resources(page.council.id, code);
+    const resources = await deps.bookings.resources(page.council.id, code, { publicOnly: true });
     if (resources.length === 0)
       return reply
         .code(404)

@@ -1,5 +1,6 @@
+import fastifyMultipart from '@fastify/multipart';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { ServiceRequests } from '../../modules/cases/index.ts';
+import { ATTACHMENT_MAX_BYTES, type ServiceRequests } from '../../modules/cases/index.ts';
 import {
   type Answers,
   type CatalogueService,
@@ -13,6 +14,7 @@ import {
   visiblePages,
 } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
+import { allowTiles, mapTiles } from '../../modules/gazetteer/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
@@ -26,10 +28,27 @@ import {
   type PortalSessionData,
   type PortalSessions,
 } from './portal.sessions.ts';
+import {
+  acceptAttribute,
+  acceptedTypes,
+  checkUpload,
+  type PortalUploads,
+  type StoredUpload,
+  typeList,
+  UPLOAD_TYPES,
+} from './portal.uploads.ts';
+
+/** The council's area as a lat/long box (from its record); points outside it are refused. */
+export interface CouncilBox {
+  minLat: number | null;
+  minLong: number | null;
+  maxLat: number | null;
+  maxLong: number | null;
+}
 
 /** What every portal page gets from the portal's page context. */
 export interface PortalPage {
-  council: { id: string; name: string };
+  council: { id: string; name: string; area?: CouncilBox | undefined };
   locale: 'en' | 'cy';
   t: Translate;
 }
@@ -41,11 +60,25 @@ export interface RequestJourneyDeps {
   /** Who to tell about a request: used to check the email a tracker gives. */
   requesterEmail: (councilId: string, caseId: string) => Promise<string | null>;
   sessions: PortalSessions;
+  /** Photos and files added to a request before it is sent. */
+  uploads: PortalUploads;
+  /** A slippy-map tile URL template; with one, the "where" page offers a map to drop a pin on. */
+  mapTileUrl?: string | undefined;
   secureCookies: boolean;
   pageContext: (request: FastifyRequest, reply: FastifyReply) => Promise<PortalPage>;
   /** Signed-in citizens: their details prefill the details step and their party makes the request. */
   account?: JourneyAccount;
 }
+
+/** A file part of a multipart form, as the multipart plugin hands it over (see `onFile` below). */
+interface UploadedFile {
+  filename: string;
+  content: Buffer;
+  truncated: boolean;
+}
+
+const isUploadedFile = (v: unknown): v is UploadedFile =>
+  typeof v === 'object' && v !== null && Buffer.isBuffer((v as UploadedFile).content);
 
 const ONLINE_INTERACTIONS = new Set(['report', 'request', 'application', 'complaint', 'enquiry']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -61,9 +94,9 @@ function locationQuestion(definition: ServiceDefinition): Question | undefined {
   return definition.questions.find((q) => q.type === 'location');
 }
 
-/** Question pages without the location question (asked on "where") and optional uploads (not offered online yet). */
+/** Question pages without the location question, which is asked on "where" with an address search. */
 function journeyPages(definition: ServiceDefinition, answers: Answers): FormPage[] {
-  const skip = (q: Question) => q.type === 'location' || (q.type === 'file' && !q.required);
+  const skip = (q: Question) => q.type === 'location';
   return visiblePages(definition.questions, answers)
     .map((p) => ({ ...p, questions: p.questions.filter((q) => !skip(q)) }))
     .filter((p) => p.questions.length > 0);
@@ -84,8 +117,49 @@ function citizenContext(request: FastifyRequest, page: PortalPage): AuditContext
   };
 }
 
+/** Whether a point is in the council's area; a council without a recorded area takes any point. */
+export function inCouncilArea(area: CouncilBox | undefined, lat: number, long: number): boolean {
+  if (!area || area.minLat === null || area.maxLat === null || area.minLong === null || area.maxLong === null)
+    return true;
+  return lat >= area.minLat && lat <= area.maxLat && long >= area.minLong && long <= area.maxLong;
+}
+
+/**
+ * The map to drop a pin on: around the point already given, else the middle of the council's area.
+ * Null without a tile server or a place to centre on; the page then works as before.
+ */
+function pinMap(
+  tileUrl: string | undefined,
+  area: CouncilBox | undefined,
+  point: { lat?: number | undefined; long?: number | undefined } | undefined,
+) {
+  if (!tileUrl) return null;
+  const given = point?.lat !== undefined && point.long !== undefined;
+  const centre = given
+    ? { lat: point.lat as number, long: point.long as number }
+    : area && area.minLat !== null && area.maxLat !== null && area.minLong !== null && area.maxLong !== null
+      ? { lat: (area.minLat + area.maxLat) / 2, long: (area.minLong + area.maxLong) / 2 }
+      : null;
+  if (!centre) return null;
+  return { ...mapTiles(tileUrl, centre.lat, centre.long, given ? 17 : 16), pinned: given };
+}
+
 export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJourneyDeps): Promise<void> {
   const pub = { config: { public: true } } as const;
+
+  // Question pages with a file question post multipart forms. Fields arrive as strings (so the CSRF
+  // check reads `_csrf` as usual) and files as buffers; a file over the limit arrives truncated, so
+  // the page can say so in a GOV.UK error rather than the request failing.
+  await app.register(fastifyMultipart, {
+    attachFieldsToBody: 'keyValues',
+    throwFileSizeLimit: false,
+    limits: { fileSize: ATTACHMENT_MAX_BYTES, files: 5, fields: 100, fieldSize: 100_000, parts: 105 },
+    async onFile(part) {
+      const content = await part.toBuffer();
+      const file: UploadedFile = { filename: part.filename, content, truncated: part.file.truncated };
+      (part as unknown as { value: UploadedFile }).value = file;
+    },
+  });
 
   const session = (request: FastifyRequest, reply: FastifyReply, councilId: string) =>
     openPortalSession(deps.sessions, request, reply, councilId, deps.secureCookies);
@@ -179,7 +253,11 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
         .trim()
         .slice(0, 200);
       const found = q ? await deps.gazetteer.searchAddresses(page.council.id, q, 20) : null;
+      const location = journey.location ?? {};
+      const map = pinMap(deps.mapTileUrl, page.council.area, location.uprn ? undefined : location);
+      if (map && deps.mapTileUrl) allowTiles(reply, deps.mapTileUrl);
       return reply.view('portal/views/where.njk', {
+        map,
         ...page,
         d: definition,
         q,
@@ -221,6 +299,11 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
         const point = lat && long ? { lat: Number(lat), long: Number(long) } : null;
         if (point && (!Number.isFinite(point.lat) || !Number.isFinite(point.long)))
           errors.push({ field: 'description', message: page.t('where.errorPoint') });
+        else if (point && !inCouncilArea(page.council.area, point.lat, point.long))
+          errors.push({
+            field: 'description',
+            message: page.t('report.errorOutsideArea', { council: page.council.name }),
+          });
         if (!description && !point)
           errors.push({ field: 'description', message: page.t('where.errorMissing') });
         if (description.length > 500)
@@ -230,8 +313,11 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
         errors.push({ field: 'q', message: page.t('where.errorMissing') });
       }
       if (errors.length) {
+        const map = pinMap(deps.mapTileUrl, page.council.area, undefined);
+        if (map && deps.mapTileUrl) allowTiles(reply, deps.mapTileUrl);
         return reply.code(400).view('portal/views/where.njk', {
           ...page,
+          map,
           d: definition,
           q: (body.q ?? '').trim(),
           results: [],
@@ -250,16 +336,48 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
 
   // ---------- The service's own questions, from the catalogue's form engine ----------
 
+  /** What a file question's page shows: what it takes, and the file already added (if any). */
+  function fileQuestions(page: PortalPage, formPage: FormPage, uploads: readonly StoredUpload[]) {
+    return Object.fromEntries(
+      formPage.questions
+        .filter((q) => q.type === 'file')
+        .map((q) => {
+          const types = acceptedTypes(q.validation?.accept);
+          const added = uploads.find((u) => u.questionCode === q.code);
+          return [
+            q.code,
+            {
+              accept: acceptAttribute(types),
+              hint: page.t('report.fileHint', { types: typeList(types, page.t('report.or')) }),
+              added: added?.filename ?? null,
+            },
+          ];
+        }),
+    );
+  }
+
+  const fileError = (page: PortalPage, problem: 'empty' | 'too_big' | 'wrong_type', types: string) =>
+    problem === 'too_big'
+      ? page.t('report.fileTooBig')
+      : problem === 'empty'
+        ? page.t('report.fileEmpty')
+        : page.t('report.fileWrongType', { types });
+
   const questionPage = (request: FastifyRequest, reply: FastifyReply) =>
     withJourney(request, reply, async ({ page, definition, journey, state }) => {
       const { step } = request.params as { step: string };
       const formPage = journeyPages(definition, journey.answers).find((p) => String(p.number) === step);
       if (!formPage) return reply.code(404).view('portal/views/not-found.njk', { ...page });
-      const render = (extra: Record<string, unknown>, status = 200) =>
+      const hasFiles = formPage.questions.some((q) => q.type === 'file');
+      const render = async (extra: Record<string, unknown>, status = 200) =>
         reply.code(status).view('portal/views/question.njk', {
           ...page,
           d: definition,
           formPage,
+          files: hasFiles
+            ? fileQuestions(page, formPage, await deps.uploads.list(page.council.id, journey.id))
+            : {},
+          multipart: hasFiles,
           action: `${base(definition.code)}/${step}`,
           back: previousStep(definition, journey, step),
           ...extra,
@@ -267,12 +385,48 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       if (request.method === 'GET')
         return render({ raw: toRawAnswers(definition.questions, journey.answers) });
       const raw = rawFrom(request.body, definition.questions);
+      const fileErrors: FieldError[] = [];
+      if (hasFiles) {
+        const body = (request.body ?? {}) as Record<string, unknown>;
+        const held = await deps.uploads.list(page.council.id, journey.id);
+        for (const q of formPage.questions.filter((q) => q.type === 'file')) {
+          const given = body[q.code];
+          const file = isUploadedFile(given) && (given.filename || given.content.length) ? given : null;
+          if (!file) {
+            // Continuing without choosing a file keeps the one already added.
+            raw[q.code] = held.find((u) => u.questionCode === q.code)?.filename ?? '';
+            continue;
+          }
+          const types = acceptedTypes(q.validation?.accept);
+          const checked = checkUpload(file, types, ATTACHMENT_MAX_BYTES);
+          if (!checked.ok) {
+            fileErrors.push({
+              field: q.code,
+              message: fileError(page, checked.problem, typeList(types, page.t('report.or'))),
+            });
+            continue;
+          }
+          // The catalogue checks the name's extension: give it one that says what the file is.
+          const extensions: readonly string[] = UPLOAD_TYPES[checked.contentType].extensions;
+          const ext = checked.filename.includes('.') ? checked.filename.split('.').pop()?.toLowerCase() : '';
+          const filename =
+            ext && extensions.includes(ext) ? checked.filename : `${checked.filename}.${extensions[0]}`;
+          await deps.uploads.save(page.council.id, journey.id, {
+            questionCode: q.code,
+            filename,
+            contentType: checked.contentType,
+            content: file.content,
+          });
+          raw[q.code] = filename;
+        }
+      }
       const result = validatePage(formPage, raw, journey.answers);
-      if (result.errors.length)
-        return render(
-          { raw, errors: errorSummary(result.errors), fieldErrors: fieldErrorMessages(result.errors) },
-          400,
-        );
+      const errors = [
+        ...fileErrors,
+        ...result.errors.filter((e) => !fileErrors.some((f) => f.field === e.field)),
+      ];
+      if (errors.length)
+        return render({ raw, errors: errorSummary(errors), fieldErrors: fieldErrorMessages(errors) }, 400);
       journey.answers = result.answers;
       await state.save();
       return reply.redirect(`${base(definition.code)}/${nextStep(definition, journey, step)}`, 303);
@@ -330,11 +484,46 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     }),
   );
 
+  // ---------- Remove a file (a confirmation page, so removing never happens on a GET) ----------
+
+  const removeFile = (request: FastifyRequest, reply: FastifyReply) =>
+    withJourney(request, reply, async ({ page, definition, journey, state }) => {
+      const { question } = request.params as { question: string };
+      const upload = (await deps.uploads.list(page.council.id, journey.id)).find(
+        (u) => u.questionCode === question,
+      );
+      if (!upload) return reply.redirect(`${base(definition.code)}/check`, 303);
+      if (request.method === 'POST') {
+        await deps.uploads.remove(page.council.id, journey.id, question);
+        delete journey.answers[question];
+        await state.save();
+        return reply.redirect(`${base(definition.code)}/check`, 303);
+      }
+      return reply.view('portal/views/remove-file.njk', {
+        ...page,
+        d: definition,
+        filename: upload.filename,
+        action: `${base(definition.code)}/remove-file/${encodeURIComponent(question)}`,
+        back: `${base(definition.code)}/check`,
+      });
+    });
+  app.get('/services/:code/request/remove-file/:question', pub, removeFile);
+  app.post('/services/:code/request/remove-file/:question', pub, removeFile);
+
   // ---------- Check answers, then send ----------
 
-  function checkRows(page: PortalPage, definition: ServiceDefinition, journey: Journey) {
+  type CheckRow = {
+    key: string;
+    value: string;
+    href: string;
+    /** A file's row also offers Remove. */
+    removeHref?: string;
+  };
+
+  async function checkRows(page: PortalPage, definition: ServiceDefinition, journey: Journey) {
     const b = base(definition.code);
-    const rows: { key: string; value: string; href: string }[] = [];
+    const rows: CheckRow[] = [];
+    const uploads = await deps.uploads.list(page.council.id, journey.id);
     if (locationQuestion(definition)) {
       const l = journey.location ?? {};
       rows.push({
@@ -346,9 +535,17 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     const shown = new Set(
       journeyPages(definition, journey.answers).flatMap((p) => p.questions.map((q) => q.code)),
     );
+    const fileCodes = new Set(definition.questions.filter((q) => q.type === 'file').map((q) => q.code));
     for (const row of checkAnswersRows(definition.questions, journey.answers)) {
       if (!shown.has(row.code)) continue;
-      rows.push({ key: row.label, value: row.value, href: `${b}/${row.page}` });
+      const upload = fileCodes.has(row.code) ? uploads.find((u) => u.questionCode === row.code) : undefined;
+      rows.push({
+        key: row.label,
+        // A file row names the file held; without one it says so (and Change adds one).
+        value: fileCodes.has(row.code) ? (upload?.filename ?? page.t('report.noFile')) : row.value,
+        href: `${b}/${row.page}`,
+        ...(upload ? { removeHref: `${b}/remove-file/${encodeURIComponent(row.code)}` } : {}),
+      });
     }
     const d = journey.details;
     const name = d ? `${d.firstName} ${d.lastName}`.trim() : '';
@@ -371,7 +568,7 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       reply.view('portal/views/check.njk', {
         ...page,
         d: definition,
-        rows: checkRows(page, definition, journey),
+        rows: await checkRows(page, definition, journey),
         action: `${base(definition.code)}/check`,
         back: previousStep(definition, journey, 'check'),
       }),
@@ -421,6 +618,17 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
           context,
           { idempotencyKey: journey.id, caller: `portal:${journey.id}` },
         );
+        // Files go on the request once it exists; each is deleted here once attached, so pressing
+        // Send again (the request itself is idempotent) never attaches one twice.
+        for (const upload of await deps.uploads.withContent(page.council.id, journey.id)) {
+          await deps.requests.addAttachment(
+            page.council.id,
+            created.body.reference,
+            { filename: upload.filename, contentType: upload.contentType, content: upload.content },
+            context,
+          );
+          await deps.uploads.remove(page.council.id, journey.id, upload.questionCode);
+        }
         allowRequest(state.data, created.body.reference);
         delete state.data.journeys[definition.code];
         await state.save();
@@ -433,7 +641,7 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
         return reply.code(400).view('portal/views/check.njk', {
           ...page,
           d: definition,
-          rows: checkRows(page, definition, journey),
+          rows: await checkRows(page, definition, journey),
           action: `${base(definition.code)}/check`,
           back: previousStep(definition, journey, 'check'),
           errors: errors.map((e) => ({ text: e.message, href: '#submit' })),

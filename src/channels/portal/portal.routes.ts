@@ -9,13 +9,20 @@ import type { SelfServiceParties } from '../../modules/parties/index.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
 import { accountDetailsForJourney, accountRoutes } from './portal.account.ts';
 import { bookingJourneyRoutes } from './portal.bookings.ts';
-import { canRequestOnline, type RequestJourneyDeps, requestJourneyRoutes } from './portal.requests.ts';
+import {
+  type CouncilBox,
+  canRequestOnline,
+  type RequestJourneyDeps,
+  requestJourneyRoutes,
+} from './portal.requests.ts';
 import { type PortalSessions, signedInAccountId } from './portal.sessions.ts';
 
 export interface PortalCouncil {
   readonly id: string;
   readonly name: string;
   readonly profile: CouncilProfile;
+  /** The council's area, for refusing points outside it and centring the map. */
+  readonly area?: CouncilBox | undefined;
 }
 
 export interface PortalRouteOptions {
@@ -25,6 +32,9 @@ export interface PortalRouteOptions {
   bookings: BookingsService;
   requesterEmail: RequestJourneyDeps['requesterEmail'];
   sessions: PortalSessions;
+  uploads: RequestJourneyDeps['uploads'];
+  /** A slippy-map tile URL template (MAP_TILE_URL); without one the "where" page has no map. */
+  mapTileUrl?: string | undefined;
   /** The council this deployment serves (one per deployment today). */
   council: () => Promise<PortalCouncil>;
   secureCookies: boolean;
@@ -172,7 +182,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     }
     const bookable =
       service.interaction === 'booking' &&
-      (await options.bookings.resources(page.council.id, service.code)).length > 0;
+      (await options.bookings.resources(page.council.id, service.code, { publicOnly: true })).length > 0;
     return reply.view('portal/views/service.njk', {
       ...page,
       service,
@@ -191,6 +201,8 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     requests: options.requests,
     requesterEmail: options.requesterEmail,
     sessions: options.sessions,
+    uploads: options.uploads,
+    mapTileUrl: options.mapTileUrl,
     secureCookies: options.secureCookies,
     pageContext,
     ...(options.accounts && options.selfService

@@ -139,6 +139,8 @@ describe.each(testDatabaseKinds())('reporting and tracking a problem on the port
       `/services/street-light-fault/request/where?q=${encodeURIComponent(address?.postcode ?? '')}`,
     );
     expect(where.body).toContain(`value="${address?.uprn}"`);
+    // Without MAP_TILE_URL there is no map to drop a pin on; the page works as it is.
+    expect(where.body).not.toContain('app-map-pin');
 
     // Nothing chosen: a GOV.UK error summary, not a stack trace.
     const nothing = await browser.post('/services/street-light-fault/request/where', {});
@@ -156,6 +158,12 @@ describe.each(testDatabaseKinds())('reporting and tracking a problem on the port
     expect(missing.statusCode).toBe(400);
     expect(missing.body).toContain('Select what is wrong with the light');
     step = await browser.post('/services/street-light-fault/request/3', { fault: 'out' });
+    // The optional photo is its own page, a GOV.UK file upload; continuing without one is fine.
+    expect(step.headers.location).toBe('/services/street-light-fault/request/4');
+    const photo = await browser.get('/services/street-light-fault/request/4');
+    expect(photo.body).toContain('enctype="multipart/form-data"');
+    expect(photo.body).toContain('type="file"');
+    step = await browser.post('/services/street-light-fault/request/4', {});
     expect(step.headers.location).toBe('/services/street-light-fault/request/5');
     step = await browser.post('/services/street-light-fault/request/5', { contact_phone: '' });
     expect(step.headers.location).toBe('/services/street-light-fault/request/details');

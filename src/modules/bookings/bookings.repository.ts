@@ -18,7 +18,22 @@ export interface ResourceRecord {
   opening: OpeningHours[];
   advanceDays: number;
   active: boolean;
+  kind: ResourceKind;
+  /** UK dates (YYYY-MM-DD) when it is closed whatever the weekly hours say. */
+  closedDates: string[];
+  /** Whether citizens may book it on the portal (staff and the API always may). */
+  public: boolean;
 }
+
+export const RESOURCE_KINDS = ['court', 'pitch', 'room', 'class', 'appointment', 'other'] as const;
+export type ResourceKind = (typeof RESOURCE_KINDS)[number];
+
+/** What an admin (or a seed) says about a resource. */
+export type ResourceDefinition = Omit<
+  ResourceRecord,
+  'id' | 'councilId' | 'active' | 'kind' | 'closedDates' | 'public'
+> &
+  Partial<Pick<ResourceRecord, 'active' | 'kind' | 'closedDates' | 'public'>>;
 
 export interface BookingRecord {
   id: string;
@@ -50,6 +65,9 @@ type ResourceRow = {
   opening: OpeningHours[];
   advance_days: number;
   active: boolean;
+  kind: ResourceKind;
+  closed_dates: string[];
+  public: boolean;
 };
 
 const toResource = (r: ResourceRow): ResourceRecord => ({
@@ -63,7 +81,13 @@ const toResource = (r: ResourceRow): ResourceRecord => ({
   opening: r.opening,
   advanceDays: r.advance_days,
   active: r.active,
+  kind: r.kind,
+  closedDates: r.closed_dates,
+  public: r.public,
 });
+
+const RESOURCE_COLUMNS = sql`id, council_id, service_code, name, location, capacity, slot_minutes, opening,
+  advance_days, active, kind, closed_dates, public`;
 
 type BookingRow = {
   id: string;
@@ -109,28 +133,71 @@ const BOOKING_COLUMNS = sql`b.id, b.reference, b.resource_id, r.name as resource
 export async function upsertResource(
   db: Executor,
   councilId: string,
-  r: Omit<ResourceRecord, 'id' | 'councilId' | 'active'>,
+  r: ResourceDefinition,
 ): Promise<string> {
   const result = await sql<{ id: string }>`
-    insert into bookable_resource (council_id, service_code, name, location, capacity, slot_minutes, opening, advance_days)
+    insert into bookable_resource (council_id, service_code, name, location, capacity, slot_minutes, opening,
+      advance_days, kind, closed_dates, public)
     values (${councilId}, ${r.serviceCode}, ${r.name}, ${r.location}, ${r.capacity}, ${r.slotMinutes},
-            ${JSON.stringify(r.opening)}::jsonb, ${r.advanceDays})
+            ${JSON.stringify(r.opening)}::jsonb, ${r.advanceDays}, ${r.kind ?? 'other'},
+            ${JSON.stringify(r.closedDates ?? [])}::jsonb, ${r.public ?? true})
     on conflict (council_id, service_code, name) do update set location = excluded.location,
       capacity = excluded.capacity, slot_minutes = excluded.slot_minutes, opening = excluded.opening,
-      advance_days = excluded.advance_days, active = true
+      advance_days = excluded.advance_days, kind = excluded.kind, closed_dates = excluded.closed_dates,
+      public = excluded.public, active = true
     returning id`.execute(db);
   return result.rows[0]?.id ?? '';
+}
+
+/** Inserts a new resource; undefined when the service already has one of that name. */
+export async function insertResource(
+  tx: Executor,
+  councilId: string,
+  r: ResourceDefinition,
+): Promise<string | undefined> {
+  const result = await sql<{ id: string }>`
+    insert into bookable_resource (council_id, service_code, name, location, capacity, slot_minutes, opening,
+      advance_days, kind, closed_dates, public, active)
+    values (${councilId}, ${r.serviceCode}, ${r.name}, ${r.location}, ${r.capacity}, ${r.slotMinutes},
+            ${JSON.stringify(r.opening)}::jsonb, ${r.advanceDays}, ${r.kind ?? 'other'},
+            ${JSON.stringify(r.closedDates ?? [])}::jsonb, ${r.public ?? true}, ${r.active ?? true})
+    on conflict (council_id, service_code, name) do nothing
+    returning id`.execute(tx);
+  return result.rows[0]?.id;
+}
+
+/** Updates a resource; false when another resource of the service already has the name. */
+export async function updateResource(
+  tx: Executor,
+  councilId: string,
+  id: string,
+  r: ResourceDefinition,
+): Promise<boolean> {
+  const clash = await sql`select 1 from bookable_resource
+    where council_id = ${councilId} and service_code = ${r.serviceCode} and name = ${r.name} and id <> ${id}`.execute(
+    tx,
+  );
+  if (clash.rows.length) return false;
+  await sql`update bookable_resource set service_code = ${r.serviceCode}, name = ${r.name},
+      location = ${r.location}, capacity = ${r.capacity}, slot_minutes = ${r.slotMinutes},
+      opening = ${JSON.stringify(r.opening)}::jsonb, advance_days = ${r.advanceDays},
+      kind = ${r.kind ?? 'other'}, closed_dates = ${JSON.stringify(r.closedDates ?? [])}::jsonb,
+      public = ${r.public ?? true}, active = ${r.active ?? true}
+    where council_id = ${councilId} and id = ${id}`.execute(tx);
+  return true;
 }
 
 export async function listResources(
   db: Executor,
   councilId: string,
-  serviceCode?: string,
+  filter: { serviceCode?: string | undefined; publicOnly?: boolean; withInactive?: boolean } = {},
 ): Promise<ResourceRecord[]> {
   const result = await sql<ResourceRow>`
-    select id, council_id, service_code, name, location, capacity, slot_minutes, opening, advance_days, active
-    from bookable_resource where council_id = ${councilId} and active
-    ${serviceCode ? sql`and service_code = ${serviceCode}` : sql``}
+    select ${RESOURCE_COLUMNS}
+    from bookable_resource where council_id = ${councilId}
+    ${filter.withInactive ? sql`` : sql`and active`}
+    ${filter.publicOnly ? sql`and public` : sql``}
+    ${filter.serviceCode ? sql`and service_code = ${filter.serviceCode}` : sql``}
     order by service_code, name`.execute(db);
   return result.rows.map(toResource);
 }
@@ -139,10 +206,12 @@ export async function findResource(
   db: Executor,
   councilId: string,
   id: string,
+  options: { forUpdate?: boolean } = {},
 ): Promise<ResourceRecord | undefined> {
   const result = await sql<ResourceRow>`
-    select id, council_id, service_code, name, location, capacity, slot_minutes, opening, advance_days, active
-    from bookable_resource where council_id = ${councilId} and id = ${id}`.execute(db);
+    select ${RESOURCE_COLUMNS}
+    from bookable_resource where council_id = ${councilId} and id = ${id}
+    ${options.forUpdate ? sql`for update` : sql``}`.execute(db);
   const row = result.rows[0];
   return row ? toResource(row) : undefined;
 }
@@ -247,4 +316,25 @@ export async function listBookings(
     ${filter.status ? sql`and b.status = ${filter.status}` : sql``}
     order by b.starts_at, r.name limit ${limit}`.execute(db);
   return result.rows.map(toBooking);
+}
+
+/** Booked appointments starting in [from, to) whose reminder has not been queued, oldest first. */
+export async function findDueReminders(
+  db: Executor,
+  from: Date,
+  to: Date,
+  limit: number,
+): Promise<(BookingRecord & { councilId: string; partyId: string | null })[]> {
+  const result = await sql<BookingRow & { council_id: string; party_id: string | null }>`
+    select ${BOOKING_COLUMNS}, b.council_id, b.party_id
+    from booking b join bookable_resource r on r.id = b.resource_id
+    where b.status = 'booked' and b.reminder_sent_at is null
+      and b.starts_at >= ${from} and b.starts_at < ${to}
+    order by b.starts_at limit ${limit}`.execute(db);
+  return result.rows.map((r) => ({ ...toBooking(r), councilId: r.council_id, partyId: r.party_id }));
+}
+
+export async function markReminderSent(db: Executor, bookingId: string, at: Date): Promise<void> {
+  await sql`update booking set reminder_sent_at = ${at}
+    where id = ${bookingId} and reminder_sent_at is null`.execute(db);
 }

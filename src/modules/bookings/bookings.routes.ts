@@ -1,10 +1,13 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { DateTime } from 'luxon';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { toCsv } from '../../platform/http/csv.ts';
+import { DomainError } from '../../platform/http/errors.ts';
 import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
+import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
+import { RESOURCE_KIND_LABELS, type ResourceForm, resourceToForm, WEEKDAYS } from './bookings.resources.ts';
 import type { BookingRecord, BookingsService } from './bookings.service.ts';
 
 export interface BookingsRouteOptions {
@@ -118,6 +121,116 @@ export async function bookingsRoutes(app: FastifyInstance, options: BookingsRout
     );
   });
 
+  // ---------- Staff admin: bookable resources ----------
+
+  const formFields = [
+    'serviceCode',
+    'name',
+    'kind',
+    'location',
+    'capacity',
+    'slotMinutes',
+    'advanceDays',
+    'closedDates',
+    'public',
+    'active',
+    ...WEEKDAYS.map((d) => `hours-${d.day}`),
+  ];
+  const formFrom = (body: unknown): ResourceForm => {
+    const b = (body ?? {}) as Record<string, unknown>;
+    return Object.fromEntries(
+      formFields.map((k) => [k, typeof b[k] === 'string' ? (b[k] as string).slice(0, 10_000) : '']),
+    );
+  };
+
+  async function resourceFormPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    resourceId: string | null,
+    values: ResourceForm,
+    error?: DomainError,
+  ) {
+    const principal = principalOf(request);
+    const services = await service.bookableServices(principal.councilId);
+    if (values.serviceCode && !services.some((s) => s.code === values.serviceCode))
+      services.push({ code: values.serviceCode, name: values.serviceCode });
+    const errors = error?.fieldErrors ?? [];
+    return reply.code(error ? 400 : 200).view('bookings/views/resource-form.njk', {
+      resourceId,
+      values,
+      services,
+      kinds: Object.entries(RESOURCE_KIND_LABELS).map(([value, text]) => ({ value, text })),
+      weekdays: WEEKDAYS,
+      errors: errorSummary(errors),
+      fieldErrors: fieldErrorMessages(errors),
+    });
+  }
+
+  async function saveResource(request: FastifyRequest, reply: FastifyReply, resourceId: string | null) {
+    const principal = principalOf(request);
+    const values = formFrom(request.body);
+    try {
+      const saved = resourceId
+        ? await service.updateResource(
+            principal.councilId,
+            resourceId,
+            values,
+            auditContextFor(principal, request),
+          )
+        : await service.createResource(principal.councilId, values, auditContextFor(principal, request));
+      return reply.redirect(
+        `/staff/bookings/resources?${resourceId ? 'updated' : 'created'}=${encodeURIComponent(saved.id)}`,
+        303,
+      );
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status !== 400) throw error;
+      return resourceFormPage(request, reply, resourceId, values, error);
+    }
+  }
+
+  app.get('/staff/bookings/resources', manage, async (request, reply) => {
+    const principal = principalOf(request);
+    const q = request.query as Record<string, string | undefined>;
+    const [resources, services] = await Promise.all([
+      service.allResources(principal.councilId),
+      service.bookableServices(principal.councilId),
+    ]);
+    const serviceNames = new Map(services.map((s) => [s.code, s.name]));
+    const savedId = q.created ?? q.updated;
+    return reply.view('bookings/views/resources.njk', {
+      resources: resources.map((r) => ({
+        ...r,
+        serviceName: serviceNames.get(r.serviceCode) ?? r.serviceCode,
+        kindLabel: RESOURCE_KIND_LABELS[r.kind],
+        days: WEEKDAYS.filter((d) => r.opening.some((o) => o.day === d.day)).map((d) => d.name.slice(0, 3)),
+      })),
+      saved: savedId ? (resources.find((r) => r.id === savedId) ?? null) : null,
+      savedHow: q.created ? 'added' : 'saved',
+    });
+  });
+
+  app.get('/staff/bookings/resources/new', manage, (request, reply) =>
+    resourceFormPage(request, reply, null, {
+      kind: 'court',
+      capacity: '1',
+      slotMinutes: '60',
+      advanceDays: '14',
+      public: 'yes',
+      active: 'yes',
+    }),
+  );
+  app.post('/staff/bookings/resources/new', manage, (request, reply) => saveResource(request, reply, null));
+
+  app.get('/staff/bookings/resources/:id', manage, async (request, reply) => {
+    const principal = principalOf(request);
+    const { id } = request.params as { id: string };
+    const resource = await service.resourceForAdmin(principal.councilId, id);
+    return resourceFormPage(request, reply, resource.id, resourceToForm(resource));
+  });
+  app.post('/staff/bookings/resources/:id', manage, (request, reply) =>
+    saveResource(request, reply, (request.params as { id: string }).id),
+  );
+
   // ---------- REST API ----------
 
   app.get('/api/v1/bookable-resources', read, async (request) => {
@@ -132,6 +245,9 @@ export async function bookingsRoutes(app: FastifyInstance, options: BookingsRout
         location: r.location,
         capacity: r.capacity,
         slotMinutes: r.slotMinutes,
+        kind: r.kind,
+        public: r.public,
+        closedDates: r.closedDates,
         bookableDates: service.bookableDates(r),
       })),
     };

@@ -8,8 +8,16 @@ import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts
 import { generateReference } from '../cases/index.ts';
 import { BookingNotCancellable, BookingNotFound, ResourceNotFound, SlotFull } from './bookings.errors.ts';
 import * as repo from './bookings.repository.ts';
+import { resourceAdmin } from './bookings.resources.ts';
 
-export type { BookingRecord, OpeningHours, ResourceRecord } from './bookings.repository.ts';
+export type {
+  BookingRecord,
+  OpeningHours,
+  ResourceDefinition,
+  ResourceKind,
+  ResourceRecord,
+} from './bookings.repository.ts';
+export { RESOURCE_KINDS } from './bookings.repository.ts';
 
 const ZONE = 'Europe/London';
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -54,22 +62,56 @@ export function slotStarts(resource: repo.ResourceRecord, date: string): DateTim
   return starts;
 }
 
-export function createBookingsService(db: Executor, options: { now?: () => Date } = {}) {
+/** What the reminder job hands the notifications module for one booking. */
+export interface AppointmentReminder {
+  councilId: string;
+  bookingId: string;
+  reference: string;
+  /** What the appointment is for: the resource's name ("Victoria Park tennis court 1"). */
+  serviceName: string;
+  place: string | null;
+  appointmentAt: Date;
+  partyId: string | null;
+  email: string | null;
+  phone: string | null;
+}
+
+export interface BookingsDeps {
+  now?: () => Date;
+  /**
+   * Queues the appointment reminder for a booking (the notifications module, which picks the channel
+   * and honours do-not-contact). Must be idempotent per booking: the job may call it twice after a crash.
+   */
+  remind?: (reminder: AppointmentReminder) => Promise<unknown>;
+  /** The catalogue's booking services a resource may belong to, for the admin form. */
+  bookableServices?: (councilId: string) => Promise<{ code: string; name: string }[]>;
+}
+
+/** How long before an appointment its reminder goes. */
+export const REMINDER_HOURS = 24;
+
+export function createBookingsService(db: Executor, options: BookingsDeps = {}) {
   const now = options.now ?? (() => new Date());
 
-  async function requireResource(councilId: string, id: string): Promise<repo.ResourceRecord> {
+  async function requireResource(
+    councilId: string,
+    id: string,
+    filter: { publicOnly?: boolean } = {},
+  ): Promise<repo.ResourceRecord> {
     const resource = /^[0-9a-f-]{36}$/i.test(id) ? await repo.findResource(db, councilId, id) : undefined;
-    if (!resource?.active) throw new ResourceNotFound();
+    if (!resource?.active || (filter.publicOnly && !resource.public)) throw new ResourceNotFound();
     return resource;
   }
 
-  /** The dates people may book from today, in UK time, that have any opening. */
+  /** The dates people may book from today, in UK time, that have any opening and are not closed. */
   function bookableDates(resource: repo.ResourceRecord): string[] {
     const today = DateTime.fromJSDate(now(), { zone: ZONE }).startOf('day');
+    const closed = new Set(resource.closedDates);
     const dates: string[] = [];
     for (let i = 0; i <= resource.advanceDays; i++) {
       const date = today.plus({ days: i });
-      if (resource.opening.some((o) => o.day === date.weekday)) dates.push(date.toISODate() ?? '');
+      const iso = date.toISODate() ?? '';
+      if (resource.opening.some((o) => o.day === date.weekday) && !closed.has(iso)) dates.push(iso);
     }
     return dates;
   }
@@ -98,7 +140,10 @@ export function createBookingsService(db: Executor, options: { now?: () => Date 
     idempotency: { key: string; caller: string; body: unknown } | null = null,
   ): Promise<repo.BookingRecord> {
     const errors: FieldError[] = [];
-    const resource = await requireResource(councilId, input.resourceId);
+    // Citizens on the web may book only what is open to the public; staff book anything active.
+    const resource = await requireResource(councilId, input.resourceId, {
+      publicOnly: input.channel === 'web',
+    });
     const start = DateTime.fromISO(String(input.startsAt ?? ''), { zone: ZONE });
     const places = input.places ?? 1;
     const name = String(input.name ?? '').trim();
@@ -213,11 +258,45 @@ export function createBookingsService(db: Executor, options: { now?: () => Date 
     return get(councilId, reference);
   }
 
+  /**
+   * Queues the reminder of every booking starting within REMINDER_HOURS whose reminder has not gone,
+   * then records that it went. The notifications module dedupes by booking, so a crash between the
+   * two sends nothing twice. Returns how many reminders were handed over.
+   */
+  async function sendReminders(limit = 500): Promise<number> {
+    if (!options.remind) return 0;
+    const from = now();
+    const due = await repo.findDueReminders(
+      db,
+      from,
+      new Date(from.getTime() + REMINDER_HOURS * 3_600_000),
+      limit,
+    );
+    for (const b of due) {
+      await options.remind({
+        councilId: b.councilId,
+        bookingId: b.id,
+        reference: b.reference,
+        serviceName: b.resourceName,
+        place: b.location,
+        appointmentAt: b.startsAt,
+        partyId: b.partyId,
+        email: b.email,
+        phone: b.phone,
+      });
+      await repo.markReminderSent(db, b.id, now());
+    }
+    return due.length;
+  }
+
   return {
-    resources: (councilId: string, serviceCode?: string) => repo.listResources(db, councilId, serviceCode),
+    /** Active resources (of one service); `publicOnly` for what citizens may book on the portal. */
+    resources: (councilId: string, serviceCode?: string, filter: { publicOnly?: boolean } = {}) =>
+      repo.listResources(db, councilId, { serviceCode, ...filter }),
     resource: requireResource,
-    defineResource: (councilId: string, r: Omit<repo.ResourceRecord, 'id' | 'councilId' | 'active'>) =>
-      repo.upsertResource(db, councilId, r),
+    defineResource: (councilId: string, r: repo.ResourceDefinition) => repo.upsertResource(db, councilId, r),
+    ...resourceAdmin(db, { bookableServices: options.bookableServices }),
+    sendReminders,
     bookableDates,
     slots,
     book,

@@ -19,6 +19,9 @@ describe('slots from opening hours', () => {
       opening: [{ day: 7, open: '08:00', close: '10:30' }],
       advanceDays: 7,
       active: true,
+      kind: 'court' as const,
+      closedDates: [],
+      public: true,
     };
     // Sunday 29 March 2026: the clocks go forward at 01:00 UTC.
     const starts = slotStarts(resource, '2026-03-29');

@@ -95,6 +95,8 @@ export interface ServiceRequests {
     context: AuditContext,
   ): Promise<CaseView>;
   detail: CasesService['detail'];
+  /** Adds a file (a citizen's photo) to a request; images, PDFs and office documents up to 10 MB. */
+  addAttachment: CasesService['addAttachment'];
 }
 
 export function serviceRequests(service: CasesService): ServiceRequests {

@@ -120,11 +120,20 @@ export function mapTiles(tileUrl: string, lat: number, long: number, zoom = 17) 
       });
     }
   }
-  return { tiles, pinX: Math.round((x - tx + 1) * 256), pinY: Math.round((y - ty + 1) * 256) };
+  return {
+    tiles,
+    pinX: Math.round((x - tx + 1) * 256),
+    pinY: Math.round((y - ty + 1) * 256),
+    // Where the drawing's (0, 0) is in the zoom level's world pixels, so a script can turn a point
+    // on the drawing back into lat/long (the portal's "drop a pin").
+    zoom,
+    originX: (tx - 1) * 256,
+    originY: (ty - 1) * 256,
+  };
 }
 
 /** Lets the page load map tiles from the configured tile server, and nothing else new. */
-function allowTiles(reply: FastifyReply, tileUrl: string): void {
+export function allowTiles(reply: FastifyReply, tileUrl: string): void {
   const csp = reply.getHeader('content-security-policy');
   if (typeof csp !== 'string') return;
   const origin = new URL(tileUrl.replace(/[{}]/g, '')).origin;

@@ -19,7 +19,13 @@ export {
   DEMO_DISTRICT_CODE,
   generateTown,
 } from './gazetteer.generator.ts';
-export { type GazetteerRouteOptions, gazetteerRoutes, type PartiesAtProperty } from './gazetteer.routes.ts';
+export {
+  allowTiles,
+  type GazetteerRouteOptions,
+  gazetteerRoutes,
+  mapTiles,
+  type PartiesAtProperty,
+} from './gazetteer.routes.ts';
 export type {
   AddressSearch,
   AddressSearchResult,

@@ -256,6 +256,31 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
     );
   }
 
+  /**
+   * Where a message about something a person asked for goes: their language, and a text when they
+   * prefer the phone and gave a mobile, else an email, else a text; null when there is nowhere.
+   */
+  async function chooseTarget(
+    councilId: string,
+    details: { partyId: string | null; email: string | null; phone: string | null; language: Language },
+  ): Promise<{ channel: Channel; to: string; language: Language } | null> {
+    let language: Language = details.language;
+    let preferred: string | null = null;
+    if (details.partyId && deps.recipients) {
+      const preferences = await deps.recipients(councilId, details.partyId);
+      if (preferences?.language) language = preferences.language;
+      preferred = preferences?.preferredChannel ?? null;
+    }
+    const email = details.email ? normaliseRecipient('email', details.email) : null;
+    const phone = details.phone ? normaliseRecipient('sms', details.phone) : null;
+    const mobile = phone && textable(phone) ? phone : null;
+    if ((preferred === 'sms' || preferred === 'phone') && mobile)
+      return { channel: 'sms', to: mobile, language };
+    if (email) return { channel: 'email', to: email, language };
+    if (mobile) return { channel: 'sms', to: mobile, language };
+    return null;
+  }
+
   /** The case-event job: reads the case's details and queues one message on the right channel. */
   async function notifyCaseEvent(data: {
     eventId: number;
@@ -266,30 +291,16 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
     if (!deps.caseLookup || !(data.eventType in CASE_TEMPLATES)) return null;
     const details = await deps.caseLookup(data.councilId, data.caseId);
     if (!details) return null;
-    let language: Language = details.language;
-    let preferred: string | null = null;
-    if (details.partyId && deps.recipients) {
-      const preferences = await deps.recipients(data.councilId, details.partyId);
-      if (preferences?.language) language = preferences.language;
-      preferred = preferences?.preferredChannel ?? null;
-    }
-    const email = details.email ? normaliseRecipient('email', details.email) : null;
-    const phone = details.phone ? normaliseRecipient('sms', details.phone) : null;
-    const mobile = phone && textable(phone) ? phone : null;
-    let target: { channel: Channel; to: string } | null = null;
-    if ((preferred === 'sms' || preferred === 'phone') && mobile) target = { channel: 'sms', to: mobile };
-    else if (email) target = { channel: 'email', to: email };
-    else if (mobile) target = { channel: 'sms', to: mobile };
+    const target = await chooseTarget(data.councilId, details);
     if (!target) return null;
     const template = CASE_TEMPLATES[data.eventType as (typeof CASE_EVENTS)[number]];
-    const chosen = target;
     return inTransaction(db, (tx) =>
       send(tx, {
         councilId: data.councilId,
         template,
-        channel: chosen.channel,
-        to: chosen.to,
-        language,
+        channel: target.channel,
+        to: target.to,
+        language: target.language,
         partyId: details.partyId,
         reference: details.reference,
         personalisation: {
@@ -305,11 +316,54 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
     );
   }
 
+  /**
+   * Queues an appointment reminder (a booking a day ahead) on the person's channel. At most one per
+   * booking, however often it is called; a do-not-contact flag on the party stops it at delivery.
+   */
+  async function remindAppointment(reminder: {
+    councilId: string;
+    bookingId: string;
+    reference: string;
+    serviceName: string;
+    place: string | null;
+    appointmentAt: Date;
+    partyId: string | null;
+    email: string | null;
+    phone: string | null;
+    language?: Language;
+  }): Promise<string | null> {
+    const target = await chooseTarget(reminder.councilId, {
+      ...reminder,
+      language: reminder.language ?? 'en',
+    });
+    if (!target) return null;
+    return inTransaction(db, (tx) =>
+      send(tx, {
+        councilId: reminder.councilId,
+        template: 'appointment_reminder',
+        channel: target.channel,
+        to: target.to,
+        language: target.language,
+        partyId: reminder.partyId,
+        reference: reminder.reference,
+        personalisation: {
+          reference: reminder.reference,
+          serviceName: reminder.serviceName,
+          place: reminder.place,
+          appointmentAt: reminder.appointmentAt.toISOString(),
+          trackUrl: `/bookings/${reminder.reference}`,
+        },
+        sourceKey: `appointment_reminder:${reminder.bookingId}`,
+      }),
+    );
+  }
+
   return {
     send,
     deliver,
     handleDomainEvent,
     notifyCaseEvent,
+    remindAppointment,
     adapterName: deps.adapter.name,
     list: (councilId: string, filter: repo.MessageFilter, limit: number) =>
       repo.listMessages(db, councilId, filter, limit),
