@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
-import { type ImportMapping, importParties } from './parties.command.ts';
+import { estimateRows, type ImportMapping, importParties, type ImportSummary } from './parties.command.ts';
+import { DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email
 R001,Wilhelmina,Quarrington,14/02/1961,"3 Mill Lane, Demo Town",SE1 8AB,07911 123457,w.quarrington@example.net
@@ -91,6 +93,72 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     expect(edited).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
+  });
+
+  const searchIndexes = async () => {
+    const { rows } = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes
+       where indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])
+       order by indexname`.execute(t.runtime.database.db);
+    return rows;
+  };
+
+  it('a first big load builds the search indexes after loading, exactly as the migrations define them', async () => {
+    const before = await searchIndexes();
+    expect(before.map((r) => r.indexname)).toEqual(DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort());
+    const big = path.join(dir, 'housing.csv');
+    writeFileSync(
+      big,
+      `${CSV.split('\n')[0]}\nH001,Ermintrude,Vanstone,1948-07-30,"9 Rope Walk, Demo Town",SE1 9XX,07911 123999,e.vanstone@example.net\n`,
+    );
+    const stages: ImportSummary['stage'][] = [];
+    const summary = await importParties({
+      parties: t.runtime.services.parties,
+      councilId: t.councilId,
+      file: big,
+      mapping: { ...MAPPING, system: 'housing' },
+      rejectsFile: path.join(dir, 'housing.rejected.csv'),
+      deferSearchIndexes: true,
+      progress: (s) => stages.push(s.stage),
+    });
+    expect(summary).toMatchObject({
+      created: 1,
+      rejected: 0,
+      deferredSearchIndexes: true,
+      stage: 'indexing',
+    });
+    expect(stages).toEqual(['loading', 'indexing']);
+    expect(await searchIndexes()).toEqual(before);
+    for (const q of ['Ermintrude Vanstone', '07911123999', 'SE19XX', 'e.vanstone@example.net', 'H001'])
+      expect((await t.runtime.services.parties.search(t.councilId, q, 5))[0]?.party.displayName, q).toBe(
+        'Ermintrude Vanstone',
+      );
+  });
+
+  it('keeps the search indexes up for a load that is small next to the register', async () => {
+    expect(await t.runtime.services.parties.deferSearchIndexes(50_000)).toBe(false);
+    expect(await t.runtime.services.parties.deferSearchIndexes(150_000)).toBe(true);
+    expect(await searchIndexes()).toEqual([]);
+    // An import interrupted after dropping them: the next import of any size builds them again.
+    const summary = await run();
+    expect(summary.deferredSearchIndexes).toBe(false);
+    expect((await searchIndexes()).map((r) => r.indexname)).toEqual(
+      DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort(),
+    );
+  });
+});
+
+describe('estimateRows', () => {
+  const dir = tempDir('gh-estimate-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('estimates the rows of a large file from its size and its first lines', () => {
+    const file = path.join(dir, 'rows.csv');
+    const lines = ['Ref,Name'];
+    for (let i = 0; i < 20_000; i++) lines.push(`K${i},${'x'.repeat(i % 40)}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(estimateRows(file)).toBeGreaterThan(18_000);
+    expect(estimateRows(file)).toBeLessThan(22_000);
   });
 });
 

@@ -1594,6 +1594,57 @@ export async function bulkInsertParties(
   );
 }
 
+/**
+ * The register's search indexes that a first big load builds once, after loading, rather than
+ * updating row by row: each is keyed on something random (a name, a phone, a postcode), so every row
+ * lands on a different page of a large index, while building one sorts once. As the migrations
+ * define them (a test checks). Unique indexes, the primary keys and the `party_id` indexes stay:
+ * they keep the import idempotent, keep references unique and are cheap to keep up.
+ */
+export const DEFERRABLE_SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
+  { name: 'party_dob', definition: 'on party (council_id, date_of_birth)' },
+  {
+    name: 'party_name_keys',
+    definition: 'on party_name (council_id, family_key, given_key) include (party_id, use, date_of_birth)',
+  },
+  {
+    name: 'party_name_sounds',
+    definition:
+      'on party_name (council_id, family_sound, given_sound) include (party_id, use, given_key, family_key, date_of_birth)',
+  },
+  { name: 'party_identifier_value', definition: 'on party_identifier (council_id, value_key)' },
+  { name: 'contact_point_value', definition: 'on contact_point (council_id, value)' },
+  { name: 'party_address_postcode', definition: 'on party_address (council_id, postcode_key)' },
+];
+
+/** How many parties the register holds for every council (the search indexes serve them all). */
+export async function countAllParties(db: Executor): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from party`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/** Drops the deferrable search indexes (a first big load; `buildSearchIndexes` puts them back). */
+export async function dropSearchIndexes(db: Executor): Promise<void> {
+  for (const index of DEFERRABLE_SEARCH_INDEXES)
+    await sql`drop index if exists ${sql.id(index.name)}`.execute(db);
+}
+
+/** Builds whichever deferrable search indexes are missing, then refreshes the planner's statistics. */
+export async function buildSearchIndexes(db: Executor): Promise<string[]> {
+  const { rows } = await sql<{ indexname: string }>`
+    select indexname from pg_indexes where schemaname = current_schema()
+       and indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])`.execute(db);
+  const present = new Set(rows.map((r) => r.indexname));
+  const missing = DEFERRABLE_SEARCH_INDEXES.filter((i) => !present.has(i.name));
+  if (missing.length === 0) return [];
+  // Sorting a million keys in memory rather than in temporary files (this transaction only).
+  await sql`set local maintenance_work_mem = '128MB'`.execute(db);
+  for (const index of missing)
+    await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
+  await sql`analyze party, party_name, party_identifier, contact_point, party_address`.execute(db);
+  return missing.map((i) => i.name);
+}
+
 export async function bulkInsertRelationships(
   db: Executor,
   councilId: string,

@@ -95,6 +95,9 @@ export interface SingleView {
   merges: repo.MergeRecord[];
 }
 
+/** The smallest load for which building the search indexes afterwards beats keeping them up. */
+export const BULK_FIRST_LOAD_ROWS = 100_000;
+
 /** A time-ordered UUID (version 7), made here so that bulk loads can relate rows before inserting them. */
 export function uuidV7(): string {
   const bytes = randomBytes(16);
@@ -932,6 +935,26 @@ export function createPartiesService(db: Executor) {
         });
       }
       return result;
+    },
+
+    /**
+     * Before a big load: drops the search indexes that `buildSearchIndexes` builds again after it, when
+     * that is quicker than keeping them up row by row: a first load of at least
+     * `BULK_FIRST_LOAD_ROWS` rows into a register holding at most a quarter as many parties (every
+     * council's: the indexes serve them all). Searches still answer meanwhile, only slower. Returns
+     * whether it did; `force` decides instead of the rule.
+     */
+    async deferSearchIndexes(expectedRows: number, force?: boolean): Promise<boolean> {
+      const defer =
+        force ??
+        (expectedRows >= BULK_FIRST_LOAD_ROWS && (await repo.countAllParties(db)) * 4 <= expectedRows);
+      if (defer) await inTransaction(db, (tx) => repo.dropSearchIndexes(tx));
+      return defer;
+    },
+
+    /** Builds any search index a big load deferred (or an interrupted one left missing). */
+    async buildSearchIndexes(): Promise<string[]> {
+      return inTransaction(db, (tx) => repo.buildSearchIndexes(tx));
     },
 
     /** Relates many parties at once (demo households). */
