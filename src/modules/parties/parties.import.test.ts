@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
-import { estimateRows, type ImportMapping, importParties, type ImportSummary } from './parties.command.ts';
+import { estimateRows, type ImportMapping, type ImportSummary, importParties } from './parties.command.ts';
 import { DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email

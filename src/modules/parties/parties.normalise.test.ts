@@ -14,7 +14,7 @@ import {
 import { parseQuery } from './parties.search.ts';
 
 describe('the fast path for UK phone numbers', () => {
-  it('gives libphonenumber-js\'s answer for numbers across every UK range, however they are spaced', () => {
+  it("gives libphonenumber-js's answer for numbers across every UK range, however they are spaced", () => {
     let seed = 42;
     const random = () => {
       seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
