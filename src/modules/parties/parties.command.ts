@@ -132,10 +132,11 @@ export interface ImportSummary {
   rejected: number;
   rejectsFile: string | null;
   seconds: number;
-  /** Loading rows, then (after a first big load) building the search indexes. */
+  /** Loading rows, then (after a first big load) building the search indexes and checking the keys. */
   stage: 'loading' | 'indexing';
-  /** Whether the search indexes were built after the load rather than kept up row by row. */
-  deferredSearchIndexes: boolean;
+  /** Whether the search indexes were built, and the foreign keys checked, after the load rather than
+   *  row by row. */
+  deferredIndexes: boolean;
 }
 
 export interface ImportOptions {
@@ -146,9 +147,10 @@ export interface ImportOptions {
   rejectsFile: string;
   batchSize?: number;
   progress?: (summary: ImportSummary) => void;
-  /** Build the search indexes after the load (true) or keep them up (false); by default, decided
-   *  by the size of the file against the register (`PartiesService.deferSearchIndexes`). */
-  deferSearchIndexes?: boolean;
+  /** Build the search indexes and check the foreign keys after the load (true) or row by row
+   *  (false); by default, decided by the size of the file against the register
+   *  (`PartiesService.beginBulkLoad`). */
+  deferIndexes?: boolean;
 }
 
 /** About how many rows a CSV file holds, from its size and the lines in its first 64 KB. */
@@ -183,7 +185,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     rejectsFile: null,
     seconds: 0,
     stage: 'loading',
-    deferredSearchIndexes: false,
+    deferredIndexes: false,
   };
   const rejects = createWriteStream(options.rejectsFile);
   rejects.write(stringify([['line', 'key', 'field', 'reason']]));
@@ -200,10 +202,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     if (batch.length === 0) return;
     if (!decided) {
       decided = true;
-      summary.deferredSearchIndexes = await parties.deferSearchIndexes(
-        estimateRows(options.file),
-        options.deferSearchIndexes,
-      );
+      summary.deferredIndexes = await parties.beginBulkLoad(estimateRows(options.file), options.deferIndexes);
     }
     const keyOf = new Map(batch.map((row) => [row.line, row.sourceKey ?? '']));
     const prepared = prepareBulk(batch, mapping.system, seenKeys);
@@ -272,10 +271,11 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     await flush();
   } finally {
     await Promise.all(inFlight);
-    // After a first big load, or to repair one that was interrupted: builds any missing search index.
+    // After a first big load, or to repair one that was interrupted: builds any missing search index
+    // and checks any missing foreign key.
     summary.stage = 'indexing';
-    if (summary.deferredSearchIndexes) options.progress?.(summary);
-    await parties.buildSearchIndexes();
+    if (summary.deferredIndexes) options.progress?.(summary);
+    await parties.finishBulkLoad();
   }
   if (failure) throw failure;
   rejects.end();
@@ -324,12 +324,12 @@ export async function runImportCommand(
       mapping,
       rejectsFile,
       batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
-      deferSearchIndexes:
+      deferIndexes:
         values['defer-indexes'] === true ? true : values['keep-indexes'] === true ? false : undefined,
       progress: (s) =>
         deps.err(
           s.stage === 'indexing'
-            ? `  ${s.rows.toLocaleString('en-GB')} rows loaded; building the search indexes`
+            ? `  ${s.rows.toLocaleString('en-GB')} rows loaded; building the search indexes and checking the keys`
             : `  ${s.rows.toLocaleString('en-GB')} rows: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected (${Math.round(s.rows / Math.max(s.seconds, 0.001)).toLocaleString('en-GB')} rows/s)`,
         ),
     });

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
 import { estimateRows, type ImportMapping, type ImportSummary, importParties } from './parties.command.ts';
-import { DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
+import { DEFERRABLE_FOREIGN_KEYS, DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email
 R001,Wilhelmina,Quarrington,14/02/1961,"3 Mill Lane, Demo Town",SE1 8AB,07911 123457,w.quarrington@example.net
@@ -100,12 +100,22 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
       select indexname, indexdef from pg_indexes
        where indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])
        order by indexname`.execute(t.runtime.database.db);
-    return rows;
+    const { rows: keys } = await sql<{ conname: string; def: string; convalidated: boolean }>`
+      select conname, pg_get_constraintdef(oid) as def, convalidated from pg_constraint
+       where conname = any(${DEFERRABLE_FOREIGN_KEYS.map((k) => k.name)}::text[])
+       order by conname`.execute(t.runtime.database.db);
+    return [...rows, ...keys];
   };
+  const expected = [
+    ...DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort(),
+    ...DEFERRABLE_FOREIGN_KEYS.map((k) => k.name).sort(),
+  ];
+  const names = (rows: { indexname?: string; conname?: string }[]) =>
+    rows.map((r) => r.indexname ?? r.conname);
 
-  it('a first big load builds the search indexes after loading, exactly as the migrations define them', async () => {
+  it('a first big load builds the search indexes and checks the foreign keys after loading, as the migrations define them', async () => {
     const before = await searchIndexes();
-    expect(before.map((r) => r.indexname)).toEqual(DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort());
+    expect(names(before)).toEqual(expected);
     const big = path.join(dir, 'housing.csv');
     writeFileSync(
       big,
@@ -118,13 +128,13 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
       file: big,
       mapping: { ...MAPPING, system: 'housing' },
       rejectsFile: path.join(dir, 'housing.rejected.csv'),
-      deferSearchIndexes: true,
+      deferIndexes: true,
       progress: (s) => stages.push(s.stage),
     });
     expect(summary).toMatchObject({
       created: 1,
       rejected: 0,
-      deferredSearchIndexes: true,
+      deferredIndexes: true,
       stage: 'indexing',
     });
     expect(stages).toEqual(['loading', 'indexing']);
@@ -135,16 +145,29 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
       );
   });
 
-  it('keeps the search indexes up for a load that is small next to the register', async () => {
-    expect(await t.runtime.services.parties.deferSearchIndexes(50_000)).toBe(false);
-    expect(await t.runtime.services.parties.deferSearchIndexes(150_000)).toBe(true);
+  it('keeps the indexes and keys up for a load that is small next to the register', async () => {
+    expect(await t.runtime.services.parties.beginBulkLoad(50_000)).toBe(false);
+    expect(await t.runtime.services.parties.beginBulkLoad(150_000)).toBe(true);
     expect(await searchIndexes()).toEqual([]);
     // An import interrupted after dropping them: the next import of any size builds them again.
     const summary = await run();
-    expect(summary.deferredSearchIndexes).toBe(false);
-    expect((await searchIndexes()).map((r) => r.indexname)).toEqual(
-      DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort(),
+    expect(summary.deferredIndexes).toBe(false);
+    expect(names(await searchIndexes())).toEqual(expected);
+    expect((await searchIndexes()).every((r) => !('convalidated' in r) || r.convalidated)).toBe(true);
+  });
+
+  it('finds a row that breaks a foreign key written while the checks were deferred', async () => {
+    const { parties } = t.runtime.services;
+    expect(await parties.beginBulkLoad(0, true)).toBe(true);
+    await sql`insert into contact_point (council_id, party_id, kind, value)
+              values (${t.councilId}, '01890000-0000-7000-8000-000000000000', 'email', 'orphan@example.net')`.execute(
+      t.runtime.database.db,
     );
+    await expect(parties.finishBulkLoad()).rejects.toThrow(/contact_point_council_id_party_id_fkey/);
+    // The key holds for new rows meanwhile, and validates once the orphan is gone.
+    await sql`delete from contact_point where value = 'orphan@example.net'`.execute(t.runtime.database.db);
+    await parties.finishBulkLoad();
+    expect((await searchIndexes()).every((r) => !('convalidated' in r) || r.convalidated)).toBe(true);
   });
 });
 

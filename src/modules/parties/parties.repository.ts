@@ -1623,26 +1623,74 @@ export async function countAllParties(db: Executor): Promise<number> {
   return Number(rows[0]?.n ?? 0);
 }
 
-/** Drops the deferrable search indexes (a first big load; `buildSearchIndexes` puts them back). */
-export async function dropSearchIndexes(db: Executor): Promise<void> {
+/**
+ * The foreign keys a first big load checks once, after loading, rather than row by row (each row's
+ * check is a query of its own: most of the database's work for a row). As the migrations define them
+ * (a test checks). They are added back `not valid` and then validated, so rows written meanwhile are
+ * checked as they come and the whole table once; a failure is reported and the key stays in force
+ * for new rows.
+ */
+export const DEFERRABLE_FOREIGN_KEYS: readonly { table: string; name: string; definition: string }[] = [
+  {
+    table: 'party',
+    name: 'party_council_id_fkey',
+    definition: 'foreign key (council_id) references council (id)',
+  },
+  ...['party_name', 'party_identifier', 'contact_point', 'party_address'].map((table) => ({
+    table,
+    name: `${table}_council_id_party_id_fkey`,
+    definition: 'foreign key (council_id, party_id) references party (council_id, id)',
+  })),
+];
+
+/** Drops the deferrable search indexes and foreign keys (a first big load; see `restoreAfterBulkLoad`). */
+export async function dropForBulkLoad(db: Executor): Promise<void> {
   for (const index of DEFERRABLE_SEARCH_INDEXES)
     await sql`drop index if exists ${sql.id(index.name)}`.execute(db);
+  for (const key of DEFERRABLE_FOREIGN_KEYS)
+    await sql`alter table ${sql.id(key.table)} drop constraint if exists ${sql.id(key.name)}`.execute(db);
 }
 
-/** Builds whichever deferrable search indexes are missing, then refreshes the planner's statistics. */
-export async function buildSearchIndexes(db: Executor): Promise<string[]> {
+/**
+ * Builds whichever deferrable search indexes are missing and refreshes the planner's statistics, and
+ * adds back whichever foreign keys are missing, `not valid`: they hold for new rows from now on.
+ * Returns the foreign keys to validate (`validateForeignKey`).
+ */
+export async function restoreAfterBulkLoad(db: Executor): Promise<string[]> {
   const { rows } = await sql<{ indexname: string }>`
     select indexname from pg_indexes where schemaname = current_schema()
        and indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])`.execute(db);
   const present = new Set(rows.map((r) => r.indexname));
   const missing = DEFERRABLE_SEARCH_INDEXES.filter((i) => !present.has(i.name));
-  if (missing.length === 0) return [];
-  // Sorting a million keys in memory rather than in temporary files (this transaction only).
-  await sql`set local maintenance_work_mem = '128MB'`.execute(db);
-  for (const index of missing)
-    await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
-  await sql`analyze party, party_name, party_identifier, contact_point, party_address`.execute(db);
-  return missing.map((i) => i.name);
+  if (missing.length > 0) {
+    // Sorting a million keys in memory rather than in temporary files (this transaction only).
+    await sql`set local maintenance_work_mem = '128MB'`.execute(db);
+    for (const index of missing)
+      await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
+    await sql`analyze party, party_name, party_identifier, contact_point, party_address`.execute(db);
+  }
+  const { rows: keys } = await sql<{ conname: string; convalidated: boolean }>`
+    select conname, convalidated from pg_constraint
+     where contype = 'f' and connamespace = current_schema()::regnamespace
+       and conname = any(${DEFERRABLE_FOREIGN_KEYS.map((k) => k.name)}::text[])`.execute(db);
+  const held = new Map(keys.map((k) => [k.conname, k.convalidated]));
+  const toValidate: string[] = [];
+  for (const key of DEFERRABLE_FOREIGN_KEYS) {
+    if (held.get(key.name) === true) continue;
+    if (!held.has(key.name))
+      await sql`alter table ${sql.id(key.table)} add constraint ${sql.id(key.name)} ${sql.raw(key.definition)} not valid`.execute(
+        db,
+      );
+    toValidate.push(key.name);
+  }
+  return toValidate;
+}
+
+/** Checks every existing row against a foreign key added `not valid`, in one pass. */
+export async function validateForeignKey(db: Executor, name: string): Promise<void> {
+  const key = DEFERRABLE_FOREIGN_KEYS.find((k) => k.name === name);
+  if (!key) throw new Error(`Unknown foreign key ${name}`);
+  await sql`alter table ${sql.id(key.table)} validate constraint ${sql.id(key.name)}`.execute(db);
 }
 
 export async function bulkInsertRelationships(

@@ -938,23 +938,27 @@ export function createPartiesService(db: Executor) {
     },
 
     /**
-     * Before a big load: drops the search indexes that `buildSearchIndexes` builds again after it, when
-     * that is quicker than keeping them up row by row: a first load of at least
-     * `BULK_FIRST_LOAD_ROWS` rows into a register holding at most a quarter as many parties (every
-     * council's: the indexes serve them all). Searches still answer meanwhile, only slower. Returns
-     * whether it did; `force` decides instead of the rule.
+     * Before a big load: drops the search indexes and foreign keys that `finishBulkLoad` builds and
+     * checks again after it, when that is quicker than keeping them up row by row: a first load of at
+     * least `BULK_FIRST_LOAD_ROWS` rows into a register holding at most a quarter as many parties
+     * (every council's: the indexes serve them all). Searches still answer meanwhile, only slower.
+     * Returns whether it did; `force` decides instead of the rule.
      */
-    async deferSearchIndexes(expectedRows: number, force?: boolean): Promise<boolean> {
+    async beginBulkLoad(expectedRows: number, force?: boolean): Promise<boolean> {
       const defer =
         force ??
         (expectedRows >= BULK_FIRST_LOAD_ROWS && (await repo.countAllParties(db)) * 4 <= expectedRows);
-      if (defer) await inTransaction(db, (tx) => repo.dropSearchIndexes(tx));
+      if (defer) await inTransaction(db, (tx) => repo.dropForBulkLoad(tx));
       return defer;
     },
 
-    /** Builds any search index a big load deferred (or an interrupted one left missing). */
-    async buildSearchIndexes(): Promise<string[]> {
-      return inTransaction(db, (tx) => repo.buildSearchIndexes(tx));
+    /**
+     * After a big load (or to repair one that was interrupted): builds any missing search index and
+     * checks the loaded rows against any missing foreign key, one pass per table.
+     */
+    async finishBulkLoad(): Promise<void> {
+      const toValidate = await inTransaction(db, (tx) => repo.restoreAfterBulkLoad(tx));
+      for (const name of toValidate) await repo.validateForeignKey(db, name);
     },
 
     /** Relates many parties at once (demo households). */
