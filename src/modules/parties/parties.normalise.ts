@@ -148,32 +148,33 @@ function realDate(year: number, month: number, day: number): boolean {
 
 const pad = (n: number) => String(n).padStart(2, '0');
 
+const DATE_FORMS: readonly {
+  pattern: RegExp;
+  parts: (m: RegExpExecArray) => [number, number, number];
+  precision: DatePrecision;
+}[] = [
+  {
+    pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/,
+    parts: (m) => [Number(m[1]), Number(m[2]), Number(m[3])],
+    precision: 'day',
+  },
+  {
+    pattern: /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/,
+    parts: (m) => [Number(m[3]), Number(m[2]), Number(m[1])],
+    precision: 'day',
+  },
+  { pattern: /^(\d{4})-(\d{1,2})$/, parts: (m) => [Number(m[1]), Number(m[2]), 1], precision: 'month' },
+  { pattern: /^(\d{1,2})\/(\d{4})$/, parts: (m) => [Number(m[2]), Number(m[1]), 1], precision: 'month' },
+  { pattern: /^(\d{4})$/, parts: (m) => [Number(m[1]), 1, 1], precision: 'year' },
+];
+
 /**
  * A date that may be known only to the month or the year: "1957-03-12", "1957-03", "1957", and the
  * British "12/03/1957". Undefined when it is not a real date.
  */
 export function parsePartialDate(value: string): PartialDate | undefined {
   const text = value.trim();
-  const forms: {
-    pattern: RegExp;
-    parts: (m: RegExpExecArray) => [number, number, number];
-    precision: DatePrecision;
-  }[] = [
-    {
-      pattern: /^(\d{4})-(\d{1,2})-(\d{1,2})$/,
-      parts: (m) => [Number(m[1]), Number(m[2]), Number(m[3])],
-      precision: 'day',
-    },
-    {
-      pattern: /^(\d{1,2})[/.-](\d{1,2})[/.-](\d{4})$/,
-      parts: (m) => [Number(m[3]), Number(m[2]), Number(m[1])],
-      precision: 'day',
-    },
-    { pattern: /^(\d{4})-(\d{1,2})$/, parts: (m) => [Number(m[1]), Number(m[2]), 1], precision: 'month' },
-    { pattern: /^(\d{1,2})\/(\d{4})$/, parts: (m) => [Number(m[2]), Number(m[1]), 1], precision: 'month' },
-    { pattern: /^(\d{4})$/, parts: (m) => [Number(m[1]), 1, 1], precision: 'year' },
-  ];
-  for (const form of forms) {
+  for (const form of DATE_FORMS) {
     const match = form.pattern.exec(text);
     if (!match) continue;
     const [year, month, day] = form.parts(match);
