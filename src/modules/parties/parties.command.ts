@@ -137,6 +137,8 @@ export interface ImportSummary {
   /** Whether the search indexes were built, and the foreign keys checked, after the load rather than
    *  row by row. */
   deferredIndexes: boolean;
+  /** How long building the indexes and checking the keys took, of `seconds`. */
+  indexingSeconds: number;
 }
 
 export interface ImportOptions {
@@ -186,6 +188,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     seconds: 0,
     stage: 'loading',
     deferredIndexes: false,
+    indexingSeconds: 0,
   };
   const rejects = createWriteStream(options.rejectsFile);
   rejects.write(stringify([['line', 'key', 'field', 'reason']]));
@@ -275,7 +278,9 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     // and checks any missing foreign key.
     summary.stage = 'indexing';
     if (summary.deferredIndexes) options.progress?.(summary);
+    const indexing = performance.now();
     await parties.finishBulkLoad();
+    summary.indexingSeconds = (performance.now() - indexing) / 1000;
   }
   if (failure) throw failure;
   rejects.end();
