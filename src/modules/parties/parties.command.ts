@@ -1,5 +1,13 @@
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, readFileSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  openSync,
+  readFileSync,
+  readSync,
+  statSync,
+} from 'node:fs';
 import { parseArgs } from 'node:util';
 import { parse } from 'csv-parse';
 import { stringify } from 'csv-stringify/sync';
@@ -124,6 +132,13 @@ export interface ImportSummary {
   rejected: number;
   rejectsFile: string | null;
   seconds: number;
+  /** Loading rows, then (after a first big load) building the search indexes and checking the keys. */
+  stage: 'loading' | 'indexing';
+  /** Whether the search indexes were built, and the foreign keys checked, after the load rather than
+   *  row by row. */
+  deferredIndexes: boolean;
+  /** How long building the indexes and checking the keys took, of `seconds`. */
+  indexingSeconds: number;
 }
 
 export interface ImportOptions {
@@ -134,6 +149,25 @@ export interface ImportOptions {
   rejectsFile: string;
   batchSize?: number;
   progress?: (summary: ImportSummary) => void;
+  /** Build the search indexes and check the foreign keys after the load (true) or row by row
+   *  (false); by default, decided by the size of the file against the register
+   *  (`PartiesService.beginBulkLoad`). */
+  deferIndexes?: boolean;
+}
+
+/** About how many rows a CSV file holds, from its size and the lines in its first 64 KB. */
+export function estimateRows(file: string): number {
+  const size = statSync(file).size;
+  const buffer = Buffer.alloc(Math.min(size, 65_536));
+  const fd = openSync(file, 'r');
+  try {
+    readSync(fd, buffer, 0, buffer.length, 0);
+  } finally {
+    closeSync(fd);
+  }
+  let lines = 0;
+  for (let at = buffer.indexOf(10); at !== -1; at = buffer.indexOf(10, at + 1)) lines++;
+  return lines === 0 ? 1 : Math.round((size / buffer.length) * lines);
 }
 
 /**
@@ -152,6 +186,9 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     rejected: 0,
     rejectsFile: null,
     seconds: 0,
+    stage: 'loading',
+    deferredIndexes: false,
+    indexingSeconds: 0,
   };
   const rejects = createWriteStream(options.rejectsFile);
   rejects.write(stringify([['line', 'key', 'field', 'reason']]));
@@ -162,8 +199,14 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
   // Up to two batches are written at once (each in its own transaction, on its own connection), and
   // the next is checked meanwhile: the database and Node both keep busy.
   const inFlight = new Set<Promise<void>>();
+  let decided = false;
+  let failure: unknown;
   const flush = async () => {
     if (batch.length === 0) return;
+    if (!decided) {
+      decided = true;
+      summary.deferredIndexes = await parties.beginBulkLoad(estimateRows(options.file), options.deferIndexes);
+    }
     const keyOf = new Map(batch.map((row) => [row.line, row.sourceKey ?? '']));
     const prepared = prepareBulk(batch, mapping.system, seenKeys);
     batch = [];
@@ -175,6 +218,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
           await once(rejects, 'drain');
       }
     while (inFlight.size >= 2) await Promise.race(inFlight);
+    if (failure) throw failure;
     const commit: Promise<void> = parties
       .commitBulk(councilId, prepared, context, mapping.system)
       .then((result) => {
@@ -183,6 +227,9 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
         summary.unchanged += result.unchanged;
         summary.seconds = (performance.now() - started) / 1000;
         options.progress?.(summary);
+      })
+      .catch((error: unknown) => {
+        failure ??= error;
       })
       .finally(() => inFlight.delete(commit));
     inFlight.add(commit);
@@ -199,32 +246,43 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     }),
   );
   let headerChecked = false;
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    if (!headerChecked) {
-      headerChecked = true;
-      const missing = [mapping.key, ...Object.values(mapping.columns)].filter(
-        (c) => c !== undefined && !(c in record),
-      );
-      if (missing.length > 0) {
-        rejects.end();
-        throw new ImportUsageError(
-          `The file has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      if (!headerChecked) {
+        headerChecked = true;
+        const missing = [mapping.key, ...Object.values(mapping.columns)].filter(
+          (c) => c !== undefined && !(c in record),
         );
+        if (missing.length > 0) {
+          rejects.end();
+          throw new ImportUsageError(
+            `The file has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
+          );
+        }
       }
+      summary.rows++;
+      batch.push({
+        line: info.lines,
+        input: recordToInput(record, mapping),
+        sourceKey: record[mapping.key] ?? '',
+      });
+      if (batch.length >= batchSize) await flush();
     }
-    summary.rows++;
-    batch.push({
-      line: info.lines,
-      input: recordToInput(record, mapping),
-      sourceKey: record[mapping.key] ?? '',
-    });
-    if (batch.length >= batchSize) await flush();
+    await flush();
+  } finally {
+    await Promise.all(inFlight);
+    // After a first big load, or to repair one that was interrupted: builds any missing search index
+    // and checks any missing foreign key.
+    summary.stage = 'indexing';
+    if (summary.deferredIndexes) options.progress?.(summary);
+    const indexing = performance.now();
+    await parties.finishBulkLoad();
+    summary.indexingSeconds = (performance.now() - indexing) / 1000;
   }
-  await flush();
-  await Promise.all(inFlight);
+  if (failure) throw failure;
   rejects.end();
   await once(rejects, 'finish');
   summary.rejectsFile = summary.rejected > 0 ? options.rejectsFile : null;
@@ -232,7 +290,8 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
   return summary;
 }
 
-const USAGE = 'guildhall import parties FILE.csv --mapping MAPPING.json [--rejects REJECTS.csv]';
+const USAGE =
+  'guildhall import parties FILE.csv --mapping MAPPING.json [--rejects REJECTS.csv] [--defer-indexes | --keep-indexes]';
 
 /** `guildhall import parties ...`: returns the exit code. */
 export async function runImportCommand(
@@ -247,7 +306,13 @@ export async function runImportCommand(
   const { values, positionals } = parseArgs({
     args,
     allowPositionals: true,
-    options: { mapping: { type: 'string' }, rejects: { type: 'string' }, 'batch-size': { type: 'string' } },
+    options: {
+      mapping: { type: 'string' },
+      rejects: { type: 'string' },
+      'batch-size': { type: 'string' },
+      'defer-indexes': { type: 'boolean' },
+      'keep-indexes': { type: 'boolean' },
+    },
   });
   const [what, file] = positionals;
   if (what !== 'parties' || !file || !values.mapping) {
@@ -264,9 +329,13 @@ export async function runImportCommand(
       mapping,
       rejectsFile,
       batchSize: values['batch-size'] ? Number(values['batch-size']) : undefined,
+      deferIndexes:
+        values['defer-indexes'] === true ? true : values['keep-indexes'] === true ? false : undefined,
       progress: (s) =>
         deps.err(
-          `  ${s.rows.toLocaleString('en-GB')} rows: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected (${Math.round(s.rows / Math.max(s.seconds, 0.001)).toLocaleString('en-GB')} rows/s)`,
+          s.stage === 'indexing'
+            ? `  ${s.rows.toLocaleString('en-GB')} rows loaded; building the search indexes and checking the keys`
+            : `  ${s.rows.toLocaleString('en-GB')} rows: ${s.created} created, ${s.updated} updated, ${s.unchanged} unchanged, ${s.rejected} rejected (${Math.round(s.rows / Math.max(s.seconds, 0.001)).toLocaleString('en-GB')} rows/s)`,
         ),
     });
     deps.out(

@@ -1,10 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
-import { type ImportMapping, importParties } from './parties.command.ts';
+import { estimateRows, type ImportMapping, type ImportSummary, importParties } from './parties.command.ts';
+import { DEFERRABLE_FOREIGN_KEYS, DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email
 R001,Wilhelmina,Quarrington,14/02/1961,"3 Mill Lane, Demo Town",SE1 8AB,07911 123457,w.quarrington@example.net
@@ -91,6 +93,95 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     expect(edited).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
+  });
+
+  const searchIndexes = async () => {
+    const { rows } = await sql<{ indexname: string; indexdef: string }>`
+      select indexname, indexdef from pg_indexes
+       where indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])
+       order by indexname`.execute(t.runtime.database.db);
+    const { rows: keys } = await sql<{ conname: string; def: string; convalidated: boolean }>`
+      select conname, pg_get_constraintdef(oid) as def, convalidated from pg_constraint
+       where conname = any(${DEFERRABLE_FOREIGN_KEYS.map((k) => k.name)}::text[])
+       order by conname`.execute(t.runtime.database.db);
+    return [...rows, ...keys];
+  };
+  const expected = [
+    ...DEFERRABLE_SEARCH_INDEXES.map((i) => i.name).sort(),
+    ...DEFERRABLE_FOREIGN_KEYS.map((k) => k.name).sort(),
+  ];
+  const names = (rows: { indexname?: string; conname?: string }[]) =>
+    rows.map((r) => r.indexname ?? r.conname);
+
+  it('a first big load builds the search indexes and checks the foreign keys after loading, as the migrations define them', async () => {
+    const before = await searchIndexes();
+    expect(names(before)).toEqual(expected);
+    const big = path.join(dir, 'housing.csv');
+    writeFileSync(
+      big,
+      `${CSV.split('\n')[0]}\nH001,Ermintrude,Vanstone,1948-07-30,"9 Rope Walk, Demo Town",SE1 9XX,07911 123999,e.vanstone@example.net\n`,
+    );
+    const stages: ImportSummary['stage'][] = [];
+    const summary = await importParties({
+      parties: t.runtime.services.parties,
+      councilId: t.councilId,
+      file: big,
+      mapping: { ...MAPPING, system: 'housing' },
+      rejectsFile: path.join(dir, 'housing.rejected.csv'),
+      deferIndexes: true,
+      progress: (s) => stages.push(s.stage),
+    });
+    expect(summary).toMatchObject({
+      created: 1,
+      rejected: 0,
+      deferredIndexes: true,
+      stage: 'indexing',
+    });
+    expect(stages).toEqual(['loading', 'indexing']);
+    expect(await searchIndexes()).toEqual(before);
+    for (const q of ['Ermintrude Vanstone', '07911123999', 'SE19XX', 'e.vanstone@example.net', 'H001'])
+      expect((await t.runtime.services.parties.search(t.councilId, q, 5))[0]?.party.displayName, q).toBe(
+        'Ermintrude Vanstone',
+      );
+  });
+
+  it('keeps the indexes and keys up for a load that is small next to the register', async () => {
+    expect(await t.runtime.services.parties.beginBulkLoad(50_000)).toBe(false);
+    expect(await t.runtime.services.parties.beginBulkLoad(150_000)).toBe(true);
+    expect(await searchIndexes()).toEqual([]);
+    // An import interrupted after dropping them: the next import of any size builds them again.
+    const summary = await run();
+    expect(summary.deferredIndexes).toBe(false);
+    expect(names(await searchIndexes())).toEqual(expected);
+    expect((await searchIndexes()).every((r) => !('convalidated' in r) || r.convalidated)).toBe(true);
+  });
+
+  it('finds a row that breaks a foreign key written while the checks were deferred', async () => {
+    const { parties } = t.runtime.services;
+    expect(await parties.beginBulkLoad(0, true)).toBe(true);
+    await sql`insert into contact_point (council_id, party_id, kind, value)
+              values (${t.councilId}, '01890000-0000-7000-8000-000000000000', 'email', 'orphan@example.net')`.execute(
+      t.runtime.database.db,
+    );
+    await expect(parties.finishBulkLoad()).rejects.toThrow(/contact_point_council_id_party_id_fkey/);
+    // The key holds for new rows meanwhile, and validates once the orphan is gone.
+    await sql`delete from contact_point where value = 'orphan@example.net'`.execute(t.runtime.database.db);
+    await parties.finishBulkLoad();
+    expect((await searchIndexes()).every((r) => !('convalidated' in r) || r.convalidated)).toBe(true);
+  });
+});
+
+describe('estimateRows', () => {
+  const dir = tempDir('gh-estimate-');
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('estimates the rows of a large file from its size and its first lines', () => {
+    const file = path.join(dir, 'rows.csv');
+    const lines = ['Ref,Name'];
+    for (let i = 0; i < 20_000; i++) lines.push(`K${i},${'x'.repeat(i % 40)}`);
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    expect(estimateRows(file)).toBeGreaterThan(18_000);
+    expect(estimateRows(file)).toBeLessThan(22_000);
   });
 });
 

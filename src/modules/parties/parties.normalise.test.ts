@@ -9,8 +9,53 @@ import {
   normalisePhone,
   normalisePostcode,
   parsePartialDate,
+  parseWithLibrary,
 } from './parties.normalise.ts';
 import { parseQuery } from './parties.search.ts';
+import { uuidV7 } from './parties.service.ts';
+
+describe('ids made for bulk loads', () => {
+  it('are version 7 UUIDs that start with the time they were made, and differ', () => {
+    const before = Date.now();
+    const ids = Array.from({ length: 1000 }, () => uuidV7());
+    const after = Date.now();
+    for (const id of ids) {
+      expect(id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+      const ms = Number.parseInt(id.replace('-', '').slice(0, 12), 16);
+      expect(ms).toBeGreaterThanOrEqual(before);
+      expect(ms).toBeLessThanOrEqual(after);
+    }
+    expect(new Set(ids).size).toBe(1000);
+  });
+});
+
+describe('the fast path for UK phone numbers', () => {
+  it("gives libphonenumber-js's answer for numbers across every UK range, however they are spaced", () => {
+    let seed = 42;
+    const random = () => {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      return seed / 2_147_483_648;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
+    const numbers = ['01800201234', '07624 123456', '01534 123456', '01481 123456', '07781 123456'];
+    // Every three-digit start of a national number (mobile, geographic, non-geographic, Crown
+    // Dependencies, unused ranges), with random endings of the right length and of wrong ones.
+    for (let start = 0; start < 1000; start++)
+      for (let i = 0; i < 6; i++) {
+        const n = `0${String(start).padStart(3, '0')}${digits(i === 5 ? 6 : 7)}`;
+        numbers.push(n, `${n.slice(0, 5)} ${n.slice(5)}`, `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`);
+      }
+    let valid = 0;
+    for (const n of numbers) {
+      const expected = parseWithLibrary(n);
+      if (expected) valid++;
+      expect(normalisePhone(n), n).toBe(expected);
+    }
+    // The sample holds plenty of both.
+    expect(valid).toBeGreaterThan(2_000);
+    expect(numbers.length - valid).toBeGreaterThan(2_000);
+  });
+});
 
 describe('normalising what people type', () => {
   it('keys names without case, accents or punctuation', () => {

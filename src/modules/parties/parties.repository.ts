@@ -1594,6 +1594,105 @@ export async function bulkInsertParties(
   );
 }
 
+/**
+ * The register's search indexes that a first big load builds once, after loading, rather than
+ * updating row by row: each is keyed on something random (a name, a phone, a postcode), so every row
+ * lands on a different page of a large index, while building one sorts once. As the migrations
+ * define them (a test checks). Unique indexes, the primary keys and the `party_id` indexes stay:
+ * they keep the import idempotent, keep references unique and are cheap to keep up.
+ */
+export const DEFERRABLE_SEARCH_INDEXES: readonly { name: string; definition: string }[] = [
+  { name: 'party_dob', definition: 'on party (council_id, date_of_birth)' },
+  {
+    name: 'party_name_keys',
+    definition: 'on party_name (council_id, family_key, given_key) include (party_id, use, date_of_birth)',
+  },
+  {
+    name: 'party_name_sounds',
+    definition:
+      'on party_name (council_id, family_sound, given_sound) include (party_id, use, given_key, family_key, date_of_birth)',
+  },
+  { name: 'party_identifier_value', definition: 'on party_identifier (council_id, value_key)' },
+  { name: 'contact_point_value', definition: 'on contact_point (council_id, value)' },
+  { name: 'party_address_postcode', definition: 'on party_address (council_id, postcode_key)' },
+];
+
+/** How many parties the register holds for every council (the search indexes serve them all). */
+export async function countAllParties(db: Executor): Promise<number> {
+  const { rows } = await sql<{ n: string }>`select count(*) as n from party`.execute(db);
+  return Number(rows[0]?.n ?? 0);
+}
+
+/**
+ * The foreign keys a first big load checks once, after loading, rather than row by row (each row's
+ * check is a query of its own: most of the database's work for a row). As the migrations define them
+ * (a test checks). They are added back `not valid` and then validated, so rows written meanwhile are
+ * checked as they come and the whole table once; a failure is reported and the key stays in force
+ * for new rows.
+ */
+export const DEFERRABLE_FOREIGN_KEYS: readonly { table: string; name: string; definition: string }[] = [
+  {
+    table: 'party',
+    name: 'party_council_id_fkey',
+    definition: 'foreign key (council_id) references council (id)',
+  },
+  ...['party_name', 'party_identifier', 'contact_point', 'party_address'].map((table) => ({
+    table,
+    name: `${table}_council_id_party_id_fkey`,
+    definition: 'foreign key (council_id, party_id) references party (council_id, id)',
+  })),
+];
+
+/** Drops the deferrable search indexes and foreign keys (a first big load; see `restoreAfterBulkLoad`). */
+export async function dropForBulkLoad(db: Executor): Promise<void> {
+  for (const index of DEFERRABLE_SEARCH_INDEXES)
+    await sql`drop index if exists ${sql.id(index.name)}`.execute(db);
+  for (const key of DEFERRABLE_FOREIGN_KEYS)
+    await sql`alter table ${sql.id(key.table)} drop constraint if exists ${sql.id(key.name)}`.execute(db);
+}
+
+/**
+ * Builds whichever deferrable search indexes are missing and refreshes the planner's statistics, and
+ * adds back whichever foreign keys are missing, `not valid`: they hold for new rows from now on.
+ * Returns the foreign keys to validate (`validateForeignKey`).
+ */
+export async function restoreAfterBulkLoad(db: Executor): Promise<string[]> {
+  const { rows } = await sql<{ indexname: string }>`
+    select indexname from pg_indexes where schemaname = current_schema()
+       and indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])`.execute(db);
+  const present = new Set(rows.map((r) => r.indexname));
+  const missing = DEFERRABLE_SEARCH_INDEXES.filter((i) => !present.has(i.name));
+  if (missing.length > 0) {
+    // Sorting a million keys in memory rather than in temporary files (this transaction only).
+    await sql`set local maintenance_work_mem = '128MB'`.execute(db);
+    for (const index of missing)
+      await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
+    await sql`analyze party, party_name, party_identifier, contact_point, party_address`.execute(db);
+  }
+  const { rows: keys } = await sql<{ conname: string; convalidated: boolean }>`
+    select conname, convalidated from pg_constraint
+     where contype = 'f' and connamespace = current_schema()::regnamespace
+       and conname = any(${DEFERRABLE_FOREIGN_KEYS.map((k) => k.name)}::text[])`.execute(db);
+  const held = new Map(keys.map((k) => [k.conname, k.convalidated]));
+  const toValidate: string[] = [];
+  for (const key of DEFERRABLE_FOREIGN_KEYS) {
+    if (held.get(key.name) === true) continue;
+    if (!held.has(key.name))
+      await sql`alter table ${sql.id(key.table)} add constraint ${sql.id(key.name)} ${sql.raw(key.definition)} not valid`.execute(
+        db,
+      );
+    toValidate.push(key.name);
+  }
+  return toValidate;
+}
+
+/** Checks every existing row against a foreign key added `not valid`, in one pass. */
+export async function validateForeignKey(db: Executor, name: string): Promise<void> {
+  const key = DEFERRABLE_FOREIGN_KEYS.find((k) => k.name === name);
+  if (!key) throw new Error(`Unknown foreign key ${name}`);
+  await sql`alter table ${sql.id(key.table)} validate constraint ${sql.id(key.name)}`.execute(db);
+}
+
 export async function bulkInsertRelationships(
   db: Executor,
   councilId: string,

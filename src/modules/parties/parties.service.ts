@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
@@ -95,15 +95,16 @@ export interface SingleView {
   merges: repo.MergeRecord[];
 }
 
+/** The smallest load for which building the search indexes afterwards beats keeping them up. */
+export const BULK_FIRST_LOAD_ROWS = 100_000;
+
 /** A time-ordered UUID (version 7), made here so that bulk loads can relate rows before inserting them. */
 export function uuidV7(): string {
-  const bytes = randomBytes(16);
-  const ms = Date.now();
-  bytes.writeUIntBE(ms, 0, 6);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // A random (version 4) UUID, drawn from Node's buffered entropy, with its first 48 bits replaced by
+  // the time and its version digit by 7: the variant bits and the 74 random bits are as version 7 has them.
+  const random = randomUUID();
+  const ms = Date.now().toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
 }
 
 export interface BulkRow {
@@ -947,6 +948,30 @@ export function createPartiesService(db: Executor) {
         });
       }
       return result;
+    },
+
+    /**
+     * Before a big load: drops the search indexes and foreign keys that `finishBulkLoad` builds and
+     * checks again after it, when that is quicker than keeping them up row by row: a first load of at
+     * least `BULK_FIRST_LOAD_ROWS` rows into a register holding at most a quarter as many parties
+     * (every council's: the indexes serve them all). Searches still answer meanwhile, only slower.
+     * Returns whether it did; `force` decides instead of the rule.
+     */
+    async beginBulkLoad(expectedRows: number, force?: boolean): Promise<boolean> {
+      const defer =
+        force ??
+        (expectedRows >= BULK_FIRST_LOAD_ROWS && (await repo.countAllParties(db)) * 4 <= expectedRows);
+      if (defer) await inTransaction(db, (tx) => repo.dropForBulkLoad(tx));
+      return defer;
+    },
+
+    /**
+     * After a big load (or to repair one that was interrupted): builds any missing search index and
+     * checks the loaded rows against any missing foreign key, one pass per table.
+     */
+    async finishBulkLoad(): Promise<void> {
+      const toValidate = await inTransaction(db, (tx) => repo.restoreAfterBulkLoad(tx));
+      for (const name of toValidate) await repo.validateForeignKey(db, name);
     },
 
     /** Relates many parties at once (demo households). */

@@ -297,6 +297,18 @@ export function validateContactPoint(
   return undefined;
 }
 
+// Today's date (UTC, as the check always took it), worked out again only when the day may have changed.
+let todayIso = '';
+let todayUntil = 0;
+function today(): string {
+  const now = Date.now();
+  if (now >= todayUntil) {
+    todayIso = new Date(now).toISOString().slice(0, 10);
+    todayUntil = Date.parse(`${todayIso}T00:00:00Z`) + 86_400_000;
+  }
+  return todayIso;
+}
+
 function partialDate(value: string | undefined, field: string, errors: FieldError[], allowPartial: boolean) {
   if (value === undefined || value.trim() === '') return null;
   const parsed = parsePartialDate(value);
@@ -309,8 +321,7 @@ function partialDate(value: string | undefined, field: string, errors: FieldErro
     });
     return null;
   }
-  const today = new Date().toISOString().slice(0, 10);
-  if (parsed.date > today) {
+  if (parsed.date > today()) {
     errors.push({ field, message: 'The date must be today or in the past' });
     return null;
   }
