@@ -1,7 +1,7 @@
-import { randomUUID } from 'node:crypto';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
+import { uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
@@ -97,15 +97,6 @@ export interface SingleView {
 
 /** The smallest load for which building the search indexes afterwards beats keeping them up. */
 export const BULK_FIRST_LOAD_ROWS = 100_000;
-
-/** A time-ordered UUID (version 7), made here so that bulk loads can relate rows before inserting them. */
-export function uuidV7(): string {
-  // A random (version 4) UUID, drawn from Node's buffered entropy, with its first 48 bits replaced by
-  // the time and its version digit by 7: the variant bits and the 74 random bits are as version 7 has them.
-  const random = randomUUID();
-  const ms = Date.now().toString(16).padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
-}
 
 export interface BulkRow {
   /** Where the row came from (a CSV line number), for the rejected-rows report. */

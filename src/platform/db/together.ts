@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { type OperationNodeSource, sql } from 'kysely';
 import type { Executor } from './database.ts';
 
@@ -36,10 +36,9 @@ export function isUniqueViolation(error: unknown, constraint?: string): boolean 
  * Node when rows must be related, or a response written, before they are inserted.
  */
 export function uuidV7(): string {
-  const bytes = randomBytes(16);
-  bytes.writeUIntBE(Date.now(), 0, 6);
-  bytes[6] = ((bytes[6] ?? 0) & 0x0f) | 0x70;
-  bytes[8] = ((bytes[8] ?? 0) & 0x3f) | 0x80;
-  const hex = bytes.toString('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+  // A random (version 4) UUID, drawn from Node's buffered entropy, with its first 48 bits replaced by
+  // the time and its version digit by 7: the variant bits and the 74 random bits are as version 7 has them.
+  const random = randomUUID();
+  const ms = Date.now().toString(16).padStart(12, '0');
+  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
 }
