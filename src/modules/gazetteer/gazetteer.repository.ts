@@ -366,6 +366,7 @@ export async function applyStaged(
   importId: string,
   councilId: string,
   mode: 'full' | 'change',
+  lap: (step: string) => void = () => {},
 ): Promise<AppliedCounts> {
   const counts: AppliedCounts = {};
   // The last line of each key wins. Keys sort bytewise ("C"): the same order for this purpose, and
@@ -384,8 +385,12 @@ export async function applyStaged(
       // The council's rows are replaced: count what was there, then swap in a new table.
       const before = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)}
         where council_id = ${councilId}::uuid`.execute(tx);
-      const upserted = await replaceTable(tx, spec.table, councilId, async (next) =>
-        Number((await insert(next)).numAffectedRows ?? 0),
+      const upserted = await replaceTable(
+        tx,
+        spec.table,
+        councilId,
+        async (next) => Number((await insert(next)).numAffectedRows ?? 0),
+        lap,
       );
       counts[spec.table] = { upserted, deleted: before.rows[0]?.n ?? 0 };
     } else {
@@ -398,6 +403,7 @@ export async function applyStaged(
         upserted: Number(inserted.numAffectedRows ?? 0),
         deleted: Number(result.numAffectedRows ?? 0),
       };
+      lap(spec.table);
     }
   }
   if (mode === 'change') {
@@ -459,6 +465,7 @@ async function replaceTable(
   table: string,
   councilId: string,
   fill: (next: string) => Promise<number>,
+  lap: (step: string) => void,
 ): Promise<number> {
   const next = `${table}_next`;
   await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
@@ -474,6 +481,7 @@ async function replaceTable(
   await sql`insert into ${sql.table(next)} (${list}) select ${list} from ${sql.table(table)}
     where council_id <> ${councilId}::uuid`.execute(tx);
   const count = await fill(next);
+  lap(`${table}: load`);
   const indexes = await sql<{ name: string; definition: string; is_primary: boolean }>`
     select i.relname as name, pg_get_indexdef(i.oid) as definition, x.indisprimary as is_primary
     from pg_index x join pg_class i on i.oid = x.indexrelid
@@ -483,6 +491,7 @@ async function replaceTable(
     const definition = index.definition.replace(on, `$1$2_next$3${next} `);
     if (!definition.includes(`_next ON `)) throw new Error(`cannot rebuild index ${index.name}`);
     await sql.raw(definition).execute(tx);
+    lap(`${table}: index ${index.name}`);
     if (index.is_primary) {
       await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${index.name}_next`)}
         primary key using index ${sql.id(`${index.name}_next`)}`.execute(tx);
@@ -498,18 +507,29 @@ async function replaceTable(
   await sql`alter table ${sql.table(table)} rename constraint ${sql.id(`${table}_council_id_fkey_next`)}
     to ${sql.id(`${table}_council_id_fkey`)}`.execute(tx);
   await sql`analyze ${sql.table(table)}`.execute(tx);
+  lap(`${table}: swap and analyze`);
   return count;
 }
 
 /** Rebuilds the search rows of every current or alternative LPI of the council (a full supply). */
-export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
-  return replaceTable(tx, 'gazetteer_address', councilId, async (next) => {
-    const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
+export async function replaceAllAddresses(
+  tx: Executor,
+  councilId: string,
+  lap: (step: string) => void = () => {},
+): Promise<number> {
+  return replaceTable(
+    tx,
+    'gazetteer_address',
+    councilId,
+    async (next) => {
+      const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
       where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
-      tx,
-    );
-    return Number(result.numAffectedRows ?? 0);
-  });
+        tx,
+      );
+      return Number(result.numAffectedRows ?? 0);
+    },
+    lap,
+  );
 }
 
 /** Rebuilds the search rows of the properties a change-only supply touched. */

@@ -237,6 +237,8 @@ export interface AddressBaseImportReport {
   addresses: number;
   trailerCount: number | null;
   seconds: number;
+  /** Seconds spent in each step of the import, in order (reading, checks, each table, search rows). */
+  timings: Record<string, number>;
 }
 
 export interface PostcodeImportReport {
@@ -786,6 +788,13 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     ) => Promise<ReadState>,
   ): Promise<AddressBaseImportReport> {
     const started = performance.now();
+    const timings: Record<string, number> = {};
+    let clock = started;
+    const lap = (step: string) => {
+      const now = performance.now();
+      timings[step] = Math.round(now - clock) / 1000;
+      clock = now;
+    };
     await repo.deleteAbandonedStaging(db);
     const importId = await repo.insertImport(db, {
       councilId,
@@ -805,6 +814,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     try {
       state = await read(stage, (s) => progress('reading', s));
       await staging;
+      lap('read and stage');
       if (!state.sawTrailer) {
         throw new ImportFailed(
           'The file has no trailer (99) record, so it may be incomplete. Nothing was changed.',
@@ -842,17 +852,18 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         );
       }
       const stagedCount = state.staged - orphans.length;
+      lap('check');
 
       progress('applying');
       const { applied, addresses } = await inTransaction(db, async (tx) => {
         await repo.lockCouncilGazetteer(tx, councilId);
-        const appliedCounts = await repo.applyStaged(tx, importId, councilId, mode);
+        const appliedCounts = await repo.applyStaged(tx, importId, councilId, mode, lap);
         progress('indexing');
-        if (mode === 'full') await repo.analyzeTables(tx, repo.GAZETTEER_RECORD_TABLES);
         const addressCount =
           mode === 'full'
-            ? await repo.replaceAllAddresses(tx, councilId)
+            ? await repo.replaceAllAddresses(tx, councilId, lap)
             : await repo.rebuildChangedAddresses(tx, importId, councilId);
+        lap('search rows');
         await repo.finishImport(tx, importId, {
           status: 'applied',
           mode,
@@ -882,6 +893,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         });
         return { applied: appliedCounts, addresses: addressCount };
       });
+      lap('commit');
       progress('done');
       return {
         importId,
@@ -897,6 +909,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         addresses,
         trailerCount: state.trailerCount,
         seconds: Math.round((performance.now() - started) / 100) / 10,
+        timings,
       };
     } catch (error) {
       await staging.catch(() => {});
