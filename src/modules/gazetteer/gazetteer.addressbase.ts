@@ -552,3 +552,52 @@ export async function* readCsv(
     );
   }
 }
+
+// A field as an element of a Postgres array literal inside COPY text format: quoted, with the
+// array's escapes (\\ and \") and then COPY's (\\, \t, \n, \r). Most fields need none of them.
+const NEEDS_ESCAPE = /[\\"\t\n\r]/;
+function copyArrayElement(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  const array = value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+  return `"${array.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r')}"`;
+}
+function copyText(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\t', '\\t')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+}
+
+/**
+ * Staged records as COPY text-format rows of gazetteer_staging_record: import_id, line, record_type,
+ * change_type, record_key, owner_key, fields (a text[] literal).
+ */
+export function toCopyRows(records: StagedRecord[], importId: string): string {
+  const prefix = `${copyText(importId)}\t`;
+  let out = '';
+  for (const r of records) {
+    let fields = '';
+    for (let i = 0; i < r.fields.length; i++) {
+      fields += (i === 0 ? '{' : ',') + copyArrayElement(r.fields[i] as string);
+    }
+    out += `${prefix}${r.line}\t${r.recordType}\t${r.changeType}\t${copyText(r.key)}\t${r.owner}\t${fields}}\n`;
+  }
+  return out;
+}
+
+/** How staged records travel to the database: COPY rows (Postgres server) or unnest() columns. */
+export type StagingFormat = 'copy' | 'columns';
+
+export interface StagedBatch {
+  count: number;
+  copy?: string;
+  columns?: StagedColumns;
+}
+
+export function packBatch(records: StagedRecord[], format: StagingFormat, importId: string): StagedBatch {
+  return format === 'copy'
+    ? { count: records.length, copy: toCopyRows(records, importId) }
+    : { count: records.length, columns: toColumns(records) };
+}

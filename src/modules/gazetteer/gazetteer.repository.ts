@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { type CopyIn, openCopyIn } from '../../platform/db/copy.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { type StagedColumns, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
 
@@ -20,6 +21,17 @@ export async function stageColumns(db: Executor, importId: string, c: StagedColu
     select ${importId}::uuid, l, t, c, k, o, string_to_array(f, chr(31))
     from unnest(${c.lines}::int[], ${c.types}::smallint[], ${c.changes}::text[], ${c.keys}::text[], ${c.owners}::bigint[], ${c.fields}::text[])
       as s(l, t, c, k, o, f)`.execute(db);
+}
+
+/**
+ * One COPY into staging for the whole file (rows from `toCopyRows`), or null on the embedded
+ * database, which stages with `stageColumns` instead.
+ */
+export async function openStagingCopy(db: Executor): Promise<CopyIn | null> {
+  return openCopyIn(
+    db,
+    'copy gazetteer_staging_record (import_id, line, record_type, change_type, record_key, owner_key, fields) from stdin',
+  );
 }
 
 export async function deleteStaging(db: Executor, importId: string): Promise<void> {

@@ -10,13 +10,15 @@ import {
   addRejection,
   mergeReadStates,
   newReadState,
+  packBatch,
   RECORD_NAMES,
   type ReadState,
   type Rejection,
   readCsv,
   readRecord,
-  type StagedColumns,
+  type StagedBatch,
   type StagedRecord,
+  type StagingFormat,
   toColumns,
   trailerCountAgrees,
 } from './gazetteer.addressbase.ts';
@@ -673,7 +675,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     options: ImportOptions,
     context: AuditContext,
   ): Promise<AddressBaseImportReport> {
-    return runImport(councilId, options, context, async (stage, progress) => {
+    return runImport(councilId, options, context, async (stage, progress, pack) => {
       const state = newReadState();
       let batch: StagedRecord[] = [];
       let lastProgress = 0;
@@ -683,7 +685,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           if (staged) {
             batch.push(staged);
             if (batch.length >= STAGE_BATCH) {
-              await stage(toColumns(batch));
+              await stage(pack(batch));
               batch = [];
             }
           }
@@ -698,7 +700,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         }
         throw error;
       }
-      await stage(toColumns(batch));
+      await stage(pack(batch));
       return state;
     });
   }
@@ -718,7 +720,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     if (parallel < 2 || (options.parallel === undefined && size < PARALLEL_READ_BYTES)) {
       return importAddressBase(councilId, createReadStream(file), options, context);
     }
-    return runImport(councilId, options, context, async (stage, progress) => {
+    return runImport(councilId, options, context, async (stage, progress, _pack, staging) => {
       const parts = await splitFile(file, parallel);
       const states: ReadState[] = new Array(parts.length);
       let staged = 0;
@@ -730,31 +732,28 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           (part, i) =>
             new Promise<void>((resolve, reject) => {
               const worker = new Worker(new URL('./gazetteer.read-worker.ts', import.meta.url), {
-                workerData: { ...part, file, batchSize: STAGE_BATCH },
+                workerData: { ...part, file, batchSize: STAGE_BATCH, ...staging },
               });
-              worker.on(
-                'message',
-                (message: { kind: string; columns?: StagedColumns; count?: number; state?: ReadState }) => {
-                  if (message.kind === 'batch' && message.columns) {
-                    const columns = message.columns;
-                    queue = queue.then(async () => {
-                      await stage(columns);
-                      staged += message.count ?? 0;
-                      total.lines = staged;
-                      total.staged = staged;
-                      progress(total);
-                      worker.postMessage('ack');
-                    });
-                    queue.catch((error) => {
-                      reject(error);
-                      worker.terminate();
-                    });
-                  } else if (message.kind === 'done' && message.state) {
-                    states[i] = message.state;
-                    queue.then(() => resolve(), reject);
-                  }
-                },
-              );
+              worker.on('message', (message: { kind: string; batch?: StagedBatch; state?: ReadState }) => {
+                if (message.kind === 'batch' && message.batch) {
+                  const batch = message.batch;
+                  queue = queue.then(async () => {
+                    await stage(batch);
+                    staged += batch.count;
+                    total.lines = staged;
+                    total.staged = staged;
+                    progress(total);
+                    worker.postMessage('ack');
+                  });
+                  queue.catch((error) => {
+                    reject(error);
+                    worker.terminate();
+                  });
+                } else if (message.kind === 'done' && message.state) {
+                  states[i] = message.state;
+                  queue.then(() => resolve(), reject);
+                }
+              });
               worker.on('error', (error) => {
                 reject(
                   error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')
@@ -783,8 +782,10 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     options: ImportOptions,
     context: AuditContext,
     read: (
-      stage: (columns: StagedColumns) => Promise<void>,
+      stage: (batch: StagedBatch) => Promise<void>,
       progress: (state: ReadState) => void,
+      pack: (records: StagedRecord[]) => StagedBatch,
+      staging: { format: StagingFormat; importId: string },
     ) => Promise<ReadState>,
   ): Promise<AddressBaseImportReport> {
     const started = performance.now();
@@ -806,14 +807,27 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     let staging: Promise<void> = Promise.resolve();
     const progress = (phase: ImportProgress['phase'], s: ReadState = state) =>
       options.onProgress?.({ lines: s.lines, staged: s.staged, rejected: s.rejectedCount, phase });
-    // One batch is written while the next is read, so the database and the parser overlap.
-    const stage = async (columns: StagedColumns) => {
+    // On the Postgres server the whole file is staged through one COPY; the embedded database
+    // takes batches of unnest() inserts. Either way one batch is sent while the next is read.
+    const copy = await repo.openStagingCopy(db);
+    const format: StagingFormat = copy ? 'copy' : 'columns';
+    const stage = async (batch: StagedBatch) => {
       await staging;
-      staging = repo.stageColumns(db, importId, columns);
+      if (batch.count === 0) return;
+      staging =
+        copy && batch.copy !== undefined
+          ? copy.write(batch.copy)
+          : repo.stageColumns(db, importId, batch.columns ?? toColumns([]));
     };
     try {
-      state = await read(stage, (s) => progress('reading', s));
+      state = await read(
+        stage,
+        (s) => progress('reading', s),
+        (records) => packBatch(records, format, importId),
+        { format, importId },
+      );
       await staging;
+      await copy?.end();
       lap('read and stage');
       if (!state.sawTrailer) {
         throw new ImportFailed(
@@ -913,6 +927,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       };
     } catch (error) {
       await staging.catch(() => {});
+      await copy?.abort();
       await repo
         .finishImport(db, importId, {
           status: 'failed',
