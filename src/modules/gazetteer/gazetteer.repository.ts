@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
 import { type CopyIn, openCopyIn } from '../../platform/db/copy.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { type StagedColumns, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
@@ -439,16 +439,30 @@ export async function applyStaged(
 }
 
 /**
- * The search row of each LPI. Joins rather than per-row subqueries, so that rebuilding a million
- * rows is a few hash joins. A Welsh LPI takes the Welsh street name when there is one.
+ * The search row of each LPI whose UPRN is in `uprns` (all of the council's when not given). Joins
+ * rather than per-row subqueries, so that rebuilding a million rows is a few hash joins. A Welsh LPI
+ * takes the Welsh street name when there is one. The search text is gazetteer_search_text of the
+ * whole address, built from the search words of its parts (migration 0019): each street, postcode
+ * and organisation is normalised once rather than once per address.
  */
-const addressSelect = (councilId: string) => sql`
+const addressSelect = (councilId: string, uprns?: RawBuilder<unknown>) => {
+  const only = (column: string) => (uprns ? sql`and ${sql.ref(column)} in ${uprns}` : sql``);
+  const street = sql`select usrn, language, description, locality, town,
+      gazetteer_search_words(description) as description_words,
+      gazetteer_search_words(locality) as locality_words, gazetteer_search_words(town) as town_words
+    from gazetteer_street_descriptor where council_id = ${councilId}::uuid`;
+  return sql`
   select l.council_id, l.lpi_key, l.uprn, l.usrn, l.logical_status, l.language,
     nullif(upper(replace(b.postcode, ' ', '')), ''),
-    gazetteer_search_text(concat_ws(' ', o.names, l.sao_text, l.sao_start_number, l.sao_start_suffix,
-      l.sao_end_number, l.sao_end_suffix, l.pao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number,
-      l.pao_end_suffix, coalesce(d.description, de.description), coalesce(d.locality, de.locality),
-      coalesce(d.town, de.town), b.postcode)),
+    ' ' || concat_ws(' ', o.words, gazetteer_search_words(l.sao_text), abs(l.sao_start_number)::text,
+      gazetteer_search_words(l.sao_start_suffix), abs(l.sao_end_number)::text,
+      gazetteer_search_words(l.sao_end_suffix), gazetteer_search_words(l.pao_text),
+      abs(l.pao_start_number)::text, gazetteer_search_words(l.pao_start_suffix),
+      abs(l.pao_end_number)::text, gazetteer_search_words(l.pao_end_suffix),
+      case when d.description is not null then d.description_words else de.description_words end,
+      case when d.locality is not null then d.locality_words else de.locality_words end,
+      case when d.town is not null then d.town_words else de.town_words end,
+      p.words) || ' ',
     lower(concat_ws(' ', coalesce(d.description, de.description), coalesce(d.locality, de.locality))) || ' '
       || lpad(coalesce(l.pao_start_number, 0)::text, 6, '0') || coalesce(lower(l.pao_start_suffix), '') || ' '
       || coalesce(lower(l.pao_text), '') || ' '
@@ -456,11 +470,18 @@ const addressSelect = (councilId: string) => sql`
       || coalesce(lower(l.sao_text), '')
   from gazetteer_lpi l
   join gazetteer_blpu b on b.council_id = l.council_id and b.uprn = l.uprn
-  left join gazetteer_street_descriptor d on d.council_id = l.council_id and d.usrn = l.usrn and d.language = l.language
-  left join gazetteer_street_descriptor de on de.council_id = l.council_id and de.usrn = l.usrn and de.language = 'ENG'
+  left join (${street}) d on d.usrn = l.usrn and d.language = l.language
+  left join (${street} and language = 'ENG') de on de.usrn = l.usrn
   left join (
-    select uprn, string_agg(organisation, ' ') as names from gazetteer_organisation
-    where council_id = ${councilId}::uuid and end_date is null group by uprn) o on o.uprn = l.uprn`;
+    select postcode, gazetteer_search_words(postcode) as words from (
+      select distinct postcode from gazetteer_blpu where council_id = ${councilId}::uuid ${only('uprn')}) x
+  ) p on p.postcode = b.postcode
+  left join (
+    select uprn, gazetteer_search_words(string_agg(organisation, ' ')) as words from gazetteer_organisation
+    where council_id = ${councilId}::uuid and end_date is null ${only('uprn')} group by uprn) o on o.uprn = l.uprn
+  where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8
+    ${only('l.uprn')}`;
+};
 
 const ADDRESS_COLUMNS = sql`(council_id, lpi_key, uprn, usrn, logical_status, language, postcode_key, search_text, sort_key)`;
 
@@ -480,7 +501,7 @@ async function replaceTable(
   lap: (step: string) => void,
 ): Promise<number> {
   const next = `${table}_next`;
-  await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
+  await sql`set local maintenance_work_mem = '512MB'`.execute(tx);
   await sql`create table ${sql.table(next)}
     (like ${sql.table(table)} including defaults including constraints including generated)`.execute(tx);
   // Other councils' rows, every column but the generated ones (which the new table computes).
@@ -534,10 +555,8 @@ export async function replaceAllAddresses(
     'gazetteer_address',
     councilId,
     async (next) => {
-      const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-      where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
-        tx,
-      );
+      const result =
+        await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}`.execute(tx);
       return Number(result.numAffectedRows ?? 0);
     },
     lap,
@@ -560,9 +579,10 @@ export async function rebuildChangedAddresses(
   await sql`delete from gazetteer_address where council_id = ${councilId}::uuid and uprn in ${affected}`.execute(
     tx,
   );
-  const result = await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-    where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8
-      and l.uprn in ${affected}`.execute(tx);
+  const result =
+    await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId, affected)}`.execute(
+      tx,
+    );
   return Number(result.numAffectedRows ?? 0);
 }
 
