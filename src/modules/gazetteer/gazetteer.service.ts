@@ -869,43 +869,60 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
       lap('check');
 
       progress('applying');
-      const { applied, addresses } = await inTransaction(db, async (tx) => {
-        await repo.lockCouncilGazetteer(tx, councilId);
-        const appliedCounts = await repo.applyStaged(tx, importId, councilId, mode, lap);
-        progress('indexing');
-        const addressCount =
-          mode === 'full'
-            ? await repo.replaceAllAddresses(tx, councilId, lap)
-            : await repo.rebuildChangedAddresses(tx, importId, councilId);
-        lap('search rows');
-        await repo.finishImport(tx, importId, {
-          status: 'applied',
-          mode,
-          counts: {
-            lines: state.lines,
-            staged: stagedCount,
-            rejected: state.rejectedCount,
-            ignored: state.ignored,
-            addresses: addressCount,
-            ...appliedCounts,
-          },
-          rejected: state.rejected
-            .slice(0, 200)
-            .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
-        });
-        await recordAudit(tx, context, {
-          action: 'gazetteer.imported',
-          subjectType: 'gazetteer_import',
-          subjectId: importId,
-          details: {
-            mode,
-            lines: state.lines,
-            staged: stagedCount,
-            rejected: state.rejectedCount,
-            addresses: addressCount,
-          },
-        });
-        return { applied: appliedCounts, addresses: addressCount };
+      const { applied, addresses } = await repo.lockGazetteerImports(db, async () => {
+        try {
+          // A full supply is built beside the live tables (committed but unread), so that its indexes
+          // can be built on two connections; then one transaction swaps it in. A change-only supply
+          // is applied in place, in one transaction.
+          const full = mode === 'full' ? await repo.prepareFullSupply(db, importId, councilId, lap) : null;
+          return await inTransaction(db, async (tx) => {
+            await repo.lockCouncilGazetteer(tx, councilId);
+            let appliedCounts: repo.AppliedCounts;
+            let addressCount: number;
+            if (full) {
+              await repo.swapPreparedTables(tx, full.prepared);
+              appliedCounts = full.counts;
+              addressCount = full.addresses;
+              lap('swap');
+            } else {
+              appliedCounts = await repo.applyChanges(tx, importId, councilId, lap);
+              progress('indexing');
+              addressCount = await repo.rebuildChangedAddresses(tx, importId, councilId);
+              lap('search rows');
+            }
+            await repo.finishImport(tx, importId, {
+              status: 'applied',
+              mode,
+              counts: {
+                lines: state.lines,
+                staged: stagedCount,
+                rejected: state.rejectedCount,
+                ignored: state.ignored,
+                addresses: addressCount,
+                ...appliedCounts,
+              },
+              rejected: state.rejected
+                .slice(0, 200)
+                .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
+            });
+            await recordAudit(tx, context, {
+              action: 'gazetteer.imported',
+              subjectType: 'gazetteer_import',
+              subjectId: importId,
+              details: {
+                mode,
+                lines: state.lines,
+                staged: stagedCount,
+                rejected: state.rejectedCount,
+                addresses: addressCount,
+              },
+            });
+            return { applied: appliedCounts, addresses: addressCount };
+          });
+        } finally {
+          // Nothing is left prepared after a swap; after a failure, the half-built tables go.
+          if (mode === 'full') await repo.dropPreparedTables(db);
+        }
       });
       lap('commit');
       progress('done');
