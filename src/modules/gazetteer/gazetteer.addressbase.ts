@@ -78,6 +78,14 @@ const INTEGER_FIELDS: Record<GazetteerRecordType, number[]> = {
   32: [],
 };
 
+// The columns whole-number fields are stored in: smallint, bigint (PARENT_UPRN, checked as a UPRN),
+// or else integer. A value out of range is the line's fault, and must not fail the whole import
+// when it is applied.
+const SMALLINT_FIELDS: Partial<Record<GazetteerRecordType, number[]>> = { 11: [5, 7, 9, 10], 21: [6, 13] };
+const BIGINT_FIELDS: Partial<Record<GazetteerRecordType, number[]>> = { 21: [8] };
+const SMALLINT_MAX = 32_767;
+const INTEGER_MAX = 2_147_483_647;
+
 /** Tolerance before a supplied latitude/longitude is judged not to belong to the grid reference. */
 const LAT_LONG_TOLERANCE_M = 50;
 
@@ -173,8 +181,14 @@ export function checkRecord(line: number, raw: string[]): LineResult {
   if (!deleting) {
     for (const n of INTEGER_FIELDS[type]) {
       const value = field(fields, n);
-      if (value !== '' && !INTEGER.test(value))
-        return reject(line, id, `field ${n} must be a whole number, not "${value}"`);
+      if (value === '') continue;
+      const max = SMALLINT_FIELDS[type]?.includes(n)
+        ? SMALLINT_MAX
+        : BIGINT_FIELDS[type]?.includes(n)
+          ? Number.MAX_SAFE_INTEGER
+          : INTEGER_MAX;
+      if (!INTEGER.test(value) || Math.abs(Number(value)) > max)
+        return reject(line, id, `field ${n} must be a whole number up to ${max}, not "${value}"`);
     }
     for (const n of DATE_FIELDS[type]) {
       const value = field(fields, n);

@@ -110,7 +110,8 @@ describe.each(testDatabaseKinds())('gazetteer (%s)', (kind) => {
         1001001,
       ),
       lpi(8, 100000000101, '5990L000000102', 'CYM', `,"",,"","",12,"A",,"","TŶ’N-Y-COED 5B"`, 1001001),
-      `31,"I",9,100000000101,"5990O000000101","THE 3RD (ST MARY'S) SCOUTS","",${dates}`,
+      // Quotes, a backslash and a tab: characters that COPY and array literals escape on the way in.
+      `31,"I",9,100000000101,"5990O000000101","THE ""3RD"" (ST MARY'S)\tSCOUTS \\ GUIDES","",${dates}`,
       blpu(10, 100000000102, 'DB1 1AB'),
       lpi(11, 100000000102, '5990L000000103', 'CYM', `,"",,"","",7,"",,"","-"`, 1001002),
       blpu(12, 100000000103, ''),
@@ -142,9 +143,16 @@ describe.each(testDatabaseKinds())('gazetteer (%s)', (kind) => {
       context(),
     );
     expect(report.rejectedCount).toBe(0);
+    // The new tables were built beside the live ones and swapped in: none is left over.
+    const leftover = await sql<{ relname: string }>`select relname from pg_class
+      where relname like 'gazetteer\\_%\\_next'`.execute(t.runtime.database.db);
+    expect(leftover.rows).toEqual([]);
     const rows = await mismatches();
     expect(rows).toHaveLength(4);
     expect(rows.filter((r) => r.search_text !== r.expected)).toEqual([]);
+    const organisation = await sql<{ organisation: string }>`select organisation from gazetteer_organisation
+      where council_id = ${t.councilId}::uuid and org_key = '5990O000000101'`.execute(t.runtime.database.db);
+    expect(organisation.rows[0]?.organisation).toBe(`THE "3RD" (ST MARY'S)\tSCOUTS \\ GUIDES`);
     expect(rows.find((r) => r.lpi_key === '5990L000000103')?.search_text).toBe(
       ' 7 mill lane eastfield demo borough db 1 1 ab ',
     );
