@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { describe, expect, it } from 'vitest';
-import { readCsv } from './gazetteer.addressbase.ts';
+import { checkRecord, readCsv, toCopyRows } from './gazetteer.addressbase.ts';
 
 const read = async (text: string, chunkSize = 7) => {
   const chunks: Buffer[] = [];
@@ -67,5 +67,55 @@ describe('reading AddressBase CSV', () => {
     await expect(read('11,"I",1,5801201,1\n15,"I",2,"HIGH STREET\n')).rejects.toMatchObject({
       code: 'CSV_QUOTE_NOT_CLOSED',
     });
+  });
+});
+
+describe('checking and staging AddressBase records', () => {
+  const blpu = (state: string, rpc: string) =>
+    `21,I,8,100000000012,1,${state},2001-01-01,100000000011,529050.00,178990.00,,,${rpc},5990,E,2001-01-01,,2020-01-01,2001-01-01,D,DB1 1AA,0`.split(
+      ',',
+    );
+  const lpi = (paoStart: string) =>
+    `24,I,9,100000000012,5990L000000012,ENG,1,2001-01-01,,2020-01-01,2001-01-01,,,,,,${paoStart},,,,,1001001,1,,,Y`.split(
+      ',',
+    );
+
+  it('rejects whole numbers too big for their column, rather than failing the import when applied', () => {
+    expect(checkRecord(8, blpu('2', '1')).staged).toBeDefined();
+    expect(checkRecord(8, blpu('99999', '1')).rejection?.reason).toBe(
+      'field 6 must be a whole number up to 32767, not "99999"',
+    );
+    expect(checkRecord(8, blpu('2', '40000')).rejection?.reason).toBe(
+      'field 13 must be a whole number up to 32767, not "40000"',
+    );
+    expect(checkRecord(9, lpi('2147483647')).staged).toBeDefined();
+    expect(checkRecord(9, lpi('2147483648')).rejection?.reason).toBe(
+      'field 17 must be a whole number up to 2147483647, not "2147483648"',
+    );
+  });
+
+  it('writes staged records as COPY text rows, escaping what COPY and array literals treat specially', () => {
+    const staged = checkRecord(
+      4,
+      `31,I,4,100000000040,ORG1,x,,2001-01-01,,2020-01-01,2001-01-01`.split(','),
+    ).staged;
+    if (!staged) throw new Error('not staged');
+    staged.fields[5] = 'Tab\there, "quoted" \\ back\nslash';
+    staged.fields[6] = '{braces}, and commas';
+    const [row, rest] = toCopyRows([staged], '0190a000-0000-7000-8000-000000000001').split('\n');
+    expect(rest).toBe('');
+    const columns = (row ?? '').split('\t');
+    expect(columns.slice(0, 6)).toEqual([
+      '0190a000-0000-7000-8000-000000000001',
+      '4',
+      '31',
+      'I',
+      'ORG1',
+      '100000000040',
+    ]);
+    // COPY text escapes (\t, \n, \\) around the array literal's own (\" and \\).
+    expect(columns[6]).toBe(
+      '{"31","I","4","100000000040","ORG1","Tab\\there, \\\\"quoted\\\\" \\\\\\\\ back\\nslash","{braces}, and commas","2001-01-01","","2020-01-01","2001-01-01"}',
+    );
   });
 });

@@ -78,6 +78,14 @@ const INTEGER_FIELDS: Record<GazetteerRecordType, number[]> = {
   32: [],
 };
 
+// The columns whole-number fields are stored in: smallint, bigint (PARENT_UPRN, checked as a UPRN),
+// or else integer. A value out of range is the line's fault, and must not fail the whole import
+// when it is applied.
+const SMALLINT_FIELDS: Partial<Record<GazetteerRecordType, number[]>> = { 11: [5, 7, 9, 10], 21: [6, 13] };
+const BIGINT_FIELDS: Partial<Record<GazetteerRecordType, number[]>> = { 21: [8] };
+const SMALLINT_MAX = 32_767;
+const INTEGER_MAX = 2_147_483_647;
+
 /** Tolerance before a supplied latitude/longitude is judged not to belong to the grid reference. */
 const LAT_LONG_TOLERANCE_M = 50;
 
@@ -173,8 +181,14 @@ export function checkRecord(line: number, raw: string[]): LineResult {
   if (!deleting) {
     for (const n of INTEGER_FIELDS[type]) {
       const value = field(fields, n);
-      if (value !== '' && !INTEGER.test(value))
-        return reject(line, id, `field ${n} must be a whole number, not "${value}"`);
+      if (value === '') continue;
+      const max = SMALLINT_FIELDS[type]?.includes(n)
+        ? SMALLINT_MAX
+        : BIGINT_FIELDS[type]?.includes(n)
+          ? Number.MAX_SAFE_INTEGER
+          : INTEGER_MAX;
+      if (!INTEGER.test(value) || Math.abs(Number(value)) > max)
+        return reject(line, id, `field ${n} must be a whole number up to ${max}, not "${value}"`);
     }
     for (const n of DATE_FIELDS[type]) {
       const value = field(fields, n);
@@ -551,4 +565,53 @@ export async function* readCsv(
       `Quote not closed: the record starting near line ${line} never ends`,
     );
   }
+}
+
+// A field as an element of a Postgres array literal inside COPY text format: quoted, with the
+// array's escapes (\\ and \") and then COPY's (\\, \t, \n, \r). Most fields need none of them.
+const NEEDS_ESCAPE = /[\\"\t\n\r]/;
+function copyArrayElement(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return `"${value}"`;
+  const array = value.replaceAll('\\', '\\\\').replaceAll('"', '\\"');
+  return `"${array.replaceAll('\\', '\\\\').replaceAll('\t', '\\t').replaceAll('\n', '\\n').replaceAll('\r', '\\r')}"`;
+}
+function copyText(value: string): string {
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\t', '\\t')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+}
+
+/**
+ * Staged records as COPY text-format rows of gazetteer_staging_record: import_id, line, record_type,
+ * change_type, record_key, owner_key, fields (a text[] literal).
+ */
+export function toCopyRows(records: StagedRecord[], importId: string): string {
+  const prefix = `${copyText(importId)}\t`;
+  let out = '';
+  for (const r of records) {
+    let fields = '';
+    for (let i = 0; i < r.fields.length; i++) {
+      fields += (i === 0 ? '{' : ',') + copyArrayElement(r.fields[i] as string);
+    }
+    out += `${prefix}${r.line}\t${r.recordType}\t${r.changeType}\t${copyText(r.key)}\t${r.owner}\t${fields}}\n`;
+  }
+  return out;
+}
+
+/** How staged records travel to the database: COPY rows (Postgres server) or unnest() columns. */
+export type StagingFormat = 'copy' | 'columns';
+
+export interface StagedBatch {
+  count: number;
+  copy?: string;
+  columns?: StagedColumns;
+}
+
+export function packBatch(records: StagedRecord[], format: StagingFormat, importId: string): StagedBatch {
+  return format === 'copy'
+    ? { count: records.length, copy: toCopyRows(records, importId) }
+    : { count: records.length, columns: toColumns(records) };
 }

@@ -61,6 +61,11 @@ export async function gazetteerCommand(args: string[], io: GazetteerCommandIo): 
       for (const r of report.rejected.slice(0, 50)) io.err(`line ${r.line}: ${r.recordType}: ${r.reason}`);
       if (report.rejectedCount > 50) io.err(`… and ${number(report.rejectedCount - 50)} more rejected lines`);
       for (const w of report.warnings.slice(0, 20)) io.err(`warning: ${w}`);
+      io.err(
+        `steps: ${Object.entries(report.timings)
+          .map(([step, seconds]) => `${step} ${seconds} s`)
+          .join(', ')}`,
+      );
       const lpis = report.applied.gazetteer_lpi;
       io.out(
         `Imported ${path.basename(file)} (${report.mode} supply) in ${report.seconds} s: ${number(report.lines)} lines, ` +

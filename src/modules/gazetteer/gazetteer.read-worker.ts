@@ -1,8 +1,16 @@
-// Reads one part of a large AddressBase file in a worker thread: csv-parse and the line checks run
-// here, in parallel with the other parts, and staged records go back to the importer as columns.
+// Reads one part of a large AddressBase file in a worker thread: the CSV reader and the line checks
+// run here, in parallel with the other parts, and staged records go back to the importer ready to
+// send (COPY rows or unnest columns).
 import { createReadStream } from 'node:fs';
 import { parentPort, workerData } from 'node:worker_threads';
-import { newReadState, readCsv, readRecord, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
+import {
+  newReadState,
+  packBatch,
+  readCsv,
+  readRecord,
+  type StagedRecord,
+  type StagingFormat,
+} from './gazetteer.addressbase.ts';
 
 interface Part {
   file: string;
@@ -10,6 +18,8 @@ interface Part {
   end: number;
   firstLine: number;
   batchSize: number;
+  format: StagingFormat;
+  importId: string;
 }
 
 const part = workerData as Part;
@@ -31,7 +41,7 @@ const state = newReadState();
 let batch: StagedRecord[] = [];
 const flush = async () => {
   if (batch.length === 0) return;
-  port.postMessage({ kind: 'batch', columns: toColumns(batch), count: batch.length });
+  port.postMessage({ kind: 'batch', batch: packBatch(batch, part.format, part.importId) });
   batch = [];
   waiting++;
   while (waiting >= 3) await new Promise<void>((r) => (resume = r));

@@ -1,4 +1,5 @@
-import { sql } from 'kysely';
+import { type RawBuilder, sql } from 'kysely';
+import { type CopyIn, openCopyIn } from '../../platform/db/copy.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { type StagedColumns, type StagedRecord, toColumns } from './gazetteer.addressbase.ts';
 
@@ -20,6 +21,17 @@ export async function stageColumns(db: Executor, importId: string, c: StagedColu
     select ${importId}::uuid, l, t, c, k, o, string_to_array(f, chr(31))
     from unnest(${c.lines}::int[], ${c.types}::smallint[], ${c.changes}::text[], ${c.keys}::text[], ${c.owners}::bigint[], ${c.fields}::text[])
       as s(l, t, c, k, o, f)`.execute(db);
+}
+
+/**
+ * One COPY into staging for the whole file (rows from `toCopyRows`), or null on the embedded
+ * database, which stages with `stageColumns` instead.
+ */
+export async function openStagingCopy(db: Executor): Promise<CopyIn | null> {
+  return openCopyIn(
+    db,
+    'copy gazetteer_staging_record (import_id, line, record_type, change_type, record_key, owner_key, fields) from stdin',
+  );
 }
 
 export async function deleteStaging(db: Executor, importId: string): Promise<void> {
@@ -356,159 +368,278 @@ export const GAZETTEER_RECORD_TABLES = RECORD_TABLES.map((t) => t.table);
 
 export type AppliedCounts = Record<string, { upserted: number; deleted: number }>;
 
-/**
- * Applies a staged supply to the live record tables. Call inside one transaction. A full supply
- * replaces the council's gazetteer; a change-only supply deletes, then re-inserts, each key it names.
- * When a key appears more than once, the last line wins.
- */
-export async function applyStaged(
-  tx: Executor,
-  importId: string,
-  councilId: string,
-  mode: 'full' | 'change',
-): Promise<AppliedCounts> {
-  const counts: AppliedCounts = {};
-  // The last line of each key wins. Keys sort bytewise ("C"): the same order for this purpose, and
-  // much quicker than the database's language collation over millions of keys.
-  const staged = (recordType: number) => sql`(
+/** The last staged line of each key of one record type ("staged" rows with change_type, fields). */
+const lastOfEachKey = (importId: string, recordType: number) => sql`(
     select distinct on (k) change_type, fields from (
       select record_key collate "C" as k, line, change_type, fields from gazetteer_staging_record
       where import_id = ${importId}::uuid and record_type = ${recordType}) r
     order by k, line desc) s`;
+
+// The last line of each key wins. Keys sort bytewise ("C"): the same order for this purpose, and much
+// quicker than the database's language collation over millions of keys.
+const insertStaged = (spec: RecordTableSpec, table: string, importId: string, councilId: string) =>
+  sql`insert into ${sql.table(table)} (council_id, ${sql.raw(spec.columns.join(', '))})
+    select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
+    from ${lastOfEachKey(importId, spec.recordType)} where s.change_type <> 'D'`;
+
+/**
+ * Applies a change-only supply to the live record tables, inside the import's transaction: each key
+ * it names is deleted, then inserted again unless its last line is a deletion.
+ */
+export async function applyChanges(
+  tx: Executor,
+  importId: string,
+  councilId: string,
+  lap: (step: string) => void = () => {},
+): Promise<AppliedCounts> {
+  const counts: AppliedCounts = {};
   for (const spec of RECORD_TABLES) {
-    const insert = (table: string) =>
-      sql`insert into ${sql.table(table)} (council_id, ${sql.raw(spec.columns.join(', '))})
-        select ${councilId}::uuid, ${sql.raw(spec.values.join(', '))}
-        from ${staged(spec.recordType)} where s.change_type <> 'D'`.execute(tx);
-    if (mode === 'full') {
-      // The council's rows are replaced: count what was there, then swap in a new table.
-      const before = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)}
-        where council_id = ${councilId}::uuid`.execute(tx);
-      const upserted = await replaceTable(tx, spec.table, councilId, async (next) =>
-        Number((await insert(next)).numAffectedRows ?? 0),
-      );
-      counts[spec.table] = { upserted, deleted: before.rows[0]?.n ?? 0 };
-    } else {
-      const result = await sql`delete from ${sql.table(spec.table)} t
-        using (select distinct record_key from gazetteer_staging_record
-               where import_id = ${importId}::uuid and record_type = ${spec.recordType}) k
-        where t.council_id = ${councilId}::uuid and ${sql.raw(spec.keyMatch)}`.execute(tx);
-      const inserted = await insert(spec.table);
-      counts[spec.table] = {
-        upserted: Number(inserted.numAffectedRows ?? 0),
-        deleted: Number(result.numAffectedRows ?? 0),
-      };
-    }
+    const result = await sql`delete from ${sql.table(spec.table)} t
+      using (select distinct record_key from gazetteer_staging_record
+             where import_id = ${importId}::uuid and record_type = ${spec.recordType}) k
+      where t.council_id = ${councilId}::uuid and ${sql.raw(spec.keyMatch)}`.execute(tx);
+    const inserted = await insertStaged(spec, spec.table, importId, councilId).execute(tx);
+    counts[spec.table] = {
+      upserted: Number(inserted.numAffectedRows ?? 0),
+      deleted: Number(result.numAffectedRows ?? 0),
+    };
+    lap(spec.table);
   }
-  if (mode === 'change') {
-    // A BLPU that is gone takes its addresses and other records with it.
-    for (const table of [
-      'gazetteer_lpi',
-      'gazetteer_xref',
-      'gazetteer_organisation',
-      'gazetteer_classification',
-    ]) {
-      await sql`delete from ${sql.table(table)} t
-        where t.council_id = ${councilId}::uuid and not exists (
-          select 1 from gazetteer_blpu b where b.council_id = t.council_id and b.uprn = t.uprn)
-        and t.uprn in (select owner_key from gazetteer_staging_record
-                       where import_id = ${importId}::uuid and record_type = 21 and change_type = 'D')`.execute(
-        tx,
-      );
-    }
+  // A BLPU that is gone takes its addresses and other records with it.
+  for (const table of [
+    'gazetteer_lpi',
+    'gazetteer_xref',
+    'gazetteer_organisation',
+    'gazetteer_classification',
+  ]) {
+    await sql`delete from ${sql.table(table)} t
+      where t.council_id = ${councilId}::uuid and not exists (
+        select 1 from gazetteer_blpu b where b.council_id = t.council_id and b.uprn = t.uprn)
+      and t.uprn in (select owner_key from gazetteer_staging_record
+                     where import_id = ${importId}::uuid and record_type = 21 and change_type = 'D')`.execute(
+      tx,
+    );
   }
   return counts;
 }
 
 /**
- * The search row of each LPI. Joins rather than per-row subqueries, so that rebuilding a million
- * rows is a few hash joins. A Welsh LPI takes the Welsh street name when there is one.
+ * The search row of each LPI whose UPRN is in `uprns` (all of the council's when not given). Joins
+ * rather than per-row subqueries, so that rebuilding a million rows is a few hash joins. A Welsh LPI
+ * takes the Welsh street name when there is one. The search text is gazetteer_search_text of the
+ * whole address, built from the search words of its parts (migration 0019): each street, postcode
+ * and organisation is normalised once rather than once per address.
  */
-const addressSelect = (councilId: string) => sql`
+const addressSelect = (councilId: string, uprns?: RawBuilder<unknown>, suffix = '') => {
+  const t = (table: string) => sql.table(`${table}${suffix}`);
+  const only = (column: string) => (uprns ? sql`and ${sql.ref(column)} in ${uprns}` : sql``);
+  const street = sql`select usrn, language, description, locality, town,
+      gazetteer_search_words(description) as description_words,
+      gazetteer_search_words(locality) as locality_words, gazetteer_search_words(town) as town_words
+    from ${t('gazetteer_street_descriptor')} where council_id = ${councilId}::uuid`;
+  return sql`
   select l.council_id, l.lpi_key, l.uprn, l.usrn, l.logical_status, l.language,
     nullif(upper(replace(b.postcode, ' ', '')), ''),
-    gazetteer_search_text(concat_ws(' ', o.names, l.sao_text, l.sao_start_number, l.sao_start_suffix,
-      l.sao_end_number, l.sao_end_suffix, l.pao_text, l.pao_start_number, l.pao_start_suffix, l.pao_end_number,
-      l.pao_end_suffix, coalesce(d.description, de.description), coalesce(d.locality, de.locality),
-      coalesce(d.town, de.town), b.postcode)),
+    ' ' || concat_ws(' ', o.words, gazetteer_search_words(l.sao_text), abs(l.sao_start_number)::text,
+      gazetteer_search_words(l.sao_start_suffix), abs(l.sao_end_number)::text,
+      gazetteer_search_words(l.sao_end_suffix), gazetteer_search_words(l.pao_text),
+      abs(l.pao_start_number)::text, gazetteer_search_words(l.pao_start_suffix),
+      abs(l.pao_end_number)::text, gazetteer_search_words(l.pao_end_suffix),
+      case when d.description is not null then d.description_words else de.description_words end,
+      case when d.locality is not null then d.locality_words else de.locality_words end,
+      case when d.town is not null then d.town_words else de.town_words end,
+      p.words) || ' ',
     lower(concat_ws(' ', coalesce(d.description, de.description), coalesce(d.locality, de.locality))) || ' '
       || lpad(coalesce(l.pao_start_number, 0)::text, 6, '0') || coalesce(lower(l.pao_start_suffix), '') || ' '
       || coalesce(lower(l.pao_text), '') || ' '
       || lpad(coalesce(l.sao_start_number, substring(l.sao_text from '\\d{1,6}')::int, 0)::text, 6, '0') || ' '
       || coalesce(lower(l.sao_text), '')
-  from gazetteer_lpi l
-  join gazetteer_blpu b on b.council_id = l.council_id and b.uprn = l.uprn
-  left join gazetteer_street_descriptor d on d.council_id = l.council_id and d.usrn = l.usrn and d.language = l.language
-  left join gazetteer_street_descriptor de on de.council_id = l.council_id and de.usrn = l.usrn and de.language = 'ENG'
+  from ${t('gazetteer_lpi')} l
+  join ${t('gazetteer_blpu')} b on b.council_id = l.council_id and b.uprn = l.uprn
+  left join (${street}) d on d.usrn = l.usrn and d.language = l.language
+  left join (${street} and language = 'ENG') de on de.usrn = l.usrn
   left join (
-    select uprn, string_agg(organisation, ' ') as names from gazetteer_organisation
-    where council_id = ${councilId}::uuid and end_date is null group by uprn) o on o.uprn = l.uprn`;
+    select postcode, gazetteer_search_words(postcode) as words from (
+      select distinct postcode from ${t('gazetteer_blpu')} where council_id = ${councilId}::uuid ${only('uprn')}) x
+  ) p on p.postcode = b.postcode
+  left join (
+    select uprn, gazetteer_search_words(string_agg(organisation, ' ')) as words from ${t('gazetteer_organisation')}
+    where council_id = ${councilId}::uuid and end_date is null ${only('uprn')} group by uprn) o on o.uprn = l.uprn
+  where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8
+    ${only('l.uprn')}`;
+};
 
 const ADDRESS_COLUMNS = sql`(council_id, lpi_key, uprn, usrn, logical_status, language, postcode_key, search_text, sort_key)`;
 
+/** A table built beside a live one (`<table>_next`, committed) and waiting to take its place. */
+export interface PreparedTable {
+  table: string;
+  indexes: { name: string; isPrimary: boolean }[];
+}
+
+/** Runs the tasks at most `lanes` at a time (each on its own pooled connection). */
+async function inLanes(lanes: number, tasks: (() => Promise<void>)[]): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < tasks.length) await (tasks[next++] as () => Promise<void>)();
+  };
+  await Promise.all(Array.from({ length: Math.min(lanes, tasks.length) }, lane));
+}
+
 /**
- * Replaces the council's rows of a table for a full supply. Inserting a million rows under live
- * indexes (text keys, GiST, GIN) is slow, so the rows go into a new table without indexes (with the
- * other councils' rows copied across), its indexes are built after the load (each index the
- * migrations define on the table, read from the catalogue), and the new table takes the old one's
- * place. Call inside the import's transaction: readers keep reading the old table until the commit
- * (the swap takes its lock only at the end), and a failure leaves it untouched.
+ * Builds the council's new rows of a table for a full supply beside the live table, outside any
+ * transaction, so that its indexes can be built on two connections at once. Inserting a million rows
+ * under live indexes (text keys, GiST, GIN) is slow, so the rows go into `<table>_next` without
+ * indexes (with the other councils' rows copied across), then its indexes are built (each index the
+ * migrations define on the table, read from the catalogue) and it is analysed. Readers keep reading
+ * the live table; `swapPreparedTables` puts it in place in the import's transaction.
  */
-async function replaceTable(
-  tx: Executor,
+async function prepareTable(
+  db: Executor,
   table: string,
   councilId: string,
   fill: (next: string) => Promise<number>,
-): Promise<number> {
+  lap: (step: string) => void,
+  lanes: number,
+): Promise<{ count: number; prepared: PreparedTable }> {
   const next = `${table}_next`;
-  await sql`set local maintenance_work_mem = '256MB'`.execute(tx);
+  await sql`drop table if exists ${sql.table(next)}`.execute(db);
   await sql`create table ${sql.table(next)}
-    (like ${sql.table(table)} including defaults including constraints including generated)`.execute(tx);
+    (like ${sql.table(table)} including defaults including constraints including generated)`.execute(db);
   // Other councils' rows, every column but the generated ones (which the new table computes).
   const columns = await sql<{
     list: string;
   }>`select string_agg(quote_ident(attname), ', ' order by attnum) as list
     from pg_attribute where attrelid = ${table}::regclass and attnum > 0 and not attisdropped
-      and attgenerated = ''`.execute(tx);
+      and attgenerated = ''`.execute(db);
   const list = sql.raw(columns.rows[0]?.list ?? '*');
   await sql`insert into ${sql.table(next)} (${list}) select ${list} from ${sql.table(table)}
-    where council_id <> ${councilId}::uuid`.execute(tx);
+    where council_id <> ${councilId}::uuid`.execute(db);
   const count = await fill(next);
+  lap(`${table}: load`);
   const indexes = await sql<{ name: string; definition: string; is_primary: boolean }>`
     select i.relname as name, pg_get_indexdef(i.oid) as definition, x.indisprimary as is_primary
     from pg_index x join pg_class i on i.oid = x.indexrelid
-    where x.indrelid = ${table}::regclass order by i.relname`.execute(tx);
+    where x.indrelid = ${table}::regclass order by i.relname`.execute(db);
   const on = new RegExp(`^(CREATE (?:UNIQUE )?INDEX )(\\S+)( ON (?:\\S+\\.)?)${table} `);
-  for (const index of indexes.rows) {
+  const builds = indexes.rows.map((index) => async () => {
     const definition = index.definition.replace(on, `$1$2_next$3${next} `);
     if (!definition.includes(`_next ON `)) throw new Error(`cannot rebuild index ${index.name}`);
-    await sql.raw(definition).execute(tx);
-    if (index.is_primary) {
-      await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${index.name}_next`)}
-        primary key using index ${sql.id(`${index.name}_next`)}`.execute(tx);
-    }
+    // More memory for the build (GIN above all) means fewer passes; set on the connection that builds.
+    await db.connection().execute(async (connection) => {
+      await sql`set maintenance_work_mem = '512MB'`.execute(connection);
+      try {
+        await sql.raw(definition).execute(connection);
+      } finally {
+        await sql`reset maintenance_work_mem`.execute(connection);
+      }
+    });
+    lap(`${table}: index ${index.name}`);
+  });
+  await inLanes(lanes, builds);
+  for (const index of indexes.rows.filter((i) => i.is_primary)) {
+    await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${index.name}_next`)}
+      primary key using index ${sql.id(`${index.name}_next`)}`.execute(db);
   }
   await sql`alter table ${sql.table(next)} add constraint ${sql.id(`${table}_council_id_fkey_next`)}
-    foreign key (council_id) references council (id)`.execute(tx);
-  await sql`drop table ${sql.table(table)}`.execute(tx);
-  await sql`alter table ${sql.table(next)} rename to ${sql.id(table)}`.execute(tx);
-  for (const index of indexes.rows) {
-    await sql`alter index ${sql.id(`${index.name}_next`)} rename to ${sql.id(index.name)}`.execute(tx);
-  }
-  await sql`alter table ${sql.table(table)} rename constraint ${sql.id(`${table}_council_id_fkey_next`)}
-    to ${sql.id(`${table}_council_id_fkey`)}`.execute(tx);
-  await sql`analyze ${sql.table(table)}`.execute(tx);
-  return count;
+    foreign key (council_id) references council (id)`.execute(db);
+  await sql`analyze ${sql.table(next)}`.execute(db);
+  lap(`${table}: constraints and analyze`);
+  return {
+    count,
+    prepared: { table, indexes: indexes.rows.map((i) => ({ name: i.name, isPrimary: i.is_primary })) },
+  };
 }
 
-/** Rebuilds the search rows of every current or alternative LPI of the council (a full supply). */
-export async function replaceAllAddresses(tx: Executor, councilId: string): Promise<number> {
-  return replaceTable(tx, 'gazetteer_address', councilId, async (next) => {
-    const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-      where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8`.execute(
-      tx,
-    );
-    return Number(result.numAffectedRows ?? 0);
+/** Drops tables left prepared by a full supply that failed (or by a process that died). */
+export async function dropPreparedTables(db: Executor): Promise<void> {
+  for (const table of [...GAZETTEER_RECORD_TABLES, 'gazetteer_address']) {
+    await sql`drop table if exists ${sql.table(`${table}_next`)}`.execute(db);
+  }
+}
+
+/**
+ * Prepares a full supply: each record table, then the search table built from them, as
+ * `<table>_next` (committed, but unseen by readers). Call outside a transaction, holding
+ * `lockGazetteerImports`. Returns what was written and what to swap in.
+ */
+export async function prepareFullSupply(
+  db: Executor,
+  importId: string,
+  councilId: string,
+  lap: (step: string) => void = () => {},
+): Promise<{ counts: AppliedCounts; addresses: number; prepared: PreparedTable[] }> {
+  const counts: AppliedCounts = {};
+  const prepared: PreparedTable[] = [];
+  await dropPreparedTables(db);
+  // Two tables at a time, so that the big ones (BLPU, LPI, classification) share the cores.
+  await inLanes(
+    2,
+    RECORD_TABLES.map((spec) => async () => {
+      const before = await sql<{ n: number }>`select count(*)::int as n from ${sql.table(spec.table)}
+        where council_id = ${councilId}::uuid`.execute(db);
+      const result = await prepareTable(
+        db,
+        spec.table,
+        councilId,
+        async (next) =>
+          Number((await insertStaged(spec, next, importId, councilId).execute(db)).numAffectedRows ?? 0),
+        lap,
+        1,
+      );
+      counts[spec.table] = { upserted: result.count, deleted: before.rows[0]?.n ?? 0 };
+      prepared.push(result.prepared);
+    }),
+  );
+  // The search rows, from the new record tables; their seven indexes (two of them GIN) two at a time.
+  const address = await prepareTable(
+    db,
+    'gazetteer_address',
+    councilId,
+    async (next) => {
+      const rows = addressSelect(councilId, undefined, '_next');
+      const result = await sql`insert into ${sql.table(next)} ${ADDRESS_COLUMNS} ${rows}`.execute(db);
+      return Number(result.numAffectedRows ?? 0);
+    },
+    lap,
+    2,
+  );
+  prepared.push(address.prepared);
+  // In the order of the record tables, whichever lane finished first.
+  const ordered: AppliedCounts = {};
+  for (const spec of RECORD_TABLES) ordered[spec.table] = counts[spec.table] ?? { upserted: 0, deleted: 0 };
+  return { counts: ordered, addresses: address.count, prepared };
+}
+
+/**
+ * Puts prepared tables in place of the live ones (drop, rename) in the import's transaction. Readers
+ * see the old tables until the commit and the new ones after it.
+ */
+export async function swapPreparedTables(tx: Executor, prepared: PreparedTable[]): Promise<void> {
+  for (const { table, indexes } of prepared) {
+    await sql`drop table ${sql.table(table)}`.execute(tx);
+    await sql`alter table ${sql.table(`${table}_next`)} rename to ${sql.id(table)}`.execute(tx);
+    for (const index of indexes) {
+      await sql`alter index ${sql.id(`${index.name}_next`)} rename to ${sql.id(index.name)}`.execute(tx);
+    }
+    await sql`alter table ${sql.table(table)} rename constraint ${sql.id(`${table}_council_id_fkey_next`)}
+      to ${sql.id(`${table}_council_id_fkey`)}`.execute(tx);
+  }
+}
+
+/**
+ * Lets one AddressBase import at a time apply, for any council: a full supply copies the other
+ * councils' rows across, so nothing else may change them meanwhile. The lock is held by a connection
+ * of its own until `work` ends.
+ */
+export async function lockGazetteerImports<T>(db: Executor, work: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    await sql`select pg_advisory_lock(hashtext('gazetteer:import'))`.execute(connection);
+    try {
+      return await work();
+    } finally {
+      await sql`select pg_advisory_unlock(hashtext('gazetteer:import'))`.execute(connection);
+    }
   });
 }
 
@@ -528,9 +659,10 @@ export async function rebuildChangedAddresses(
   await sql`delete from gazetteer_address where council_id = ${councilId}::uuid and uprn in ${affected}`.execute(
     tx,
   );
-  const result = await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId)}
-    where l.council_id = ${councilId}::uuid and l.logical_status in (1, 3) and b.logical_status <> 8
-      and l.uprn in ${affected}`.execute(tx);
+  const result =
+    await sql`insert into gazetteer_address ${ADDRESS_COLUMNS} ${addressSelect(councilId, affected)}`.execute(
+      tx,
+    );
   return Number(result.numAffectedRows ?? 0);
 }
 

@@ -10,13 +10,15 @@ import {
   addRejection,
   mergeReadStates,
   newReadState,
+  packBatch,
   RECORD_NAMES,
   type ReadState,
   type Rejection,
   readCsv,
   readRecord,
-  type StagedColumns,
+  type StagedBatch,
   type StagedRecord,
+  type StagingFormat,
   toColumns,
   trailerCountAgrees,
 } from './gazetteer.addressbase.ts';
@@ -237,6 +239,8 @@ export interface AddressBaseImportReport {
   addresses: number;
   trailerCount: number | null;
   seconds: number;
+  /** Seconds spent in each step of the import, in order (reading, checks, each table, search rows). */
+  timings: Record<string, number>;
 }
 
 export interface PostcodeImportReport {
@@ -671,7 +675,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     options: ImportOptions,
     context: AuditContext,
   ): Promise<AddressBaseImportReport> {
-    return runImport(councilId, options, context, async (stage, progress) => {
+    return runImport(councilId, options, context, async (stage, progress, pack) => {
       const state = newReadState();
       let batch: StagedRecord[] = [];
       let lastProgress = 0;
@@ -681,7 +685,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           if (staged) {
             batch.push(staged);
             if (batch.length >= STAGE_BATCH) {
-              await stage(toColumns(batch));
+              await stage(pack(batch));
               batch = [];
             }
           }
@@ -696,7 +700,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         }
         throw error;
       }
-      await stage(toColumns(batch));
+      await stage(pack(batch));
       return state;
     });
   }
@@ -716,7 +720,7 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     if (parallel < 2 || (options.parallel === undefined && size < PARALLEL_READ_BYTES)) {
       return importAddressBase(councilId, createReadStream(file), options, context);
     }
-    return runImport(councilId, options, context, async (stage, progress) => {
+    return runImport(councilId, options, context, async (stage, progress, _pack, staging) => {
       const parts = await splitFile(file, parallel);
       const states: ReadState[] = new Array(parts.length);
       let staged = 0;
@@ -728,31 +732,28 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
           (part, i) =>
             new Promise<void>((resolve, reject) => {
               const worker = new Worker(new URL('./gazetteer.read-worker.ts', import.meta.url), {
-                workerData: { ...part, file, batchSize: STAGE_BATCH },
+                workerData: { ...part, file, batchSize: STAGE_BATCH, ...staging },
               });
-              worker.on(
-                'message',
-                (message: { kind: string; columns?: StagedColumns; count?: number; state?: ReadState }) => {
-                  if (message.kind === 'batch' && message.columns) {
-                    const columns = message.columns;
-                    queue = queue.then(async () => {
-                      await stage(columns);
-                      staged += message.count ?? 0;
-                      total.lines = staged;
-                      total.staged = staged;
-                      progress(total);
-                      worker.postMessage('ack');
-                    });
-                    queue.catch((error) => {
-                      reject(error);
-                      worker.terminate();
-                    });
-                  } else if (message.kind === 'done' && message.state) {
-                    states[i] = message.state;
-                    queue.then(() => resolve(), reject);
-                  }
-                },
-              );
+              worker.on('message', (message: { kind: string; batch?: StagedBatch; state?: ReadState }) => {
+                if (message.kind === 'batch' && message.batch) {
+                  const batch = message.batch;
+                  queue = queue.then(async () => {
+                    await stage(batch);
+                    staged += batch.count;
+                    total.lines = staged;
+                    total.staged = staged;
+                    progress(total);
+                    worker.postMessage('ack');
+                  });
+                  queue.catch((error) => {
+                    reject(error);
+                    worker.terminate();
+                  });
+                } else if (message.kind === 'done' && message.state) {
+                  states[i] = message.state;
+                  queue.then(() => resolve(), reject);
+                }
+              });
               worker.on('error', (error) => {
                 reject(
                   error instanceof Error && 'code' in error && String(error.code).startsWith('CSV_')
@@ -781,11 +782,20 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     options: ImportOptions,
     context: AuditContext,
     read: (
-      stage: (columns: StagedColumns) => Promise<void>,
+      stage: (batch: StagedBatch) => Promise<void>,
       progress: (state: ReadState) => void,
+      pack: (records: StagedRecord[]) => StagedBatch,
+      staging: { format: StagingFormat; importId: string },
     ) => Promise<ReadState>,
   ): Promise<AddressBaseImportReport> {
     const started = performance.now();
+    const timings: Record<string, number> = {};
+    let clock = started;
+    const lap = (step: string) => {
+      const now = performance.now();
+      timings[step] = Math.round(now - clock) / 1000;
+      clock = now;
+    };
     await repo.deleteAbandonedStaging(db);
     const importId = await repo.insertImport(db, {
       councilId,
@@ -797,14 +807,28 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
     let staging: Promise<void> = Promise.resolve();
     const progress = (phase: ImportProgress['phase'], s: ReadState = state) =>
       options.onProgress?.({ lines: s.lines, staged: s.staged, rejected: s.rejectedCount, phase });
-    // One batch is written while the next is read, so the database and the parser overlap.
-    const stage = async (columns: StagedColumns) => {
+    // On the Postgres server the whole file is staged through one COPY; the embedded database
+    // takes batches of unnest() inserts. Either way one batch is sent while the next is read.
+    const copy = await repo.openStagingCopy(db);
+    const format: StagingFormat = copy ? 'copy' : 'columns';
+    const stage = async (batch: StagedBatch) => {
       await staging;
-      staging = repo.stageColumns(db, importId, columns);
+      if (batch.count === 0) return;
+      staging =
+        copy && batch.copy !== undefined
+          ? copy.write(batch.copy)
+          : repo.stageColumns(db, importId, batch.columns ?? toColumns([]));
     };
     try {
-      state = await read(stage, (s) => progress('reading', s));
+      state = await read(
+        stage,
+        (s) => progress('reading', s),
+        (records) => packBatch(records, format, importId),
+        { format, importId },
+      );
       await staging;
+      await copy?.end();
+      lap('read and stage');
       if (!state.sawTrailer) {
         throw new ImportFailed(
           'The file has no trailer (99) record, so it may be incomplete. Nothing was changed.',
@@ -842,46 +866,65 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         );
       }
       const stagedCount = state.staged - orphans.length;
+      lap('check');
 
       progress('applying');
-      const { applied, addresses } = await inTransaction(db, async (tx) => {
-        await repo.lockCouncilGazetteer(tx, councilId);
-        const appliedCounts = await repo.applyStaged(tx, importId, councilId, mode);
-        progress('indexing');
-        if (mode === 'full') await repo.analyzeTables(tx, repo.GAZETTEER_RECORD_TABLES);
-        const addressCount =
-          mode === 'full'
-            ? await repo.replaceAllAddresses(tx, councilId)
-            : await repo.rebuildChangedAddresses(tx, importId, councilId);
-        await repo.finishImport(tx, importId, {
-          status: 'applied',
-          mode,
-          counts: {
-            lines: state.lines,
-            staged: stagedCount,
-            rejected: state.rejectedCount,
-            ignored: state.ignored,
-            addresses: addressCount,
-            ...appliedCounts,
-          },
-          rejected: state.rejected
-            .slice(0, 200)
-            .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
-        });
-        await recordAudit(tx, context, {
-          action: 'gazetteer.imported',
-          subjectType: 'gazetteer_import',
-          subjectId: importId,
-          details: {
-            mode,
-            lines: state.lines,
-            staged: stagedCount,
-            rejected: state.rejectedCount,
-            addresses: addressCount,
-          },
-        });
-        return { applied: appliedCounts, addresses: addressCount };
+      const { applied, addresses } = await repo.lockGazetteerImports(db, async () => {
+        try {
+          // A full supply is built beside the live tables (committed but unread), so that its indexes
+          // can be built on two connections; then one transaction swaps it in. A change-only supply
+          // is applied in place, in one transaction.
+          const full = mode === 'full' ? await repo.prepareFullSupply(db, importId, councilId, lap) : null;
+          return await inTransaction(db, async (tx) => {
+            await repo.lockCouncilGazetteer(tx, councilId);
+            let appliedCounts: repo.AppliedCounts;
+            let addressCount: number;
+            if (full) {
+              await repo.swapPreparedTables(tx, full.prepared);
+              appliedCounts = full.counts;
+              addressCount = full.addresses;
+              lap('swap');
+            } else {
+              appliedCounts = await repo.applyChanges(tx, importId, councilId, lap);
+              progress('indexing');
+              addressCount = await repo.rebuildChangedAddresses(tx, importId, councilId);
+              lap('search rows');
+            }
+            await repo.finishImport(tx, importId, {
+              status: 'applied',
+              mode,
+              counts: {
+                lines: state.lines,
+                staged: stagedCount,
+                rejected: state.rejectedCount,
+                ignored: state.ignored,
+                addresses: addressCount,
+                ...appliedCounts,
+              },
+              rejected: state.rejected
+                .slice(0, 200)
+                .map((r) => ({ line: r.line, reason: `${r.recordType}: ${r.reason}` })),
+            });
+            await recordAudit(tx, context, {
+              action: 'gazetteer.imported',
+              subjectType: 'gazetteer_import',
+              subjectId: importId,
+              details: {
+                mode,
+                lines: state.lines,
+                staged: stagedCount,
+                rejected: state.rejectedCount,
+                addresses: addressCount,
+              },
+            });
+            return { applied: appliedCounts, addresses: addressCount };
+          });
+        } finally {
+          // Nothing is left prepared after a swap; after a failure, the half-built tables go.
+          if (mode === 'full') await repo.dropPreparedTables(db);
+        }
       });
+      lap('commit');
       progress('done');
       return {
         importId,
@@ -897,9 +940,11 @@ export function createGazetteerService(db: Executor, settings: GazetteerSettings
         addresses,
         trailerCount: state.trailerCount,
         seconds: Math.round((performance.now() - started) / 100) / 10,
+        timings,
       };
     } catch (error) {
       await staging.catch(() => {});
+      await copy?.abort();
       await repo
         .finishImport(db, importId, {
           status: 'failed',

@@ -78,6 +78,103 @@ describe.each(testDatabaseKinds())('gazetteer (%s)', (kind) => {
     }
   });
 
+  it('builds each search row from its parts exactly as gazetteer_search_text of the whole address', async () => {
+    // Apostrophes, digits inside words, suffixes, a Welsh LPI on a street with and without a Welsh
+    // name (and a Welsh name without a locality), text that has no words, an organisation.
+    const dates = '2001-01-01,,2020-01-01,2001-01-01';
+    const street = (seq: number, usrn: number) =>
+      `11,"I",${seq},${usrn},1,5990,2,2001-01-01,1,8,0,2001-01-01,,2020-01-01,2001-01-01,529000.00,179000.00,,,529300.00,179000.00,,,10`;
+    const blpu = (seq: number, uprn: number, postcode: string) =>
+      `21,"I",${seq},${uprn},1,2,2001-01-01,,529050.00,178990.00,,,1,5990,"E",${dates},"D","${postcode}",0`;
+    const lpi = (seq: number, uprn: number, key: string, language: string, middle: string, usrn: number) =>
+      `24,"I",${seq},${uprn},"${key}","${language}",1,${dates},${middle},${usrn},"1","","","Y"`;
+    const supply = (type: string, records: string[]) =>
+      [
+        `10,"Demo Borough Council",5990,2026-01-01,1,2026-01-01,00:00:00,"2.0","${type}"`,
+        ...records,
+        `99,0,${records.length},2026-01-01,00:00:00`,
+      ].join('\n');
+    const full = [
+      street(1, 1001001),
+      `15,"I",2,1001001,"ST MARY'S ROAD","WEST-BROOK","DEMO BOROUGH","DEMO BOROUGH","ENG",${dates}`,
+      `15,"I",3,1001001,"FFORDD SANTES FAIR","","BWRDEISTREF2","DEMO BOROUGH","CYM",${dates}`,
+      street(4, 1001002),
+      `15,"I",5,1001002,"MILL LANE","EASTFIELD","DEMO BOROUGH","DEMO BOROUGH","ENG",${dates}`,
+      blpu(6, 100000000101, 'DB1 1AA'),
+      lpi(
+        7,
+        100000000101,
+        '5990L000000101',
+        'ENG',
+        `2,"B",3,"C","FLAT 2B",12,"A",14,"","O'NEILL'S HOUSE"`,
+        1001001,
+      ),
+      lpi(8, 100000000101, '5990L000000102', 'CYM', `,"",,"","",12,"A",,"","TŶ’N-Y-COED 5B"`, 1001001),
+      // Quotes, a backslash and a tab: characters that COPY and array literals escape on the way in.
+      `31,"I",9,100000000101,"5990O000000101","THE ""3RD"" (ST MARY'S)\tSCOUTS \\ GUIDES","",${dates}`,
+      blpu(10, 100000000102, 'DB1 1AB'),
+      lpi(11, 100000000102, '5990L000000103', 'CYM', `,"",,"","",7,"",,"","-"`, 1001002),
+      blpu(12, 100000000103, ''),
+      lpi(13, 100000000103, '5990L000000104', 'ENG', `,"",,"","...",1,"",,"","UNIT4A"`, 1001002),
+    ];
+    const mismatches = async () =>
+      (
+        await sql<{ lpi_key: string; search_text: string; expected: string }>`
+          select a.lpi_key, a.search_text, gazetteer_search_text(concat_ws(' ', o.names, l.sao_text,
+            l.sao_start_number, l.sao_start_suffix, l.sao_end_number, l.sao_end_suffix, l.pao_text,
+            l.pao_start_number, l.pao_start_suffix, l.pao_end_number, l.pao_end_suffix,
+            coalesce(d.description, de.description), coalesce(d.locality, de.locality),
+            coalesce(d.town, de.town), b.postcode)) as expected
+          from gazetteer_address a
+          join gazetteer_lpi l on l.council_id = a.council_id and l.lpi_key = a.lpi_key
+          join gazetteer_blpu b on b.council_id = l.council_id and b.uprn = l.uprn
+          left join gazetteer_street_descriptor d on d.council_id = l.council_id and d.usrn = l.usrn
+            and d.language = l.language
+          left join gazetteer_street_descriptor de on de.council_id = l.council_id and de.usrn = l.usrn
+            and de.language = 'ENG'
+          left join (select uprn, string_agg(organisation, ' ') as names from gazetteer_organisation
+            where end_date is null group by uprn) o on o.uprn = l.uprn
+          where a.council_id = ${t.councilId}::uuid`.execute(t.runtime.database.db)
+      ).rows;
+    const report = await g.importAddressBase(
+      t.councilId,
+      Readable.from([supply('F', full)]),
+      { fileName: 'search-text.csv' },
+      context(),
+    );
+    expect(report.rejectedCount).toBe(0);
+    // The new tables were built beside the live ones and swapped in: none is left over.
+    const leftover = await sql<{ relname: string }>`select relname from pg_class
+      where relname like 'gazetteer\\_%\\_next'`.execute(t.runtime.database.db);
+    expect(leftover.rows).toEqual([]);
+    const rows = await mismatches();
+    expect(rows).toHaveLength(4);
+    expect(rows.filter((r) => r.search_text !== r.expected)).toEqual([]);
+    const organisation = await sql<{ organisation: string }>`select organisation from gazetteer_organisation
+      where council_id = ${t.councilId}::uuid and org_key = '5990O000000101'`.execute(t.runtime.database.db);
+    expect(organisation.rows[0]?.organisation).toBe(`THE "3RD" (ST MARY'S)\tSCOUTS \\ GUIDES`);
+    expect(rows.find((r) => r.lpi_key === '5990L000000103')?.search_text).toBe(
+      ' 7 mill lane eastfield demo borough db 1 1 ab ',
+    );
+    // A change-only supply rebuilds the rows it touches the same way.
+    await g.importAddressBase(
+      t.councilId,
+      Readable.from([
+        supply('C', [
+          `31,"I",1,100000000102,"5990O000000102","ST. ANNE'S 2ND-HAND SHOP","",${dates}`,
+          `24,"U",2,100000000103,"5990L000000104","ENG",1,${dates},,"",,"","",9,"Z",,"","THE ROW'S END",1001001,"1","","","Y"`,
+        ]),
+      ]),
+      { fileName: 'search-text-change.csv' },
+      context(),
+    );
+    const changed = await mismatches();
+    expect(changed.filter((r) => r.search_text !== r.expected)).toEqual([]);
+    expect(changed.find((r) => r.lpi_key === '5990L000000104')?.search_text).toBe(
+      ' the rows end 9 z st marys road west brook demo borough ',
+    );
+  });
+
   it('imports a full AddressBase supply, reporting bad lines by number and loading the rest', async () => {
     const report = await g.importAddressBase(
       t.councilId,

@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
+import { allowCopy } from './copy.ts';
 import { type EmbeddedDatabase, type EmbeddedRole, openEmbedded, openEphemeral } from './embedded.ts';
 
 // bigint counts and ids fit in a JS number for our purposes; dates stay as 'YYYY-MM-DD' strings so
@@ -72,6 +73,7 @@ function wrap(kind: DatabaseKind, pool: pg.Pool, location: string, embedded?: Em
   guardPool(pool);
   // biome-ignore lint/complexity/noBannedTypes: see Executor
   const db = new Kysely<{}>({ dialect: new PostgresDialect({ pool }) });
+  if (kind === 'server') allowCopy(db, pool);
   return {
     kind,
     pool,
