@@ -53,6 +53,12 @@ export interface CallerRequest {
 
 export type Body = Record<string, unknown>;
 
+/** What POST requests needs to know of a service's attribute. */
+interface AttributeInfo {
+  datatype: string;
+  required: boolean;
+}
+
 /** Most results one GET requests answers (the spec's default and cap). */
 export const MAX_PAGE_SIZE = 1000;
 /** The window GET requests covers when no dates are given. */
@@ -188,16 +194,18 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   }
 
   // Each service's attributes, to name them in errors and read datetimes (a short cache keeps POST cheap).
-  const definitions = new Map<string, { at: number; attributes: Map<string, string> | null }>();
-  async function attributesOfService(code: string): Promise<Map<string, string> | null> {
+  const definitions = new Map<string, { at: number; attributes: Map<string, AttributeInfo> | null }>();
+  async function attributesOfService(code: string): Promise<Map<string, AttributeInfo> | null> {
     const hit = definitions.get(code);
     if (hit && Date.now() - hit.at < 15_000) return hit.attributes;
-    let attributes: Map<string, string> | null;
+    let attributes: Map<string, AttributeInfo> | null;
     try {
       const definition = (await deps.open311.definition(code)) as {
-        attributes: { code: string; datatype: string }[];
+        attributes: { code: string; datatype: string; required: boolean }[];
       };
-      attributes = new Map(definition.attributes.map((a) => [a.code, a.datatype]));
+      attributes = new Map(
+        definition.attributes.map((a) => [a.code, { datatype: a.datatype, required: a.required }]),
+      );
     } catch (error) {
       if (!(error instanceof DomainError) || error.status !== 404) throw error;
       attributes = null;
@@ -247,7 +255,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     const errors: FieldError[] = [];
 
     const serviceCode = text(body, 'service_code');
-    let datatypes = new Map<string, string>();
+    let datatypes = new Map<string, AttributeInfo>();
     if (!serviceCode)
       errors.push({
         field: 'service_code',
@@ -319,7 +327,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     // A datetime attribute may come as a full ISO 8601 date and time; the form engine takes the date.
     for (const [code, value] of Object.entries(attributes))
       if (
-        datatypes.get(code) === 'datetime' &&
+        datatypes.get(code)?.datatype === 'datetime' &&
         typeof value === 'string' &&
         /^\d{4}-\d{2}-\d{2}T/.test(value)
       )
@@ -346,29 +354,39 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       ...(description !== undefined ? { description } : {}),
       ...(Object.keys(requester).length ? { requester } : {}),
     };
+    const codes = [...datatypes.keys()];
+    const notices: string[] = [];
     let created: Awaited<ReturnType<ServiceRequests['create']>>;
     try {
       try {
         created = await deps.requests.create(councilId, input, context);
       } catch (error) {
-        // Contact details the parties module cannot hold (a malformed phone number) are dropped
-        // rather than losing the report: the request is made with the details that are good.
-        const bad =
-          error instanceof DomainError && error.status === 400 && error.fieldErrors.length
-            ? error.fieldErrors.map((e) => e.field)
-            : [];
-        if (!bad.length || !bad.every((f) => f.startsWith('requester.')) || !input.requester) throw error;
+        // What the council can do without is dropped rather than losing the report: contact details
+        // the parties module cannot hold (a malformed phone number) and optional attributes that fail
+        // the form's checks. The request is made with what is good; service_notice says what was left out.
+        if (!(error instanceof DomainError) || error.status !== 400 || !error.fieldErrors.length) throw error;
         const kept = { ...input.requester };
-        for (const f of bad) {
-          const name = f.slice('requester.'.length);
-          if (name === 'email' || name === 'phone') delete kept[name];
-          if (name === 'givenName') delete kept.firstName;
-          if (name === 'familyName') delete kept.lastName;
+        const answers = { ...attributes };
+        for (const e of error.fieldErrors) {
+          if (e.field.startsWith('requester.') && input.requester) {
+            const name = e.field.slice('requester.'.length);
+            if (name === 'email' || name === 'phone') delete kept[name];
+            else if (name === 'givenName') delete kept.firstName;
+            else if (name === 'familyName') delete kept.lastName;
+            else throw error;
+            continue;
+          }
+          const field = open311Field(e.field, codes);
+          const code = /^attribute\[(.+)\]$/.exec(field)?.[1];
+          const info = code === undefined ? undefined : datatypes.get(code);
+          if (code === undefined || !info || info.required || !(code in answers)) throw error;
+          delete answers[code];
+          notices.push(`${field} was left out: ${e.message}`);
         }
         const { requester: _dropped, ...rest } = input;
         created = await deps.requests.create(
           councilId,
-          Object.keys(kept).length ? { ...rest, requester: kept } : rest,
+          { ...rest, answers, ...(Object.keys(kept).length ? { requester: kept } : {}) },
           context,
         );
       }
@@ -376,7 +394,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       if (error instanceof DomainError && error.status === 400 && error.fieldErrors.length)
         throw new ValidationFailed(
           error.fieldErrors.map((e) => {
-            const field = open311Field(e.field, [...datatypes.keys()]);
+            const field = open311Field(e.field, codes);
             return { field, message: withField(field, e.message) };
           }),
         );
@@ -394,7 +412,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     return [
       {
         service_request_id: created.body.reference,
-        service_notice: '',
+        service_notice: notices.join(' '),
         account_id: accountId ?? null,
       },
     ];
