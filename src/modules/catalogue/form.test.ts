@@ -323,7 +323,15 @@ describe('form engine: pages, check answers and Open311', () => {
       'Letters and digits, like AB12 CDE. At most 8 characters. As on the number plate',
     );
     expect(count?.datatype_description).toBe('A number. A whole number. 1 or more. 10 or less');
-    expect(photo?.datatype_description).toBe('The URL of a photo or document. A link to a JPG, PNG file');
+    expect(photo?.datatype_description).toBe(
+      'The URL of a photo or document, like https://example.org/photo.jpg. A link to a JPG, PNG file',
+    );
+  });
+
+  it("never requires a location attribute: the request's own lat/long or address_string answers it", () => {
+    const [where] = toOpen311Attributes([q({ code: 'where', type: 'location' })]);
+    expect(where).toMatchObject({ datatype: 'string', required: false });
+    expect(where?.datatype_description).toMatch(/Taken from address_string, or from lat and long/);
   });
 
   it('maps questions to Open311 attributes; a conditional question is required, with its condition in words', () => {

@@ -481,12 +481,13 @@ const OPEN311_TYPES: Record<Question['type'], Open311Datatype> = {
 
 const OPEN311_DESCRIPTIONS: Partial<Record<Question['type'], string>> = {
   date: 'A date, as YYYY-MM-DD (a full ISO 8601 date and time is read as its date)',
-  email: 'An email address',
-  phone: 'A telephone number',
+  email: 'An email address, like name@example.com',
+  phone: 'A telephone number, like 01632 960 001',
   address: 'An address; send the UPRN in attribute[<code>-uprn] where known',
-  location: 'A description of the place; the point itself goes in lat and long',
+  location:
+    'A description of the place; the point itself goes in lat and long. Taken from address_string, or from lat and long, when not sent',
   asset: 'The identifier of the council asset (e.g. the number on a street light)',
-  file: 'The URL of a photo or document',
+  file: 'The URL of a photo or document, like https://example.org/photo.jpg',
   number: 'A number',
 };
 
@@ -535,7 +536,8 @@ function constraintsInWords(q: Question): string[] {
  * questions, so a question the form asks only in some cases is `required` when the form would require
  * it in any case, with the condition in `datatype_description`: a client that fills every required
  * attribute always gets its request accepted (the server ignores an answer whose condition is not met).
- * `datatype_description` also says what the server checks (format, length, range).
+ * `datatype_description` also says what the server checks (format, length, range). A location question
+ * is never required: the request's own location (lat/long or address_string, itself required) answers it.
  */
 export function toOpen311Attributes(questions: readonly Question[]): Open311Attribute[] {
   return questions.map((q, i) => {
@@ -547,7 +549,8 @@ export function toOpen311Attributes(questions: readonly Question[]): Open311Attr
       variable: true,
       code: q.code,
       datatype: OPEN311_TYPES[q.type],
-      required: q.required,
+      // A location question is answered from the request's own lat/long or address_string.
+      required: q.required && q.type !== 'location',
       datatype_description: [OPEN311_DESCRIPTIONS[q.type], ...constraintsInWords(q), q.hint, when]
         .filter(Boolean)
         .join('. '),
