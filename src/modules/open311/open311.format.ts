@@ -94,6 +94,33 @@ export interface Open311RequestItem {
   media_url: string;
 }
 
+/** The fields of a published request, in the spec's order, with their XML tags made once. */
+const REQUEST_FIELDS = [
+  'service_request_id',
+  'status',
+  'status_notes',
+  'service_name',
+  'service_code',
+  'description',
+  'agency_responsible',
+  'service_notice',
+  'requested_datetime',
+  'updated_datetime',
+  'expected_datetime',
+  'address',
+  'address_id',
+  'zipcode',
+  'lat',
+  'long',
+  'media_url',
+] as const satisfies readonly (keyof Open311RequestItem)[];
+const REQUEST_TAGS = REQUEST_FIELDS.map((k) => ({
+  key: k,
+  open: `<${k}>`,
+  close: `</${k}>`,
+  empty: `<${k}></${k}>`,
+}));
+
 /**
  * service_requests/request: the list GET requests answers, up to a thousand items, written directly
  * (the items hold only text, numbers and nulls, so JSON needs no conversion and XML no walk).
@@ -103,9 +130,11 @@ export function serialiseRequests(format: Open311Format, items: readonly Open311
   let xml = `${OPEN311_XML_DECLARATION}<service_requests>`;
   for (const item of items) {
     xml += '<request>';
-    for (const key in item) {
-      const value = item[key as keyof Open311RequestItem];
-      xml += value === null ? `<${key}></${key}>` : `<${key}>${escapeXml(String(value))}</${key}>`;
+    for (const tag of REQUEST_TAGS) {
+      const value = item[tag.key];
+      if (value === null) xml += tag.empty;
+      else if (typeof value === 'number') xml += tag.open + value + tag.close;
+      else xml += tag.open + escapeXml(value) + tag.close;
     }
     xml += '</request>';
   }

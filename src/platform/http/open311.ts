@@ -50,20 +50,24 @@ function xmlCharacters(value: string): string {
   return out;
 }
 
-/** Anything escapeXml would change: markup, control characters, U+FFFE/U+FFFF, any surrogate. */
+/** What XML 1.0 cannot hold (control characters bar tab, CR, LF; U+FFFE/U+FFFF), or any surrogate. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it looks for
-const NEEDS_ESCAPING = /[&<>"'\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+const MARKUP = /[&<>"']/;
+const MARKUP_ALL = /[&<>"']/g;
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
 
 /** Text safe inside an XML element or attribute. */
 export function escapeXml(value: string): string {
-  // Most text (a reference, a date, a service name) needs nothing: answer it as it is.
-  if (!NEEDS_ESCAPING.test(value)) return value;
-  return xmlCharacters(value)
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
+  // Most text (a reference, a date, a service name) needs nothing, and is answered as it is.
+  const held = UNSAFE_CHARACTERS.test(value) ? xmlCharacters(value) : value;
+  return MARKUP.test(held) ? held.replace(MARKUP_ALL, (c) => ENTITIES[c] ?? c) : held;
 }
 
 export function renderOpen311Errors(format: Open311Format, errors: readonly Open311ErrorItem[]): string {
