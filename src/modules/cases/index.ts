@@ -6,6 +6,7 @@ import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import type { TimelineSource } from '../../platform/timeline/timeline.ts';
 import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject } from '../parties/index.ts';
+import * as open311Repo from './cases.open311.repository.ts';
 import * as repo from './cases.repository.ts';
 import type {
   CaseListPage,
@@ -21,6 +22,7 @@ import type { CaseStatus, Outcome } from './lifecycle.ts';
 import { normaliseReference } from './reference.ts';
 
 export { AttachmentNotFound, CaseClosed, CaseNotFound, ImpossibleTransition } from './cases.errors.ts';
+export type { Open311RequestQuery, Open311RequestRow } from './cases.open311.repository.ts';
 export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
 export type {
   CaseChannel,
@@ -117,6 +119,27 @@ export interface ServiceRequestFeed {
     > & { idsOrReferences?: readonly string[]; limit: number; offset: number },
   ): Promise<repo.CaseRecord[]>;
   publicUpdates(councilId: string, requestId: string): Promise<repo.UpdateRecord[]>;
+  /**
+   * Open311's GET requests in one statement: just the columns GeoReport v2 publishes, times as W3C
+   * text, newest first; ids may be uuids or references (in any case, dashes optional).
+   */
+  open311Requests(
+    councilId: string,
+    query: Omit<open311Repo.Open311RequestQuery, 'ids' | 'references'> & {
+      idsOrReferences?: readonly string[];
+    },
+  ): Promise<open311Repo.Open311RequestRow[]>;
+}
+
+/** Uuids and references (normalised) apart; what cannot be either is dropped. */
+function splitIds(idsOrReferences: readonly string[]): { ids: string[]; references: string[] } {
+  return {
+    ids: idsOrReferences.filter(isUuid),
+    references: idsOrReferences
+      .filter((s) => !isUuid(s))
+      .map((s) => normaliseReference(s))
+      .filter((s): s is string => Boolean(s)),
+  };
 }
 
 export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
@@ -126,11 +149,7 @@ export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
       let ids: string[] | undefined;
       let references: string[] | undefined;
       if (idsOrReferences) {
-        ids = idsOrReferences.filter(isUuid);
-        references = idsOrReferences
-          .filter((s) => !isUuid(s))
-          .map((s) => normaliseReference(s))
-          .filter((s): s is string => Boolean(s));
+        ({ ids, references } = splitIds(idsOrReferences));
         if (ids.length === 0 && references.length === 0) return [];
       }
       const base = { ...filters, sort: 'submitted' as const, direction: 'desc' as const, limit, offset };
@@ -158,6 +177,14 @@ export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
       return rows.map((r) => records.get(r.id)).filter((r): r is repo.CaseRecord => r !== undefined);
     },
     publicUpdates: (councilId, requestId) => repo.listUpdates(db, councilId, requestId, { publicOnly: true }),
+    open311Requests(councilId, query) {
+      const { idsOrReferences, ...rest } = query;
+      return open311Repo.listOpen311Requests(
+        db,
+        councilId,
+        idsOrReferences ? { ...rest, ...splitIds(idsOrReferences) } : rest,
+      );
+    },
   };
 }
 

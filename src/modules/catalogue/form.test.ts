@@ -304,7 +304,37 @@ describe('form engine: pages, check answers and Open311', () => {
     expect(validateAnswers(questions, raw).answers).toEqual(answers);
   });
 
-  it('maps questions to Open311 attributes; conditional questions are never required there', () => {
+  it('tells Open311 clients what an answer must be like in datatype_description', () => {
+    const [reg, count, photo] = toOpen311Attributes([
+      q({
+        code: 'reg',
+        type: 'text',
+        hint: 'As on the number plate',
+        validation: {
+          maxLength: 8,
+          pattern: '^[A-Z0-9 ]+$',
+          patternMessage: 'Letters and digits, like AB12 CDE',
+        },
+      }),
+      q({ code: 'count', type: 'number', validation: { integer: true, min: 1, max: 10 } }),
+      q({ code: 'photo', type: 'file', required: false, validation: { accept: ['jpg', 'png'] } }),
+    ]);
+    expect(reg?.datatype_description).toBe(
+      'Letters and digits, like AB12 CDE. At most 8 characters. As on the number plate',
+    );
+    expect(count?.datatype_description).toBe('A number. A whole number. 1 or more. 10 or less');
+    expect(photo?.datatype_description).toBe(
+      'The URL of a photo or document, like https://example.org/photo.jpg. A link to a JPG, PNG file',
+    );
+  });
+
+  it("never requires a location attribute: the request's own lat/long or address_string answers it", () => {
+    const [where] = toOpen311Attributes([q({ code: 'where', type: 'location' })]);
+    expect(where).toMatchObject({ datatype: 'string', required: false });
+    expect(where?.datatype_description).toMatch(/Taken from address_string, or from lat and long/);
+  });
+
+  it('maps questions to Open311 attributes; a conditional question is required, with its condition in words', () => {
     const attributes = toOpen311Attributes([
       ...questions,
       q({
@@ -326,13 +356,16 @@ describe('form engine: pages, check answers and Open311', () => {
       ['address', 'string', true, 1],
       ['phone', 'string', false, 2],
       ['van', 'singlevaluelist', true, 3],
-      ['permit', 'string', false, 4],
+      ['permit', 'string', true, 4],
       ['when', 'datetime', true, 5],
       ['bin', 'singlevaluelist', true, 6],
       ['items', 'multivaluelist', false, 7],
       ['notes', 'text', false, 8],
       ['count', 'number', true, 9],
     ]);
+    // A client that fills every required attribute always passes: the answer is ignored when van is no.
+    expect(attributes[3]?.datatype_description).toBe('Needed only when van is yes; otherwise it is ignored');
+    expect(attributes[4]?.datatype_description).toMatch(/^A date, as YYYY-MM-DD/);
     expect(attributes[2]?.values).toEqual([
       { key: 'yes', name: 'Yes' },
       { key: 'no', name: 'No' },

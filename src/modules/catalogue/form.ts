@@ -4,7 +4,7 @@
  * check-answers page, and describe them to Open311 clients.
  */
 import type { FieldError } from '../../platform/http/errors.ts';
-import type { Question } from './catalogue.schemas.ts';
+import type { Condition, Question } from './catalogue.schemas.ts';
 import { evaluate } from './rules.ts';
 
 export type AddressAnswer = { uprn?: string; text: string };
@@ -480,29 +480,80 @@ const OPEN311_TYPES: Record<Question['type'], Open311Datatype> = {
 };
 
 const OPEN311_DESCRIPTIONS: Partial<Record<Question['type'], string>> = {
-  date: 'A date, as YYYY-MM-DD',
-  email: 'An email address',
-  phone: 'A telephone number',
+  date: 'A date, as YYYY-MM-DD (a full ISO 8601 date and time is read as its date)',
+  email: 'An email address, like name@example.com',
+  phone: 'A telephone number, like 01632 960 001',
   address: 'An address; send the UPRN in attribute[<code>-uprn] where known',
-  location: 'A description of the place; the point itself goes in lat and long',
+  location:
+    'A description of the place; the point itself goes in lat and long. Taken from address_string, or from lat and long, when not sent',
   asset: 'The identifier of the council asset (e.g. the number on a street light)',
-  file: 'The URL of a photo or document',
+  file: 'The URL of a photo or document, like https://example.org/photo.jpg',
   number: 'A number',
 };
 
+/** A condition in words for an Open311 client ("witnessed is yes"), or undefined if it has no short form. */
+function conditionInWords(condition: Condition): string | undefined {
+  if (!('fact' in condition) || !condition.fact.startsWith('answers.')) return undefined;
+  const code = condition.fact.slice('answers.'.length);
+  const word = (v: unknown) => (v === true ? 'yes' : v === false ? 'no' : String(v));
+  const list = (v: unknown) => (Array.isArray(v) ? v.map(word).join(' or ') : word(v));
+  switch (condition.op) {
+    case 'eq':
+    case 'in':
+      return `${code} is ${list(condition.value)}`;
+    case 'ne':
+    case 'notIn':
+      return `${code} is not ${list(condition.value)}`;
+    case 'includes':
+      return `${code} includes ${word(condition.value)}`;
+    case 'exists':
+      return `${code} is given`;
+    default:
+      return undefined;
+  }
+}
+
+/** What the server will check of an answer, in words, so a client can send one that passes. */
+function constraintsInWords(q: Question): string[] {
+  const v = q.validation ?? {};
+  const words: string[] = [];
+  if (v.patternMessage) words.push(v.patternMessage);
+  if (v.minLength !== undefined && v.minLength > 1) words.push(`At least ${v.minLength} characters`);
+  if (v.maxLength !== undefined) words.push(`At most ${v.maxLength} characters`);
+  if (v.integer) words.push('A whole number');
+  if (v.min !== undefined) words.push(`${v.min} or more`);
+  if (v.max !== undefined) words.push(`${v.max} or less`);
+  if (v.past) words.push('Today or earlier');
+  if (v.future) words.push('Today or later');
+  if (v.accept?.length) words.push(`A link to a ${v.accept.join(', ').toUpperCase()} file`);
+  if (v.minSelected !== undefined && v.minSelected > 1) words.push(`Choose at least ${v.minSelected}`);
+  if (v.maxSelected !== undefined) words.push(`Choose at most ${v.maxSelected}`);
+  return words;
+}
+
 /**
  * Open311 GeoReport v2 attribute definitions for a service's questions. Open311 has no conditional
- * questions, so a question asked only in some cases is never marked required there; the server still
- * applies the condition when the request arrives.
+ * questions, so a question the form asks only in some cases is `required` when the form would require
+ * it in any case, with the condition in `datatype_description`: a client that fills every required
+ * attribute always gets its request accepted (the server ignores an answer whose condition is not met).
+ * `datatype_description` also says what the server checks (format, length, range). A location question
+ * is never required: the request's own location (lat/long or address_string, itself required) answers it.
  */
 export function toOpen311Attributes(questions: readonly Question[]): Open311Attribute[] {
   return questions.map((q, i) => {
+    const condition = q.showWhen ? conditionInWords(q.showWhen) : undefined;
+    const when = q.showWhen
+      ? `Needed only when ${condition ?? 'earlier answers call for it'}; otherwise it is ignored`
+      : undefined;
     const attribute: Open311Attribute = {
       variable: true,
       code: q.code,
       datatype: OPEN311_TYPES[q.type],
-      required: q.required && !q.showWhen,
-      datatype_description: [OPEN311_DESCRIPTIONS[q.type], q.hint].filter(Boolean).join('. '),
+      // A location question is answered from the request's own lat/long or address_string.
+      required: q.required && q.type !== 'location',
+      datatype_description: [OPEN311_DESCRIPTIONS[q.type], ...constraintsInWords(q), q.hint, when]
+        .filter(Boolean)
+        .join('. '),
       order: i + 1,
       description: q.label,
     };

@@ -27,3 +27,21 @@ export class Open311RequestNotFound extends NotFound {
     this.name = 'Open311RequestNotFound';
   }
 }
+
+/** 404, as the spec says, for a jurisdiction_id this endpoint does not serve. */
+export class UnknownJurisdiction extends DomainError {
+  constructor(jurisdictionId: string, served: string) {
+    super('NotFound', `jurisdiction_id ${jurisdictionId} was not found: this endpoint serves ${served}`, 404);
+    this.name = 'UnknownJurisdiction';
+  }
+}
+
+/** The council, unless a jurisdiction_id other than its slug was given (an empty one counts as none). */
+export function checkJurisdiction<T extends { slug: string }>(
+  council: T,
+  jurisdictionId: string | undefined,
+): T {
+  if (jurisdictionId !== undefined && jurisdictionId.trim() !== '' && jurisdictionId.trim() !== council.slug)
+    throw new UnknownJurisdiction(jurisdictionId.trim(), council.slug);
+  return council;
+}

@@ -15,7 +15,7 @@ describe('Open311 format layer', () => {
       },
     ];
     expect(serialise('xml', 'services', services)).toBe(
-      '<?xml version="1.0" encoding="utf-8"?>\n<services><service><service_code>pothole</service_code>' +
+      '<?xml version="1.0" encoding="UTF-8"?>\n<services><service><service_code>pothole</service_code>' +
         '<service_name>Report a pothole</service_name><description>Holes &amp; &quot;dips&quot; &lt;in&gt; the road</description>' +
         '<metadata>true</metadata><type>realtime</type><keywords>pothole, road</keywords><group>Highways</group></service></services>',
     );

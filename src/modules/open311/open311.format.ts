@@ -1,7 +1,12 @@
 import type { FieldError } from '../../platform/http/errors.ts';
-import { escapeXml, type Open311Format } from '../../platform/http/open311.ts';
+import { escapeXml, OPEN311_XML_DECLARATION, type Open311Format } from '../../platform/http/open311.ts';
 
-export { escapeXml, OPEN311_CONTENT_TYPES, type Open311Format } from '../../platform/http/open311.ts';
+export {
+  escapeXml,
+  OPEN311_CONTENT_TYPES,
+  OPEN311_XML_DECLARATION,
+  type Open311Format,
+} from '../../platform/http/open311.ts';
 
 /** A value GeoReport v2 can carry: text, numbers, booleans, lists and nested records. */
 export type Open311Value =
@@ -65,7 +70,81 @@ function toJson(value: Open311Value): unknown {
  */
 export function serialise(format: Open311Format, root: string, value: Open311Value): string {
   if (format === 'json') return JSON.stringify(toJson(value));
-  return `<?xml version="1.0" encoding="utf-8"?>\n${element(root, value)}`;
+  return `${OPEN311_XML_DECLARATION}${element(root, value)}`;
+}
+
+/** One service request as GET requests and requests/{id} publish it, in the spec's order. */
+export interface Open311RequestItem {
+  service_request_id: string;
+  status: 'open' | 'closed';
+  status_notes: string;
+  service_name: string;
+  service_code: string;
+  description: string;
+  agency_responsible: string;
+  service_notice: string;
+  requested_datetime: string;
+  updated_datetime: string;
+  expected_datetime: string | null;
+  address: string;
+  address_id: string;
+  zipcode: string;
+  lat: number | null;
+  long: number | null;
+  media_url: string;
+}
+
+/** The fields of a published request, in the spec's order, with their XML tags made once. */
+const REQUEST_FIELDS = [
+  'service_request_id',
+  'status',
+  'status_notes',
+  'service_name',
+  'service_code',
+  'description',
+  'agency_responsible',
+  'service_notice',
+  'requested_datetime',
+  'updated_datetime',
+  'expected_datetime',
+  'address',
+  'address_id',
+  'zipcode',
+  'lat',
+  'long',
+  'media_url',
+] as const satisfies readonly (keyof Open311RequestItem)[];
+const REQUEST_TAGS = REQUEST_FIELDS.map((k) => ({
+  key: k,
+  open: `<${k}>`,
+  close: `</${k}>`,
+  empty: `<${k}></${k}>`,
+}));
+
+/**
+ * service_requests/request: the list GET requests answers, up to a thousand items, written directly
+ * (the items hold only text, numbers and nulls, so JSON needs no conversion and XML no walk).
+ */
+export function serialiseRequests(format: Open311Format, items: readonly Open311RequestItem[]): string {
+  if (format === 'json') return JSON.stringify(items);
+  let xml = `${OPEN311_XML_DECLARATION}<service_requests>`;
+  for (const item of items) {
+    xml += '<request>';
+    for (const tag of REQUEST_TAGS) {
+      const value = item[tag.key];
+      if (value === null) xml += tag.empty;
+      else if (typeof value === 'number') xml += tag.open + value + tag.close;
+      else xml += tag.open + escapeXml(value) + tag.close;
+    }
+    xml += '</request>';
+  }
+  return `${xml}</service_requests>`;
+}
+
+/** `xml` or `json`, in any case (`.XML` is still XML); anything else is not a format. */
+export function formatFrom(value: string): Open311Format | undefined {
+  const lower = value.toLowerCase();
+  return lower === 'xml' || lower === 'json' ? lower : undefined;
 }
 
 export function isFormat(value: string): value is Open311Format {

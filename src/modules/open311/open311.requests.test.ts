@@ -73,7 +73,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(response.body).toMatch(
-      /^<\?xml version="1.0" encoding="utf-8"\?>\n<service_requests><request><service_request_id>GH-[0-9A-Z]{4}-[0-9A-Z]{4}<\/service_request_id><service_notice><\/service_notice><account_id>fms-42<\/account_id><\/request><\/service_requests>$/,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<service_requests><request><service_request_id>GH-[0-9A-Z]{4}-[0-9A-Z]{4}<\/service_request_id><service_notice><\/service_notice><account_id>fms-42<\/account_id><\/request><\/service_requests>$/,
     );
     const id = /<service_request_id>([^<]+)</.exec(response.body)?.[1] ?? '';
     const view = await t.runtime.services.cases.get(t.councilId, id);
@@ -176,13 +176,13 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(officer.statusCode).toBe(403);
   });
 
-  it('POST requests: 400 for a missing or unknown service_code', async () => {
+  it('POST requests: 400 for a missing service_code, 404 for an unknown one', async () => {
     const missing = await post('/open311/v2/requests.json', { api_key: key, ...AT });
     expect(missing.statusCode).toBe(400);
     expect(errorsOf(missing)[0]?.description).toMatch(/^service_code is required/);
     const unknown = await post('/open311/v2/requests.xml', pothole({ service_code: 'no-such-service' }));
-    expect(unknown.statusCode).toBe(400);
-    expect(unknown.body).toContain('<code>400</code><description>service_code no-such-service is not');
+    expect(unknown.statusCode).toBe(404);
+    expect(unknown.body).toContain('<code>404</code><description>The service no-such-service was not found');
   });
 
   it('POST requests: 400 for no location, or lat/long outside the council area', async () => {
@@ -192,7 +192,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
       'attribute[where_on_road]': 'carriageway',
     });
     expect(none.statusCode).toBe(400);
-    expect(errorsOf(none)[0]?.description).toMatch(/lat and long, address_string or address_id/);
+    expect(errorsOf(none)[0]?.description).toMatch(/lat and long, address_string, address_id or zipcode/);
     const outside = await post('/open311/v2/requests.json', pothole({ lat: '53.4808', long: '-2.2426' }));
     expect(outside.statusCode).toBe(400);
     expect(errorsOf(outside)).toEqual([
@@ -331,10 +331,10 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     const reference = await createPothole();
     const json = await get(`/open311/v2/tokens/${reference}.json`);
     expect(json.statusCode).toBe(200);
-    expect(json.json()).toEqual([{ token: reference, service_request_id: reference }]);
+    expect(json.json()).toEqual([{ service_request_id: reference, token: reference }]);
     const xml = await get(`/open311/v2/tokens/${reference}.xml`);
     expect(xml.body).toContain(
-      `<service_requests><request><token>${reference}</token><service_request_id>${reference}</service_request_id></request></service_requests>`,
+      `<service_requests><request><service_request_id>${reference}</service_request_id><token>${reference}</token></request></service_requests>`,
     );
     const unknown = await get('/open311/v2/tokens/GH-0000-0000.json');
     expect(unknown.statusCode).toBe(404);
@@ -402,7 +402,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(badStatus.statusCode).toBe(400);
     expect(badStatus.body).toContain('status pending is not open or closed');
     expect((await get('/open311/v2/requests.json?page_size=0')).statusCode).toBe(400);
-    expect((await get('/open311/v2/requests.json?jurisdiction_id=elsewhere')).statusCode).toBe(400);
+    expect((await get('/open311/v2/requests.json?jurisdiction_id=elsewhere')).statusCode).toBe(404);
     expect((await get('/open311/v2/requests.json?jurisdiction_id=demo-borough')).statusCode).toBe(200);
   });
 
@@ -422,7 +422,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     const response = await post('/open311/v2/servicerequestupdates.xml', update);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.body).toBe(
-      `<?xml version="1.0" encoding="utf-8"?>\n<service_request_updates><request_update><update_id>fms-update-1</update_id><service_request_id>${reference}</service_request_id><status>CLOSED</status><updated_datetime>2026-11-22T10:00:00Z</updated_datetime><description>Filled in by the highways crew</description><media_url>https://fixmystreet.example/u/1.jpeg</media_url><external_status_code>REPAIRED</external_status_code></request_update></service_request_updates>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<service_request_updates><request_update><update_id>fms-update-1</update_id><service_request_id>${reference}</service_request_id><status>CLOSED</status><updated_datetime>2026-11-22T10:00:00Z</updated_datetime><description>Filled in by the highways crew</description><media_url>https://fixmystreet.example/u/1.jpeg</media_url><external_status_code>REPAIRED</external_status_code></request_update></service_request_updates>`,
     );
     const detail = await t.runtime.services.cases.detail(t.councilId, reference);
     expect(detail.open311.status).toBe('closed');

@@ -10,6 +10,7 @@ import {
   type CreateCaseInput,
   canMove,
   isOpen,
+  type Open311RequestRow,
   OUTCOME_LABELS,
   type Outcome,
   type RequesterDetails,
@@ -18,9 +19,10 @@ import {
   toOpen311,
   type UpdateRecord,
 } from '../cases/index.ts';
+import { formatPostcode, isFullPostcode } from '../gazetteer/index.ts';
 import { requireApiKey } from './open311.auth.ts';
-import { Open311RequestNotFound } from './open311.errors.ts';
-import type { Open311Value } from './open311.format.ts';
+import { checkJurisdiction, Open311RequestNotFound, Open311ServiceNotFound } from './open311.errors.ts';
+import type { Open311RequestItem, Open311Value } from './open311.format.ts';
 import { parseAttributes } from './open311.format.ts';
 import * as repo from './open311.repository.ts';
 import type { Open311Service } from './open311.service.ts';
@@ -50,6 +52,12 @@ export interface CallerRequest {
 }
 
 export type Body = Record<string, unknown>;
+
+/** What POST requests needs to know of a service's attribute. */
+interface AttributeInfo {
+  datatype: string;
+  required: boolean;
+}
 
 /** Most results one GET requests answers (the spec's default and cap). */
 export const MAX_PAGE_SIZE = 1000;
@@ -121,6 +129,13 @@ function positiveInteger(value: string | undefined, field: string, errors: Field
 
 const HTTP_URL = /^https?:\/\/[^\s]+$/i;
 
+/** A UK postcode at the end of an address ("12 High Street, Westbrook, WB1 2AB"), or ''. */
+const TRAILING_POSTCODE = /(?:^|[\s,])([A-Z]{1,2}[0-9][A-Z0-9]? ?[0-9][A-Z]{2})$/i;
+function postcodeIn(address: string | null): string {
+  const match = address ? TRAILING_POSTCODE.exec(address.trimEnd()) : null;
+  return match?.[1] ? formatPostcode(match[1]) : '';
+}
+
 /** The attributes of a form body (attribute[code], attribute[code][]) or a JSON body's `attribute` object. */
 function attributesOf(body: Body, errors: FieldError[]): Record<string, string | string[]> {
   const { attribute: nested, ...flat } = body;
@@ -175,28 +190,22 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   async function council(jurisdictionId: string | undefined) {
     if (!councilCache || Date.now() - councilCache.at > 60_000)
       councilCache = { at: Date.now(), value: await deps.council() };
-    const current = councilCache.value;
-    if (jurisdictionId !== undefined && jurisdictionId !== current.slug)
-      throw new ValidationFailed([
-        {
-          field: 'jurisdiction_id',
-          message: `jurisdiction_id ${jurisdictionId} is not served here; this endpoint serves ${current.slug}`,
-        },
-      ]);
-    return current;
+    return checkJurisdiction(councilCache.value, jurisdictionId);
   }
 
   // Each service's attributes, to name them in errors and read datetimes (a short cache keeps POST cheap).
-  const definitions = new Map<string, { at: number; attributes: Map<string, string> | null }>();
-  async function attributesOfService(code: string): Promise<Map<string, string> | null> {
+  const definitions = new Map<string, { at: number; attributes: Map<string, AttributeInfo> | null }>();
+  async function attributesOfService(code: string): Promise<Map<string, AttributeInfo> | null> {
     const hit = definitions.get(code);
     if (hit && Date.now() - hit.at < 15_000) return hit.attributes;
-    let attributes: Map<string, string> | null;
+    let attributes: Map<string, AttributeInfo> | null;
     try {
       const definition = (await deps.open311.definition(code)) as {
-        attributes: { code: string; datatype: string }[];
+        attributes: { code: string; datatype: string; required: boolean }[];
       };
-      attributes = new Map(definition.attributes.map((a) => [a.code, a.datatype]));
+      attributes = new Map(
+        definition.attributes.map((a) => [a.code, { datatype: a.datatype, required: a.required }]),
+      );
     } catch (error) {
       if (!(error instanceof DomainError) || error.status !== 404) throw error;
       attributes = null;
@@ -210,25 +219,30 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     return auditContextFor(principal, request);
   }
 
-  function requestView(record: CaseRecord, agency: string, extras?: repo.RequestExtras): Open311Value {
-    const open311 = toOpen311(record.status, record.outcome ?? undefined);
+  /** A request as GeoReport v2 publishes it: no requester name, email or phone, ever. */
+  function requestView(
+    row: Open311RequestRow,
+    agency: string,
+    extras: repo.RequestExtras | undefined,
+  ): Open311RequestItem {
+    const open = isOpen(row.status);
     return {
-      service_request_id: record.reference,
-      status: open311.status,
-      status_notes: !isOpen(record.status) && record.outcome ? OUTCOME_LABELS[record.outcome] : '',
-      service_name: record.serviceName,
-      service_code: record.serviceCode,
-      description: record.description,
+      service_request_id: row.reference,
+      status: open ? 'open' : 'closed',
+      status_notes: !open && row.outcome ? OUTCOME_LABELS[row.outcome] : '',
+      service_name: row.serviceName,
+      service_code: row.serviceCode,
+      description: row.description ?? '',
       agency_responsible: agency,
       service_notice: '',
-      requested_datetime: record.submittedAt,
-      updated_datetime: record.updatedAt,
-      expected_datetime: isOpen(record.status) ? record.dueAt : null,
-      address: record.locationText ?? '',
-      address_id: record.uprn === null ? '' : String(record.uprn),
-      zipcode: '',
-      lat: record.lat,
-      long: record.long,
+      requested_datetime: row.requestedAt,
+      updated_datetime: row.updatedAt,
+      expected_datetime: open ? row.dueAt : null,
+      address: row.locationText ?? '',
+      address_id: row.uprn === null ? '' : String(row.uprn),
+      zipcode: extras?.zipcode ?? postcodeIn(row.locationText),
+      lat: row.lat,
+      long: row.long,
       media_url: extras?.mediaUrl ?? '',
     };
   }
@@ -241,7 +255,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     const errors: FieldError[] = [];
 
     const serviceCode = text(body, 'service_code');
-    let datatypes = new Map<string, string>();
+    let datatypes = new Map<string, AttributeInfo>();
     if (!serviceCode)
       errors.push({
         field: 'service_code',
@@ -249,19 +263,25 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       });
     else {
       const found = await attributesOfService(serviceCode);
-      // The spec's POST errors are 400s: a bad service_code is bad input, not a missing resource.
-      if (!found)
-        errors.push({
-          field: 'service_code',
-          message: `service_code ${serviceCode} is not a service that takes Open311 requests here`,
-        });
-      datatypes = found ?? datatypes;
+      // An unknown service is a 404, as for services/{code}: there is nothing to check the rest against.
+      if (!found) throw new Open311ServiceNotFound(serviceCode);
+      datatypes = found;
     }
 
     const latText = text(body, 'lat');
     const longText = text(body, 'long');
     const addressString = text(body, 'address_string');
     const addressId = text(body, 'address_id');
+    const zipcodeText = text(body, 'zipcode');
+    let zipcode: string | undefined;
+    if (zipcodeText !== undefined) {
+      if (isFullPostcode(zipcodeText)) zipcode = formatPostcode(zipcodeText);
+      else
+        errors.push({
+          field: 'zipcode',
+          message: `zipcode ${zipcodeText.slice(0, 20)} is not a full UK postcode, like SW1A 2AA`,
+        });
+    }
     let location: CaseLocationInput | undefined;
     if (latText !== undefined || longText !== undefined) {
       const lat = Number(latText);
@@ -289,11 +309,12 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
           message: 'address_id must be a UPRN: a number of up to 12 digits',
         });
       else location = { uprn: addressId };
-    } else if (addressString !== undefined) location = { address: addressString };
-    else
+    } else if (addressString !== undefined || zipcode !== undefined)
+      location = { address: [addressString, zipcode].filter(Boolean).join(', ') };
+    else if (zipcodeText === undefined)
       errors.push({
         field: 'lat',
-        message: 'A location is required: send lat and long, address_string or address_id',
+        message: 'A location is required: send lat and long, address_string, address_id or zipcode',
       });
 
     const mediaUrl = text(body, 'media_url');
@@ -306,7 +327,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     // A datetime attribute may come as a full ISO 8601 date and time; the form engine takes the date.
     for (const [code, value] of Object.entries(attributes))
       if (
-        datatypes.get(code) === 'datetime' &&
+        datatypes.get(code)?.datatype === 'datetime' &&
         typeof value === 'string' &&
         /^\d{4}-\d{2}-\d{2}T/.test(value)
       )
@@ -333,29 +354,39 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       ...(description !== undefined ? { description } : {}),
       ...(Object.keys(requester).length ? { requester } : {}),
     };
+    const codes = [...datatypes.keys()];
+    const notices: string[] = [];
     let created: Awaited<ReturnType<ServiceRequests['create']>>;
     try {
       try {
         created = await deps.requests.create(councilId, input, context);
       } catch (error) {
-        // Contact details the parties module cannot hold (a malformed phone number) are dropped
-        // rather than losing the report: the request is made with the details that are good.
-        const bad =
-          error instanceof DomainError && error.status === 400 && error.fieldErrors.length
-            ? error.fieldErrors.map((e) => e.field)
-            : [];
-        if (!bad.length || !bad.every((f) => f.startsWith('requester.')) || !input.requester) throw error;
+        // What the council can do without is dropped rather than losing the report: contact details
+        // the parties module cannot hold (a malformed phone number) and optional attributes that fail
+        // the form's checks. The request is made with what is good; service_notice says what was left out.
+        if (!(error instanceof DomainError) || error.status !== 400 || !error.fieldErrors.length) throw error;
         const kept = { ...input.requester };
-        for (const f of bad) {
-          const name = f.slice('requester.'.length);
-          if (name === 'email' || name === 'phone') delete kept[name];
-          if (name === 'givenName') delete kept.firstName;
-          if (name === 'familyName') delete kept.lastName;
+        const answers = { ...attributes };
+        for (const e of error.fieldErrors) {
+          if (e.field.startsWith('requester.') && input.requester) {
+            const name = e.field.slice('requester.'.length);
+            if (name === 'email' || name === 'phone') delete kept[name];
+            else if (name === 'givenName') delete kept.firstName;
+            else if (name === 'familyName') delete kept.lastName;
+            else throw error;
+            continue;
+          }
+          const field = open311Field(e.field, codes);
+          const code = /^attribute\[(.+)\]$/.exec(field)?.[1];
+          const info = code === undefined ? undefined : datatypes.get(code);
+          if (code === undefined || !info || info.required || !(code in answers)) throw error;
+          delete answers[code];
+          notices.push(`${field} was left out: ${e.message}`);
         }
         const { requester: _dropped, ...rest } = input;
         created = await deps.requests.create(
           councilId,
-          Object.keys(kept).length ? { ...rest, requester: kept } : rest,
+          { ...rest, answers, ...(Object.keys(kept).length ? { requester: kept } : {}) },
           context,
         );
       }
@@ -363,7 +394,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       if (error instanceof DomainError && error.status === 400 && error.fieldErrors.length)
         throw new ValidationFailed(
           error.fieldErrors.map((e) => {
-            const field = open311Field(e.field, [...datatypes.keys()]);
+            const field = open311Field(e.field, codes);
             return { field, message: withField(field, e.message) };
           }),
         );
@@ -371,23 +402,37 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     }
     const accountId = text(body, 'account_id');
     const deviceId = text(body, 'device_id');
-    if (mediaUrl || accountId || deviceId)
+    if (mediaUrl || accountId || deviceId || zipcode)
       await repo.insertRequestExtras(deps.db, councilId, created.body.id, {
         mediaUrl: mediaUrl ?? null,
         deviceId: deviceId?.slice(0, 200) ?? null,
         accountId: accountId?.slice(0, 200) ?? null,
+        zipcode: zipcode ?? null,
       });
     return [
       {
         service_request_id: created.body.reference,
-        service_notice: '',
+        service_notice: notices.join(' '),
         account_id: accountId ?? null,
       },
     ];
   }
 
+  /** Rows as published, with what the client sent beside each (media_url, zipcode). */
+  async function published(
+    current: { id: string; name: string },
+    rows: Open311RequestRow[],
+  ): Promise<Open311RequestItem[]> {
+    const extras = await repo.requestExtras(
+      deps.db,
+      current.id,
+      rows.map((r) => r.id),
+    );
+    return rows.map((r) => requestView(r, current.name, extras.get(r.id)));
+  }
+
   /** GET requests: filters as the spec, newest first, the last 90 days by default, paged. */
-  async function list(query: Body): Promise<Open311Value> {
+  async function list(query: Body): Promise<Open311RequestItem[]> {
     const current = await council(text(query, 'jurisdiction_id'));
     const errors: FieldError[] = [];
     const ids = commaList(text(query, 'service_request_id'));
@@ -395,6 +440,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     const start = parseW3(text(query, 'start_date'), 'start_date', errors);
     const end = parseW3(text(query, 'end_date'), 'end_date', errors);
     const updatedAfter = parseW3(text(query, 'updated_after'), 'updated_after', errors);
+    const updatedBefore = parseW3(text(query, 'updated_before'), 'updated_before', errors);
     const statuses = commaList(text(query, 'status')?.toLowerCase());
     for (const s of statuses ?? [])
       if (s !== 'open' && s !== 'closed')
@@ -406,60 +452,54 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     );
     if (start && end && start > end)
       errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
+    if (updatedAfter && updatedBefore && updatedAfter >= updatedBefore)
+      errors.push({ field: 'updated_after', message: 'updated_after must be before updated_before' });
     if (errors.length) throw new ValidationFailed(errors);
 
+    const paging = { limit: pageSize, offset: (page - 1) * pageSize };
+    // Ids override every other filter (spec).
+    if (ids)
+      return published(
+        current,
+        await deps.feed.open311Requests(current.id, { idsOrReferences: ids, ...paging }),
+      );
     const open = statuses && new Set(statuses).size === 1 ? statuses[0] === 'open' : undefined;
     let submittedFrom = start;
     const submittedTo = end ? new Date(end.getTime() + 1) : undefined;
-    // Ids override every other filter (spec); with no dates, the last 90 days.
-    if (!ids && !start && !end && !updatedAfter)
+    // With no dates, the last 90 days (unless asked what changed, by updated_after or updated_before).
+    if (!start && !end && !updatedAfter && !updatedBefore)
       submittedFrom = new Date(now().getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
-    else if (!ids && !start && end) submittedFrom = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
-    const records = await deps.feed.records(
-      current.id,
-      ids
-        ? { idsOrReferences: ids, limit: pageSize, offset: (page - 1) * pageSize }
-        : {
-            ...(serviceCodes ? { serviceCodes } : {}),
-            ...(open !== undefined ? { open } : {}),
-            ...(submittedFrom ? { submittedFrom } : {}),
-            ...(submittedTo ? { submittedTo } : {}),
-            ...(updatedAfter ? { updatedAfter } : {}),
-            limit: pageSize,
-            offset: (page - 1) * pageSize,
-          },
-    );
-    const extras = await repo.requestExtras(
-      deps.db,
-      current.id,
-      records.map((r) => r.id),
-    );
-    return records.map((r) => requestView(r, current.name, extras.get(r.id)));
+    else if (!start && end) submittedFrom = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
+    const rows = await deps.feed.open311Requests(current.id, {
+      ...(serviceCodes ? { serviceCodes } : {}),
+      ...(open !== undefined ? { open } : {}),
+      ...(submittedFrom ? { submittedFrom } : {}),
+      ...(submittedTo ? { submittedTo } : {}),
+      ...(updatedAfter ? { updatedAfter } : {}),
+      ...(updatedBefore ? { updatedBefore } : {}),
+      ...paging,
+    });
+    return published(current, rows);
   }
 
-  async function one(id: string, query: Body): Promise<Open311Value> {
+  /** GET requests/{id}: one request, as a list of one (the spec's shape); unknown ids are 404. */
+  async function one(id: string, query: Body): Promise<Open311RequestItem[]> {
     const current = await council(text(query, 'jurisdiction_id'));
-    let record: CaseRecord;
-    try {
-      record = (await deps.requests.get(current.id, id)).record;
-    } catch (error) {
-      if (error instanceof CaseNotFound) throw new Open311RequestNotFound(id);
-      throw error;
-    }
-    const extras = await repo.requestExtras(deps.db, current.id, [record.id]);
-    return [requestView(record, current.name, extras.get(record.id))];
+    const rows = await deps.feed.open311Requests(current.id, { idsOrReferences: [id], limit: 1, offset: 0 });
+    if (rows.length === 0) throw new Open311RequestNotFound(id);
+    return published(current, rows);
   }
 
   /** GET tokens/{token}: Guildhall answers in real time, so a token is the request's own id. */
   async function token(tokenId: string, query: Body): Promise<Open311Value> {
     const current = await council(text(query, 'jurisdiction_id'));
-    try {
-      const view = await deps.requests.get(current.id, tokenId);
-      return [{ token: tokenId, service_request_id: view.record.reference }];
-    } catch (error) {
-      if (error instanceof CaseNotFound) throw new NotFound(`The token ${tokenId}`);
-      throw error;
-    }
+    const [row] = await deps.feed.open311Requests(current.id, {
+      idsOrReferences: [tokenId],
+      limit: 1,
+      offset: 0,
+    });
+    if (!row) throw new NotFound(`The token ${tokenId}`);
+    return [{ service_request_id: row.reference, token: tokenId }];
   }
 
   /** The public updates of a request as request_update items, oldest first. */

@@ -1,11 +1,12 @@
 import { type Static, Type } from 'typebox';
 
-export const FormatParams = Type.Object({ format: Type.String({ maxLength: 10 }) });
+/** `.xml` or `.json`; absent on a path without a suffix (XML). */
+export const FormatParams = Type.Object({ format: Type.Optional(Type.String({ maxLength: 10 })) });
 export type FormatParams = Static<typeof FormatParams>;
 
+/** The last path segment holds the id and its format suffix (`pothole.json`), or the id alone (XML). */
 export const ServiceParams = Type.Object({
-  service_code: Type.String({ minLength: 1, maxLength: 100 }),
-  format: Type.String({ maxLength: 10 }),
+  service_code: Type.String({ minLength: 1, maxLength: 110 }),
 });
 export type ServiceParams = Static<typeof ServiceParams>;
 
@@ -15,7 +16,6 @@ export const JurisdictionQuery = Type.Object({
 export type JurisdictionQuery = Static<typeof JurisdictionQuery>;
 
 export const IdParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 100 }),
-  format: Type.String({ maxLength: 10 }),
+  id: Type.String({ minLength: 1, maxLength: 110 }),
 });
 export type IdParams = Static<typeof IdParams>;

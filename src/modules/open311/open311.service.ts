@@ -1,7 +1,6 @@
-import { ValidationFailed } from '../../platform/http/errors.ts';
 import type { CatalogueService, ServiceDefinition } from '../catalogue/index.ts';
 import { toOpen311Attributes } from '../catalogue/index.ts';
-import { Open311ServiceNotFound } from './open311.errors.ts';
+import { checkJurisdiction, Open311ServiceNotFound } from './open311.errors.ts';
 import type { Open311Value } from './open311.format.ts';
 
 export interface Open311Council {
@@ -34,15 +33,7 @@ function keywords(definition: ServiceDefinition): string {
 
 export function createOpen311Service(deps: Open311Deps) {
   async function council(jurisdictionId: string | undefined): Promise<Open311Council> {
-    const current = await deps.council();
-    if (jurisdictionId !== undefined && jurisdictionId !== '' && jurisdictionId !== current.slug)
-      throw new ValidationFailed([
-        {
-          field: 'jurisdiction_id',
-          message: `jurisdiction_id ${jurisdictionId} is not served here; this endpoint serves ${current.slug}`,
-        },
-      ]);
-    return current;
+    return checkJurisdiction(await deps.council(), jurisdictionId);
   }
 
   /** The newest change to any requestable service, so clients know when to refresh their cache. */

@@ -42,7 +42,7 @@ describe.each(testDatabaseKinds())('Open311 GeoReport v2 (%s)', (kind) => {
     expect(xml.statusCode).toBe(200);
     expect(xml.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(xml.body).toMatch(
-      /^<\?xml version="1.0" encoding="utf-8"\?>\n<discovery><changeset>\d{4}-\d\d-\d\dT[\d:]+Z<\/changeset>/,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<discovery><changeset>\d{4}-\d\d-\d\dT[\d:]+Z<\/changeset>/,
     );
     expect(xml.body).toContain(
       '<formats><format>text/xml</format><format>application/json</format></formats>',
@@ -125,7 +125,7 @@ describe.each(testDatabaseKinds())('Open311 GeoReport v2 (%s)', (kind) => {
     expect(xml.statusCode).toBe(404);
     expect(xml.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(xml.body).toBe(
-      '<?xml version="1.0" encoding="utf-8"?>\n<errors><error><code>404</code><description>The service no-such-service was not found</description></error></errors>',
+      '<?xml version="1.0" encoding="UTF-8"?>\n<errors><error><code>404</code><description>The service no-such-service was not found</description></error></errors>',
     );
     const json = await get('/open311/v2/services/housing-repair.json');
     expect(json.statusCode).toBe(404);
@@ -140,9 +140,9 @@ describe.each(testDatabaseKinds())('Open311 GeoReport v2 (%s)', (kind) => {
     expect(unknownFormat.statusCode).toBe(404);
     expect(unknownFormat.body).toContain('The format .html (use .xml or .json) was not found');
     const jurisdiction = await get('/open311/v2/services.json?jurisdiction_id=elsewhere');
-    expect(jurisdiction.statusCode).toBe(400);
+    expect(jurisdiction.statusCode).toBe(404);
     expect(jurisdiction.json()).toEqual([
-      { code: 400, description: expect.stringMatching(/^jurisdiction_id elsewhere is not served here/) },
+      { code: 404, description: expect.stringMatching(/^jurisdiction_id elsewhere was not found/) },
     ]);
   });
 

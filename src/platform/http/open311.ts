@@ -22,10 +22,16 @@ export function isOpen311Request(request: FastifyRequest): boolean {
   );
 }
 
-/** The format a request asks for: JSON for a `.json` suffix, otherwise XML (the format the spec requires). */
+/** The XML declaration every Open311 XML document starts with (the spec asks for encoding="UTF-8"). */
+export const OPEN311_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
+
+/**
+ * The format a request asks for: JSON for a `.json` suffix (any case), otherwise XML, the format the
+ * spec requires, which is also what a path without a suffix gets.
+ */
 export function open311FormatOf(request: FastifyRequest): Open311Format {
   const path = request.url.split('?')[0] ?? '';
-  return path.endsWith('.json') ? 'json' : 'xml';
+  return path.toLowerCase().endsWith('.json') ? 'json' : 'xml';
 }
 
 /** Drops what XML 1.0 cannot hold even escaped: control characters (bar tab, CR, LF), U+FFFE/U+FFFF. */
@@ -44,15 +50,24 @@ function xmlCharacters(value: string): string {
   return out;
 }
 
+/** What XML 1.0 cannot hold (control characters bar tab, CR, LF; U+FFFE/U+FFFF), or any surrogate. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it looks for
+const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
+const MARKUP = /[&<>"']/;
+const MARKUP_ALL = /[&<>"']/g;
+const ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&apos;',
+};
+
 /** Text safe inside an XML element or attribute. */
 export function escapeXml(value: string): string {
-  return xmlCharacters(value)
-
-    .replaceAll('&', '&amp;')
-    .replaceAll('<', '&lt;')
-    .replaceAll('>', '&gt;')
-    .replaceAll('"', '&quot;')
-    .replaceAll("'", '&apos;');
+  // Most text (a reference, a date, a service name) needs nothing, and is answered as it is.
+  const held = UNSAFE_CHARACTERS.test(value) ? xmlCharacters(value) : value;
+  return MARKUP.test(held) ? held.replace(MARKUP_ALL, (c) => ENTITIES[c] ?? c) : held;
 }
 
 export function renderOpen311Errors(format: Open311Format, errors: readonly Open311ErrorItem[]): string {
@@ -61,7 +76,7 @@ export function renderOpen311Errors(format: Open311Format, errors: readonly Open
   const items = errors
     .map((e) => `<error><code>${e.code}</code><description>${escapeXml(e.description)}</description></error>`)
     .join('');
-  return `<?xml version="1.0" encoding="utf-8"?>\n<errors>${items}</errors>`;
+  return `${OPEN311_XML_DECLARATION}<errors>${items}</errors>`;
 }
 
 export function sendOpen311Errors(
