@@ -111,6 +111,8 @@ describe('a citizen account in a real browser', () => {
     await journey.continue();
     await page.getByRole('radio', { name: 'It is not working' }).check();
     await journey.continue();
+    // The photo and the phone number are optional.
+    await journey.continue();
     await journey.continue();
     expect(await page.locator('h1').innerText()).toBe('Your details');
     expect(await page.getByLabel('First name').inputValue()).toBe('Ada');
