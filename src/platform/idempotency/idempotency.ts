@@ -96,7 +96,8 @@ export async function idempotentTransaction<T>(
  * before anything is written (ids made in Node with `uuidV7`): the key, its response and the writes
  * go to the database as one statement (`writeTogether`). A retry with the same key violates the
  * key's uniqueness, which undoes its writes, and gets the stored response instead; a concurrent one
- * waits for the first to commit.
+ * waits for the first to commit. Call it with the pool, not inside a transaction: the violation would
+ * abort the transaction before the stored response could be read.
  */
 export async function idempotentWrite<T>(
   db: Executor,
