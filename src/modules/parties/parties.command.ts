@@ -83,9 +83,32 @@ export function readMapping(file: string): ImportMapping {
 
 /** One CSV record as the input the service takes, through the mapping. */
 export function recordToInput(record: Record<string, string>, mapping: ImportMapping): PartyInput {
-  const get = (field: MappedField): string | undefined => {
+  return inputOf((field) => {
     const column = mapping.columns[field];
-    const value = column === undefined ? undefined : record[column]?.trim();
+    return column === undefined ? undefined : record[column];
+  }, mapping);
+}
+
+/**
+ * For a file read as arrays (cheaper than an object per row): each row's input, through the mapping
+ * and the header's column positions (the last of a repeated name, as an object per row would have).
+ */
+function arrayReader(header: readonly string[], mapping: ImportMapping): (record: string[]) => PartyInput {
+  const at = new Map<MappedField, number>();
+  for (const field of MAPPED_FIELDS) {
+    const column = mapping.columns[field];
+    if (column !== undefined) at.set(field, header.lastIndexOf(column));
+  }
+  return (record) =>
+    inputOf((field) => {
+      const i = at.get(field);
+      return i === undefined ? undefined : record[i];
+    }, mapping);
+}
+
+function inputOf(raw: (field: MappedField) => string | undefined, mapping: ImportMapping): PartyInput {
+  const get = (field: MappedField): string | undefined => {
+    const value = raw(field)?.trim();
     return value === '' ? undefined : value;
   };
   const input: PartyInput = { kind: get('kind') ?? mapping.kind ?? 'person' };
@@ -195,6 +218,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
   const batchSize = options.batchSize ?? 2_000;
   let batch: BulkRow[] = [];
   const seenKeys = new Set<string>();
+  const termsWritten = new Set<string>();
 
   // Up to two batches are written at once (each in its own transaction, on its own connection), and
   // the next is checked meanwhile: the database and Node both keep busy.
@@ -220,7 +244,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     while (inFlight.size >= 2) await Promise.race(inFlight);
     if (failure) throw failure;
     const commit: Promise<void> = parties
-      .commitBulk(councilId, prepared, context, mapping.system)
+      .commitBulk(councilId, prepared, context, mapping.system, termsWritten)
       .then((result) => {
         summary.created += result.created.length;
         summary.updated += result.updated;
@@ -237,7 +261,6 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
 
   const parser = createReadStream(options.file).pipe(
     parse({
-      columns: true,
       info: true,
       bom: true,
       skip_empty_lines: true,
@@ -245,16 +268,16 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
       trim: true,
     }),
   );
-  let headerChecked = false;
+  let toInput: ((record: string[]) => PartyInput) | undefined;
+  let keyAt = -1;
   try {
     for await (const { record, info } of parser as AsyncIterable<{
-      record: Record<string, string>;
+      record: string[];
       info: { lines: number };
     }>) {
-      if (!headerChecked) {
-        headerChecked = true;
+      if (!toInput) {
         const missing = [mapping.key, ...Object.values(mapping.columns)].filter(
-          (c) => c !== undefined && !(c in record),
+          (c) => c !== undefined && !record.includes(c),
         );
         if (missing.length > 0) {
           rejects.end();
@@ -262,13 +285,12 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
             `The file has no column${missing.length > 1 ? 's' : ''} ${missing.map((c) => `"${c}"`).join(', ')}`,
           );
         }
+        toInput = arrayReader(record, mapping);
+        keyAt = record.lastIndexOf(mapping.key);
+        continue;
       }
       summary.rows++;
-      batch.push({
-        line: info.lines,
-        input: recordToInput(record, mapping),
-        sourceKey: record[mapping.key] ?? '',
-      });
+      batch.push({ line: info.lines, input: toInput(record), sourceKey: record[keyAt] ?? '' });
       if (batch.length >= batchSize) await flush();
     }
     await flush();

@@ -1,7 +1,8 @@
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
+import { copyAvailable, inCopyTransaction } from '../../platform/db/copy.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
-import { uuidV7 } from '../../platform/db/together.ts';
+import { isUniqueViolation, uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
@@ -169,10 +170,6 @@ function endDate(value: string | undefined, field: string): string {
   if (parsed?.precision !== 'day')
     throw new ValidationFailed([{ field, message: 'Enter a real date in the format YYYY-MM-DD' }]);
   return parsed.date;
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
 }
 
 function fail(errors: FieldError[]): never {
@@ -862,6 +859,8 @@ export function createPartiesService(db: Executor) {
       prepared: PreparedBulk,
       context: AuditContext,
       system?: string,
+      /** The name terms written by earlier batches of the same load, so that each is sent once. */
+      termsWritten?: Set<string>,
     ): Promise<BulkResult> {
       const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [...prepared.rejected] };
       const { fresh } = prepared;
@@ -876,6 +875,7 @@ export function createPartiesService(db: Executor) {
             )
           : new Set<string>();
       const toInsert: repo.BulkParty[] = [];
+      const references = new Set<string>();
       const lines: number[] = [];
       for (const { row, party } of fresh) {
         const source = sourceOf.get(row);
@@ -891,9 +891,12 @@ export function createPartiesService(db: Executor) {
           else result.unchanged++;
           continue;
         }
+        let reference = newPartyReference();
+        while (references.has(reference)) reference = newPartyReference();
+        references.add(reference);
         toInsert.push({
           id: uuidV7(),
-          reference: newPartyReference(),
+          reference,
           fields: party.fields,
           names: party.names,
           identifiers: source ? [source, ...party.identifiers] : party.identifiers,
@@ -903,37 +906,55 @@ export function createPartiesService(db: Executor) {
         lines.push(row.line);
       }
       if (toInsert.length > 0) {
-        await inTransaction(db, async (tx) => {
-          await repo.commitWithoutWaitingForDisk(tx);
-          // Draw again for any reference already taken (rare: 32^7 possibilities).
-          for (
+        const terms = repo.bulkNameTerms(toInsert, termsWritten);
+        const audit = {
+          action: 'party.bulk_loaded',
+          subjectType: 'party',
+          details: {
+            created: toInsert.length,
+            system: system ?? null,
+            firstId: toInsert[0]?.id,
+            lastId: toInsert.at(-1)?.id,
+          },
+        };
+        // References are random (32^7 of them): draw again for any the register already holds. A
+        // batch being written at the same time may take one too: then the whole batch is undone, and
+        // written again with that reference drawn afresh.
+        const drawAgainForTaken = async (tx: Executor) => {
+          for (let round = 0; round < 5; round++) {
             const taken = await repo.takenReferences(
               tx,
               councilId,
               toInsert.map((p) => p.reference),
             );
-            taken.size > 0;
-          ) {
+            if (taken.size === 0) return;
             for (const p of toInsert) if (taken.has(p.reference)) p.reference = newPartyReference();
-            const again = await repo.takenReferences(
-              tx,
-              councilId,
-              toInsert.map((p) => p.reference),
-            );
-            if (again.size === 0) break;
           }
-          await repo.bulkInsertParties(tx, councilId, toInsert);
-          await recordAudit(tx, context, {
-            action: 'party.bulk_loaded',
-            subjectType: 'party',
-            details: {
-              created: toInsert.length,
-              system: system ?? null,
-              firstId: toInsert[0]?.id,
-              lastId: toInsert.at(-1)?.id,
-            },
-          });
-        });
+        };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            // On the Postgres server the rows travel by COPY; the embedded database takes them as one
+            // statement (its socket does not carry COPY). Either way, one transaction per batch.
+            if (copyAvailable(db))
+              await inCopyTransaction(db, async (tx) => {
+                await repo.commitWithoutWaitingForDisk(tx.db);
+                await drawAgainForTaken(tx.db);
+                await repo.copyParties(tx, councilId, toInsert, terms);
+                await recordAudit(tx.db, context, audit);
+              });
+            else
+              await inTransaction(db, async (tx) => {
+                await repo.commitWithoutWaitingForDisk(tx);
+                await drawAgainForTaken(tx);
+                await repo.bulkInsertParties(tx, councilId, toInsert, terms);
+                await recordAudit(tx, context, audit);
+              });
+            break;
+          } catch (error) {
+            if (attempt < 3 && isUniqueViolation(error, 'party_council_id_reference_key')) continue;
+            throw error;
+          }
+        }
         toInsert.forEach((p, i) => {
           result.created.push({ line: lines[i] ?? 0, id: p.id });
         });

@@ -1,8 +1,9 @@
 import { once } from 'node:events';
 import { finished } from 'node:stream/promises';
+import { Kysely, PostgresDialect, type PostgresPoolClient } from 'kysely';
 import type pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
-import type { Executor } from './database.ts';
+import { type Executor, transactionScope } from './database.ts';
 
 /**
  * Bulk loading with `COPY ... FROM STDIN` (pg-copy-streams). Only the Postgres server takes it:
@@ -69,3 +70,74 @@ export async function openCopyIn(db: Executor, statement: string): Promise<CopyI
     },
   };
 }
+
+/** Whether `db` takes COPY (the Postgres server does; the embedded database does not). */
+export function copyAvailable(db: Executor): boolean {
+  return pools.has(db);
+}
+
+/** A transaction on a connection of its own, in which COPY runs alongside ordinary statements. */
+export interface CopyTransaction {
+  /** The transaction's connection, for ordinary statements (repositories take it as their executor). */
+  readonly db: Executor;
+  /** Runs `statement` (a `COPY ... FROM STDIN`) with `rows` in COPY text format, in the transaction. */
+  copy(statement: string, rows: string): Promise<void>;
+}
+
+/**
+ * Runs `work` in one transaction on a connection of its own, where it can COPY rows into several
+ * tables and run statements: all of it commits, or none. Only where `copyAvailable`.
+ */
+export async function inCopyTransaction<T>(
+  db: Executor,
+  work: (tx: CopyTransaction) => Promise<T>,
+): Promise<T> {
+  const pool = pools.get(db);
+  if (!pool) throw new Error('COPY is not available on this database (the embedded database)');
+  const client = await pool.connect();
+  // Kysely over this one connection: it is handed out for every statement and never released.
+  const connection: PostgresPoolClient = {
+    query: client.query.bind(client) as PostgresPoolClient['query'],
+    release: () => {},
+  };
+  // biome-ignore lint/complexity/noBannedTypes: see Executor
+  const single = new Kysely<{}>({
+    dialect: new PostgresDialect({ pool: { connect: async () => connection, end: async () => {} } }),
+  });
+  const copy = async (statement: string, rows: string) => {
+    const stream = client.query(copyFrom(statement));
+    stream.end(rows);
+    await finished(stream);
+  };
+  let broken = false;
+  try {
+    await client.query('begin');
+    const result = await transactionScope.run(true, () => work({ db: single, copy }));
+    await client.query('commit');
+    return result;
+  } catch (error) {
+    await client.query('rollback').catch(() => {
+      broken = true;
+    });
+    throw error;
+  } finally {
+    client.release(broken);
+    await single.destroy();
+  }
+}
+
+/**
+ * One value in COPY text format: `\N` for null; backslash, tab, newline and carriage return
+ * escaped. Numbers and booleans as Postgres reads them.
+ */
+export function copyValue(value: string | number | boolean | null): string {
+  if (value === null) return '\\N';
+  if (typeof value !== 'string') return String(value);
+  if (!NEEDS_ESCAPE.test(value)) return value;
+  return value
+    .replaceAll('\\', '\\\\')
+    .replaceAll('\t', '\\t')
+    .replaceAll('\n', '\\n')
+    .replaceAll('\r', '\\r');
+}
+const NEEDS_ESCAPE = /[\\\t\n\r]/;
