@@ -5,8 +5,20 @@ import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
+import { copyAvailable, inCopyTransaction } from '../../platform/db/copy.ts';
+import { uuidV7 } from '../../platform/db/together.ts';
+import { inTransaction } from '../../platform/db/transaction.ts';
 import { estimateRows, type ImportMapping, type ImportSummary, importParties } from './parties.command.ts';
-import { DEFERRABLE_FOREIGN_KEYS, DEFERRABLE_SEARCH_INDEXES } from './parties.repository.ts';
+import { newPartyReference } from './parties.normalise.ts';
+import {
+  type BulkParty,
+  bulkInsertParties,
+  bulkNameTerms,
+  copyParties,
+  DEFERRABLE_FOREIGN_KEYS,
+  DEFERRABLE_SEARCH_INDEXES,
+} from './parties.repository.ts';
+import { type PartyInput, validateParty } from './parties.validate.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email
 R001,Wilhelmina,Quarrington,14/02/1961,"3 Mill Lane, Demo Town",SE1 8AB,07911 123457,w.quarrington@example.net
@@ -94,6 +106,113 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
   });
+
+  it.runIf(kind === 'postgres')(
+    'the COPY path (Postgres server) writes exactly the rows the one-statement path writes',
+    async () => {
+      const { db } = t.runtime.database;
+      expect(copyAvailable(db)).toBe(true);
+      const inputs: PartyInput[] = [
+        {
+          kind: 'person',
+          title: 'Dr',
+          givenNames: 'Siân\tMarie',
+          familyName: "O'Brien-Ŷnys",
+          preferredName: 'Bobbi',
+          dateOfBirth: '1957-03',
+          phone: '+44 1534 123456',
+          email: 'Back\\Slash@Example.net',
+          niNumber: 'AB 12 34 56 C',
+          nhsNumber: '943 476 5919',
+          identifiers: [{ scheme: 'tenancy', value: 'ten 42' }],
+          address: { text: 'Flat 2\nMill House, Demo Town', postcode: 'se1 7pb', uprn: '100023336956' },
+          communication: { language: 'cy' },
+        },
+        { kind: 'person', familyName: 'Solo', dateOfDeath: '2001-01-01', address: { text: '1 Nowhere' } },
+        {
+          kind: 'organisation',
+          organisationName: 'Mill Lane Allotments\\Society',
+          organisationType: 'charity',
+        },
+        {
+          kind: 'household',
+          name: 'Thompson household',
+          communication: { language: 'other', languageOther: 'Polish' },
+        },
+      ];
+      const parties = (system: string): BulkParty[] =>
+        inputs.map((input, i) => {
+          const { party } = validateParty(input);
+          if (!party)
+            throw new Error(`input ${i} did not validate: ${JSON.stringify(validateParty(input).errors)}`);
+          return {
+            id: uuidV7(),
+            reference: newPartyReference(),
+            ...party,
+            identifiers: [
+              { scheme: 'source', system, value: `K${i}`, valueKey: `K${i}` },
+              ...party.identifiers,
+            ],
+          };
+        });
+      const rowsOf = async (ids: string[]) => {
+        const read = async (query: ReturnType<typeof sql>) =>
+          (await query.execute(db)).rows as Record<string, unknown>[];
+        const order = sql.raw('order by 1, 2, 3, 4');
+        return {
+          party: await read(sql`
+            select p.* from party p where id = any(${ids}::uuid[]) order by display_name`),
+          names: await read(sql`
+            select party_id, use, title, given_names, family_name, given_key, family_key, given_sound, family_sound,
+                   date_of_birth, valid_from, valid_to
+              from party_name where party_id = any(${ids}::uuid[]) ${order}`),
+          identifiers: await read(sql`
+            select party_id, scheme, system, value, value_key from party_identifier
+             where party_id = any(${ids}::uuid[]) and scheme <> 'source' ${order}`),
+          points: await read(sql`
+            select party_id, kind, value, label, is_preferred, is_verified, do_not_contact from contact_point
+             where party_id = any(${ids}::uuid[]) ${order}`),
+          addresses: await read(sql`
+            select party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to from party_address
+             where party_id = any(${ids}::uuid[]) ${order}`),
+        };
+      };
+      // The same parties (ids and references too) by each path in turn.
+      const byStatement = parties('statement-path');
+      const terms = bulkNameTerms(byStatement);
+      expect(terms.map((term) => term.term)).toContain('sian');
+      await inTransaction(db, (tx) => bulkInsertParties(tx, t.councilId, byStatement, terms));
+      const ids = byStatement.map((p) => p.id);
+      const written = await rowsOf(ids);
+      expect(written.party).toHaveLength(4);
+      expect(written.points).toContainEqual(expect.objectContaining({ value: 'back\\slash@example.net' }));
+      const { rows: termRows } = await sql<{ part: string; term: string; sound: string }>`
+        select part, term, sound from party_name_term
+         where council_id = ${t.councilId} and term = any(${terms.map((term) => term.term)}::text[]) order by 1, 2`.execute(
+        db,
+      );
+      expect(termRows).toHaveLength(terms.length);
+      for (const table of ['party_name', 'party_identifier', 'contact_point', 'party_address', 'party'])
+        await sql`delete from ${sql.id(table)} where ${sql.id(table === 'party' ? 'id' : 'party_id')} = any(${ids}::uuid[])`.execute(
+          db,
+        );
+      await sql`delete from party_name_term where council_id = ${t.councilId} and term = any(${terms.map((term) => term.term)}::text[])`.execute(
+        db,
+      );
+      await inCopyTransaction(db, (tx) => copyParties(tx, t.councilId, byStatement, terms));
+      const copied = await rowsOf(ids);
+      const stamps = (rows: Record<string, unknown>[]) =>
+        rows.map(({ created_at: _c, updated_at: _u, ...rest }) => rest);
+      expect(stamps(copied.party)).toEqual(stamps(written.party));
+      expect(copied).toEqual({ ...written, party: copied.party });
+      const { rows: termsAgain } = await sql<{ part: string; term: string; sound: string }>`
+        select part, term, sound from party_name_term
+         where council_id = ${t.councilId} and term = any(${terms.map((term) => term.term)}::text[]) order by 1, 2`.execute(
+        db,
+      );
+      expect(termsAgain).toEqual(termRows);
+    },
+  );
 
   const searchIndexes = async () => {
     const { rows } = await sql<{ indexname: string; indexdef: string }>`
