@@ -2,9 +2,10 @@ import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createTestApp, type TestApp } from '../../../test/support/app.ts';
 import { tempDir, testDatabaseKinds } from '../../../test/support/databases.ts';
+import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { copyAvailable, inCopyTransaction } from '../../platform/db/copy.ts';
 import { uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
@@ -105,6 +106,40 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     expect(edited).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
+  });
+
+  it('writes a batch again, with a fresh reference, when a reference it drew is already taken', async () => {
+    const { parties } = t.runtime.services;
+    const context = systemAuditContext(t.councilId, 'test');
+    // References are drawn with Math.random: the same seven draws give the same reference.
+    const random = vi.spyOn(Math, 'random').mockReturnValue(0.5);
+    try {
+      const first = await parties.createParty(
+        t.councilId,
+        { kind: 'person', familyName: 'Clashfirst' },
+        context,
+      );
+      expect(first.reference).toBe(newPartyReference(() => 0.5));
+      // The batch's first reference is the one taken; the draws after it differ.
+      let draws = 0;
+      random.mockImplementation(() => {
+        draws++;
+        return draws <= 7 ? 0.5 : ((draws * 7919) % 1000) / 1000;
+      });
+      const loaded = await parties.bulkLoad(
+        t.councilId,
+        [{ line: 2, input: { kind: 'person', familyName: 'Clashsecond' }, sourceKey: 'C1' }],
+        context,
+        'clash-test',
+      );
+      expect(draws).toBeGreaterThan(7);
+      expect(loaded.created).toHaveLength(1);
+      const [second] = await parties.search(t.councilId, 'C1', 5);
+      expect(second?.party.displayName).toBe('Clashsecond');
+      expect(second?.party.reference).not.toBe(first.reference);
+    } finally {
+      random.mockRestore();
+    }
   });
 
   it.runIf(kind === 'postgres')(

@@ -1818,10 +1818,15 @@ export async function existingSourceKeys(
   valueKeys: readonly string[],
 ): Promise<Set<string>> {
   if (valueKeys.length === 0) return new Set();
+  // One index lookup per key, whatever the planner's statistics say: during a first big load the
+  // table has none, and `value_key = any(...)` was then answered by reading every key of the system,
+  // each batch more than the last.
   const { rows } = await sql<{ value_key: string }>`
-    select value_key from party_identifier
-     where council_id = ${councilId} and scheme = 'source' and system = ${system}
-       and value_key = any(${[...valueKeys]}::text[])`.execute(db);
+    select k.value_key from unnest(${[...valueKeys]}::text[]) as k(value_key)
+     cross join lateral (
+       select 1 from party_identifier i
+        where i.council_id = ${councilId} and i.scheme = 'source' and i.system = ${system} and i.value_key = k.value_key
+        limit 1) as known`.execute(db);
   return new Set(rows.map((r) => r.value_key));
 }
 
@@ -1831,8 +1836,11 @@ export async function takenReferences(
   councilId: string,
   references: readonly string[],
 ): Promise<Set<string>> {
+  // One index lookup per reference, as in `existingSourceKeys`.
   const { rows } = await sql<{ reference: string }>`
-    select reference from party where council_id = ${councilId} and reference = any(${[...references]}::text[])`.execute(
+    select k.reference from unnest(${[...references]}::text[]) as k(reference)
+     cross join lateral (
+       select 1 from party p where p.council_id = ${councilId} and p.reference = k.reference limit 1) as taken`.execute(
     db,
   );
   return new Set(rows.map((r) => r.reference));

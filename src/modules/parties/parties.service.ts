@@ -917,10 +917,12 @@ export function createPartiesService(db: Executor) {
             lastId: toInsert.at(-1)?.id,
           },
         };
-        // References are random (32^7 of them): draw again for any the register already holds. A
-        // batch being written at the same time may take one too: then the whole batch is undone, and
-        // written again with that reference drawn afresh.
-        const drawAgainForTaken = async (tx: Executor) => {
+        // References are random (32^7 of them), so one already in the register is rare: a batch that
+        // meets one (or one another batch took meanwhile) is undone, then written again with every
+        // taken reference drawn afresh. Looking each one up first would cost more than the few retries
+        // of a big load (and each lookup is a random read of a large index, as the insert is).
+        const drawAgainForTaken = async (tx: Executor, attempt: number) => {
+          if (attempt === 1) return;
           for (let round = 0; round < 5; round++) {
             const taken = await repo.takenReferences(
               tx,
@@ -928,7 +930,12 @@ export function createPartiesService(db: Executor) {
               toInsert.map((p) => p.reference),
             );
             if (taken.size === 0) return;
-            for (const p of toInsert) if (taken.has(p.reference)) p.reference = newPartyReference();
+            for (const p of toInsert) {
+              if (!taken.has(p.reference)) continue;
+              do p.reference = newPartyReference();
+              while (references.has(p.reference));
+              references.add(p.reference);
+            }
           }
         };
         for (let attempt = 1; ; attempt++) {
@@ -938,14 +945,14 @@ export function createPartiesService(db: Executor) {
             if (copyAvailable(db))
               await inCopyTransaction(db, async (tx) => {
                 await repo.commitWithoutWaitingForDisk(tx.db);
-                await drawAgainForTaken(tx.db);
+                await drawAgainForTaken(tx.db, attempt);
                 await repo.copyParties(tx, councilId, toInsert, terms);
                 await recordAudit(tx.db, context, audit);
               });
             else
               await inTransaction(db, async (tx) => {
                 await repo.commitWithoutWaitingForDisk(tx);
-                await drawAgainForTaken(tx);
+                await drawAgainForTaken(tx, attempt);
                 await repo.bulkInsertParties(tx, councilId, toInsert, terms);
                 await recordAudit(tx, context, audit);
               });
