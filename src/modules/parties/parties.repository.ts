@@ -1741,7 +1741,7 @@ export const DEFERRABLE_FOREIGN_KEYS: readonly { table: string; name: string; de
   })),
 ];
 
-/** Drops the deferrable search indexes and foreign keys (a first big load; see `restoreAfterBulkLoad`). */
+/** Drops the deferrable search indexes and foreign keys (a first big load; see `finishBulkLoad`). */
 export async function dropForBulkLoad(db: Executor): Promise<void> {
   for (const index of DEFERRABLE_SEARCH_INDEXES)
     await sql`drop index if exists ${sql.id(index.name)}`.execute(db);
@@ -1749,24 +1749,42 @@ export async function dropForBulkLoad(db: Executor): Promise<void> {
     await sql`alter table ${sql.id(key.table)} drop constraint if exists ${sql.id(key.name)}`.execute(db);
 }
 
-/**
- * Builds whichever deferrable search indexes are missing and refreshes the planner's statistics, and
- * adds back whichever foreign keys are missing, `not valid`: they hold for new rows from now on.
- * Returns the foreign keys to validate (`validateForeignKey`).
- */
-export async function restoreAfterBulkLoad(db: Executor): Promise<string[]> {
+/** The deferrable search indexes that are missing (after a first big load, or one interrupted). */
+export async function missingSearchIndexes(db: Executor): Promise<{ name: string; definition: string }[]> {
   const { rows } = await sql<{ indexname: string }>`
     select indexname from pg_indexes where schemaname = current_schema()
        and indexname = any(${DEFERRABLE_SEARCH_INDEXES.map((i) => i.name)}::text[])`.execute(db);
   const present = new Set(rows.map((r) => r.indexname));
-  const missing = DEFERRABLE_SEARCH_INDEXES.filter((i) => !present.has(i.name));
-  if (missing.length > 0) {
-    // Sorting a million keys in memory rather than in temporary files (this transaction only).
-    await sql`set local maintenance_work_mem = '128MB'`.execute(db);
-    for (const index of missing)
-      await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
-    await sql`analyze party, party_name, party_identifier, contact_point, party_address`.execute(db);
-  }
+  return DEFERRABLE_SEARCH_INDEXES.filter((i) => !present.has(i.name));
+}
+
+/** Builds one deferrable search index, in one sort (call it in a transaction of its own). */
+export async function buildSearchIndex(db: Executor, name: string): Promise<void> {
+  const index = DEFERRABLE_SEARCH_INDEXES.find((i) => i.name === name);
+  if (!index) throw new Error(`Unknown search index ${name}`);
+  // Sorting a million keys in memory rather than in temporary files (this transaction only).
+  await sql`set local maintenance_work_mem = '128MB'`.execute(db);
+  await sql`create index if not exists ${sql.id(index.name)} ${sql.raw(index.definition)}`.execute(db);
+}
+
+/** Refreshes the planner's statistics of one of the register's tables (after a big load). */
+export async function analyzeRegisterTable(db: Executor, table: string): Promise<void> {
+  if (!REGISTER_TABLES.includes(table)) throw new Error(`Not a register table: ${table}`);
+  await sql`analyze ${sql.id(table)}`.execute(db);
+}
+export const REGISTER_TABLES: readonly string[] = [
+  'party',
+  'party_name',
+  'party_identifier',
+  'contact_point',
+  'party_address',
+];
+
+/**
+ * Adds back whichever deferrable foreign keys are missing, `not valid`: they hold for new rows from
+ * now on. Returns the foreign keys to validate (`validateForeignKey`).
+ */
+export async function restoreForeignKeys(db: Executor): Promise<string[]> {
   const { rows: keys } = await sql<{ conname: string; convalidated: boolean }>`
     select conname, convalidated from pg_constraint
      where contype = 'f' and connamespace = current_schema()::regnamespace

@@ -148,6 +148,16 @@ export function prepareBulk(
   return prepared;
 }
 
+/** Runs `work` on every item, two at a time, in order; the first failure is thrown once both stop. */
+async function twoAtATime<T>(items: readonly T[], work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await work(items[next++] as T);
+  };
+  const results = await Promise.allSettled([worker(), worker()]);
+  for (const r of results) if (r.status === 'rejected') throw r.reason;
+}
+
 /** An `Idempotency-Key` sent with a creating request, and who sent it (`idempotencyCaller`). */
 export interface IdempotencyKeyOf {
   readonly caller: string;
@@ -989,8 +999,13 @@ export function createPartiesService(db: Executor) {
      * checks the loaded rows against any missing foreign key, one pass per table.
      */
     async finishBulkLoad(): Promise<void> {
-      const toValidate = await inTransaction(db, (tx) => repo.restoreAfterBulkLoad(tx));
-      for (const name of toValidate) await repo.validateForeignKey(db, name);
+      // Two at a time, each on its own connection: the import has finished with Node's core.
+      const missing = await repo.missingSearchIndexes(db);
+      await twoAtATime(missing, (index) => inTransaction(db, (tx) => repo.buildSearchIndex(tx, index.name)));
+      if (missing.length > 0)
+        await twoAtATime(repo.REGISTER_TABLES, (table) => repo.analyzeRegisterTable(db, table));
+      const toValidate = await inTransaction(db, (tx) => repo.restoreForeignKeys(tx));
+      await twoAtATime(toValidate, (name) => repo.validateForeignKey(db, name));
     },
 
     /** Relates many parties at once (demo households). */
