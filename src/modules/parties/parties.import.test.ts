@@ -18,6 +18,9 @@ import {
   copyParties,
   DEFERRABLE_FOREIGN_KEYS,
   DEFERRABLE_SEARCH_INDEXES,
+  findParty,
+  listContactPoints,
+  listNames,
 } from './parties.repository.ts';
 import { type PartyInput, validateParty } from './parties.validate.ts';
 
@@ -106,6 +109,74 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
     expect(edited).toMatchObject({ created: 0, updated: 1, unchanged: 1 });
     const found = await t.runtime.services.parties.search(t.councilId, 'Bartholomew Quarrington-Smythe', 5);
     expect(found[0]?.party.displayName).toBe('Bartholomew Quarrington-Smythe');
+  });
+
+  it('a re-run updates known keys a batch at a time: changed fields replace, new contact details are added once, a merged key updates its survivor', async () => {
+    const { parties } = t.runtime.services;
+    const context = systemAuditContext(t.councilId, 'test');
+    const load = (rows: [string, PartyInput][]) =>
+      parties.bulkLoad(
+        t.councilId,
+        rows.map(([key, input], i) => ({ line: i + 2, input, sourceKey: key })),
+        context,
+        'rerun',
+      );
+    const first = await load([
+      ['K1', { kind: 'person', givenName: 'Annika', familyName: 'Ablewhite', phone: '07911 100001' }],
+      ['K2', { kind: 'person', givenName: 'Barnaby', familyName: 'Bellweather', dateOfBirth: '1970' }],
+      ['K3', { kind: 'person', givenName: 'Barney', familyName: 'Bellweather' }],
+    ]);
+    const id = (line: number) => first.created.find((c) => c.line === line)?.id ?? '';
+    await parties.merge(t.councilId, id(3), id(4), {}, context);
+    const again = await load([
+      [
+        'K1',
+        {
+          kind: 'person',
+          givenName: 'Annika',
+          familyName: 'Ablewhite-Ng',
+          phone: '07911 100001',
+          email: 'annika@example.net',
+        },
+      ],
+      ['K2', { kind: 'person', givenName: 'Barnaby', familyName: 'Bellweather', dateOfBirth: '1970' }],
+      ['K3', { kind: 'person', givenName: 'Barnaby', familyName: 'Bellweather', phone: '07911 100003' }],
+    ]);
+    expect(again).toMatchObject({ created: [], updated: 2, unchanged: 1, rejected: [] });
+    const { db } = t.runtime.database;
+    expect(await findParty(db, t.councilId, id(2))).toMatchObject({
+      displayName: 'Annika Ablewhite-Ng',
+      version: 2,
+    });
+    expect((await listContactPoints(db, id(2))).map((c) => c.value).sort()).toEqual([
+      '+447911100001',
+      'annika@example.net',
+    ]);
+    expect((await listNames(db, id(2))).map((n) => [n.use, n.familyName])).toEqual([
+      ['current', 'Ablewhite-Ng'],
+    ]);
+    expect((await listContactPoints(db, id(3))).map((c) => c.value)).toEqual(['+447911100003']);
+    expect((await parties.search(t.councilId, 'Annika Ablewhite-Ng', 5))[0]?.party.id).toBe(id(2));
+    const { rows: events } = await sql<{ subject_id: string }>`
+      select subject_id from audit_event
+       where action = 'party.imported' and details->>'outcome' = 'updated' and details->>'system' = 'rerun'
+       order by subject_id`.execute(t.runtime.database.db);
+    expect(events.map((e) => e.subject_id)).toEqual([id(2), id(3)].sort());
+    // Once more, unchanged: nothing is added twice.
+    expect(
+      await load([
+        [
+          'K1',
+          {
+            kind: 'person',
+            givenName: 'Annika',
+            familyName: 'Ablewhite-Ng',
+            phone: '07911 100001',
+            email: 'annika@example.net',
+          },
+        ],
+      ]),
+    ).toMatchObject({ updated: 0, unchanged: 1 });
   });
 
   it('writes a batch again, with a fresh reference, when a reference it drew is already taken', async () => {

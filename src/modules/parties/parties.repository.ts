@@ -1482,10 +1482,12 @@ export async function bulkInsertParties(
   parties: readonly BulkParty[],
   /** The name terms to add (`bulkNameTerms`). */
   terms: readonly NameTerm[],
+  /** `details`: the parties exist already; only their names, identifiers, contact points and addresses. */
+  what: 'parties' | 'details' = 'parties',
 ): Promise<void> {
   if (parties.length === 0) return;
   // Each table's rows go as one JSON array: far cheaper to send and to read than one array per column.
-  const partyRows = parties.map((p) => {
+  const partyRows = (what === 'details' ? [] : parties).map((p) => {
     const f = p.fields;
     return {
       id: p.id,
@@ -1846,6 +1848,114 @@ export async function existingSourceKeys(
         where i.council_id = ${councilId} and i.scheme = 'source' and i.system = ${system} and i.value_key = k.value_key
         limit 1) as known`.execute(db);
   return new Set(rows.map((r) => r.value_key));
+}
+
+/** A party named by a source key, as a re-run of an import compares it (`partiesBySourceKeys`). */
+export interface KnownParty {
+  /** The party the key names now (the survivor, if it was merged). */
+  party: PartyRecord;
+  points: { kind: string; value: string }[];
+  addresses: { text: string; postcode: string | null; validTo: string | null }[];
+  identifiers: { scheme: string; system: string | null; value: string }[];
+}
+
+/**
+ * The parties these source keys name (following a merge to its survivor), locked for update, with
+ * the contact points, addresses and identifiers they hold: what updating them from a file compares.
+ * One index probe per key, whatever the statistics (see `existingSourceKeys`).
+ */
+export async function partiesBySourceKeys(
+  db: Executor,
+  councilId: string,
+  system: string,
+  valueKeys: readonly string[],
+): Promise<Map<string, KnownParty>> {
+  if (valueKeys.length === 0) return new Map();
+  const columns = sql.join(PARTY_COLUMNS.map((c) => sql`p.${sql.id(c)}`));
+  const { rows } = await sql<
+    PartyRow & {
+      value_key: string;
+      points: KnownParty['points'];
+      addresses: { text: string; postcode: string | null; valid_to: string | null }[];
+      identifiers: KnownParty['identifiers'];
+    }
+  >`
+    select k.value_key, ${columns},
+      (select coalesce(json_agg(json_build_object('kind', c.kind, 'value', c.value)), '[]')
+         from contact_point c where c.party_id = p.id) as points,
+      (select coalesce(json_agg(json_build_object('text', a.text, 'postcode', a.postcode, 'valid_to', a.valid_to)), '[]')
+         from party_address a where a.party_id = p.id) as addresses,
+      (select coalesce(json_agg(json_build_object('scheme', i.scheme, 'system', i.system, 'value', i.value)), '[]')
+         from party_identifier i where i.party_id = p.id) as identifiers
+    from unnest(${[...valueKeys]}::text[]) as k(value_key)
+    cross join lateral (
+      select party_id from party_identifier i
+       where i.council_id = ${councilId} and i.scheme = 'source' and i.system = ${system} and i.value_key = k.value_key
+       limit 1) as s
+    cross join lateral (
+      select case when m.status = 'merged' and m.merged_into is not null then m.merged_into else m.id end as target
+        from party m where m.council_id = ${councilId} and m.id = s.party_id limit 1) as named
+    cross join lateral (
+      select * from party q where q.council_id = ${councilId} and q.id = named.target limit 1 for update) as p
+    order by p.id`.execute(db);
+  return new Map(
+    rows.map((r) => [
+      r.value_key,
+      {
+        party: toParty(r),
+        points: r.points,
+        addresses: r.addresses.map((a) => ({ text: a.text, postcode: a.postcode, validTo: a.valid_to })),
+        identifiers: r.identifiers,
+      },
+    ]),
+  );
+}
+
+/**
+ * Changes many parties' own fields at once (a re-run of an import): moves each one's version on and
+ * keeps the copy of the date of birth on its names in step, as `updateParty` does for one.
+ */
+export async function bulkUpdateParties(
+  db: Executor,
+  councilId: string,
+  updates: readonly { id: string; fields: PartyFields }[],
+): Promise<void> {
+  if (updates.length === 0) return;
+  const rows = JSON.stringify(updates.map((u) => ({ id: u.id, ...partyColumns(u.fields) })));
+  await sql`
+    with x as (
+      select * from jsonb_to_recordset(${rows}::jsonb) as x(id uuid, kind text, title text, given_names text,
+        family_name text, suffix text, preferred_name text, organisation_name text, organisation_type text,
+        display_name text, name_key text, date_of_birth date, birth_date_precision text, date_of_death date,
+        preferred_channel text, language text, language_other text, large_print boolean, bsl boolean,
+        interpreter boolean)),
+    p as (
+      update party set kind = x.kind, title = x.title, given_names = x.given_names, family_name = x.family_name,
+        suffix = x.suffix, preferred_name = x.preferred_name, organisation_name = x.organisation_name,
+        organisation_type = x.organisation_type, display_name = x.display_name, name_key = x.name_key,
+        date_of_birth = x.date_of_birth, birth_date_precision = x.birth_date_precision, date_of_death = x.date_of_death,
+        preferred_channel = x.preferred_channel, language = x.language, language_other = x.language_other,
+        large_print = x.large_print, bsl = x.bsl, interpreter = x.interpreter, version = version + 1, updated_at = now()
+        from x where party.council_id = ${councilId} and party.id = x.id
+      returning 1)
+    update party_name n set date_of_birth = x.date_of_birth from x
+     where n.council_id = ${councilId} and n.party_id = x.id and n.date_of_birth is distinct from x.date_of_birth`.execute(
+    db,
+  );
+}
+
+/** Deletes the current and preferred names of many parties (previous names are history and stay). */
+export async function bulkDeleteCurrentNames(
+  db: Executor,
+  councilId: string,
+  partyIds: readonly string[],
+): Promise<void> {
+  if (partyIds.length === 0) return;
+  await sql`
+    delete from party_name n using unnest(${[...partyIds]}::uuid[]) as k(id)
+     where n.council_id = ${councilId} and n.party_id = k.id and n.use in ('current', 'preferred')`.execute(
+    db,
+  );
 }
 
 /** Whether any of these references is taken (references are random; clashes are rare but possible). */

@@ -1,4 +1,9 @@
-import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
+import {
+  type AuditContext,
+  type AuditEvent,
+  recordAudit,
+  recordAuditEach,
+} from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { copyAvailable, inCopyTransaction } from '../../platform/db/copy.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
@@ -884,21 +889,14 @@ export function createPartiesService(db: Executor) {
               [...sourceOf.values()].map((s) => s.valueKey),
             )
           : new Set<string>();
+      const known: { input: PartyInput; source: repo.NewIdentifier }[] = [];
       const toInsert: repo.BulkParty[] = [];
       const references = new Set<string>();
       const lines: number[] = [];
       for (const { row, party } of fresh) {
         const source = sourceOf.get(row);
         if (source && existing.has(source.valueKey)) {
-          const outcome = await this.upsertBySourceKey(
-            councilId,
-            source.system ?? '',
-            source.value,
-            row.input,
-            context,
-          );
-          if (outcome.outcome === 'updated') result.updated++;
-          else result.unchanged++;
+          known.push({ input: row.input, source });
           continue;
         }
         let reference = newPartyReference();
@@ -975,6 +973,93 @@ export function createPartiesService(db: Executor) {
         toInsert.forEach((p, i) => {
           result.created.push({ line: lines[i] ?? 0, id: p.id });
         });
+      }
+      // Rows whose key is already known update their party as `upsertBySourceKey` would, the whole
+      // batch in one transaction: new contact details are added, changed fields replace the old.
+      const oneByOne: typeof known = [];
+      if (known.length > 0)
+        await inTransaction(db, async (tx) => {
+          const current = await repo.partiesBySourceKeys(
+            tx,
+            councilId,
+            known[0]?.source.system ?? '',
+            known.map((k) => k.source.valueKey),
+          );
+          const targets = new Set<string>();
+          const updates: { id: string; fields: repo.PartyFields }[] = [];
+          const details: repo.BulkParty[] = [];
+          const events: AuditEvent[] = [];
+          for (const k of known) {
+            const held = current.get(k.source.valueKey);
+            // A key gone meanwhile, or a second key for the same party (after a merge): one by one,
+            // after this batch, so each sees what came before it.
+            if (!held || targets.has(held.party.id)) {
+              oneByOne.push(k);
+              continue;
+            }
+            targets.add(held.party.id);
+            const { party, errors } = validateParty({ ...k.input, kind: held.party.kind }, held.party);
+            if (!party) fail(errors);
+            const before = strip(held.party);
+            const same = (Object.keys(before) as (keyof repo.PartyFields)[]).every(
+              (f) => before[f] === party.fields[f],
+            );
+            const contactPoints = party.contactPoints.filter(
+              (p) => !held.points.some((q) => q.kind === p.kind && q.value === p.value),
+            );
+            const addresses = party.addresses.filter(
+              (a) =>
+                !held.addresses.some(
+                  (b) => b.validTo === null && b.text === a.text && (b.postcode ?? null) === a.postcode,
+                ),
+            );
+            const identifiers = party.identifiers.filter(
+              (i) =>
+                !held.identifiers.some(
+                  (j) => j.scheme === i.scheme && j.system === i.system && j.value === i.value,
+                ),
+            );
+            if (same && contactPoints.length === 0 && addresses.length === 0 && identifiers.length === 0) {
+              result.unchanged++;
+              continue;
+            }
+            if (!same) updates.push({ id: held.party.id, fields: party.fields });
+            details.push({
+              id: held.party.id,
+              reference: held.party.reference,
+              fields: party.fields,
+              names: same ? [] : party.names,
+              identifiers,
+              contactPoints,
+              addresses,
+            });
+            events.push({
+              action: 'party.imported',
+              subjectType: 'party',
+              subjectId: held.party.id,
+              details: { system: k.source.system, outcome: 'updated' },
+            });
+            result.updated++;
+          }
+          await repo.bulkUpdateParties(tx, councilId, updates);
+          await repo.bulkDeleteCurrentNames(
+            tx,
+            councilId,
+            updates.map((u) => u.id),
+          );
+          await repo.bulkInsertParties(tx, councilId, details, repo.bulkNameTerms(details), 'details');
+          await recordAuditEach(tx, context, events);
+        });
+      for (const k of oneByOne) {
+        const outcome = await this.upsertBySourceKey(
+          councilId,
+          k.source.system ?? '',
+          k.source.value,
+          k.input,
+          context,
+        );
+        if (outcome.outcome === 'updated') result.updated++;
+        else result.unchanged++;
       }
       return result;
     },

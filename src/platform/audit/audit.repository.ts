@@ -55,24 +55,27 @@ export async function insertAuditEvent(db: Executor, event: NewAuditEvent): Prom
   await auditEventInsert(db, event).execute();
 }
 
-/** The insert, built but not run (for `writeTogether`). */
-export function auditEventInsert(db: Executor, event: NewAuditEvent) {
+/** The insert of one event or several, built but not run (for `writeTogether`). */
+export function auditEventInsert(db: Executor, event: NewAuditEvent | readonly NewAuditEvent[]) {
+  const events: readonly NewAuditEvent[] = Array.isArray(event) ? event : [event as NewAuditEvent];
   return db
     .withTables<Tables>()
     .insertInto('audit_event')
-    .values({
-      council_id: event.councilId,
-      actor_type: event.actorType,
-      actor_id: event.actorId,
-      actor_label: event.actorLabel,
-      action: event.action,
-      subject_type: event.subjectType,
-      subject_id: event.subjectId,
-      purpose: event.purpose,
-      correlation_id: event.correlationId,
-      ip: event.ip,
-      details: JSON.stringify(event.details),
-    });
+    .values(
+      events.map((e) => ({
+        council_id: e.councilId,
+        actor_type: e.actorType,
+        actor_id: e.actorId,
+        actor_label: e.actorLabel,
+        action: e.action,
+        subject_type: e.subjectType,
+        subject_id: e.subjectId,
+        purpose: e.purpose,
+        correlation_id: e.correlationId,
+        ip: e.ip,
+        details: JSON.stringify(e.details),
+      })),
+    );
 }
 
 export interface AuditFilter {

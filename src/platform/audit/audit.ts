@@ -52,9 +52,29 @@ export async function recordAudit(tx: Executor, context: AuditContext, event: Au
   await auditWrite(tx, context, event).execute();
 }
 
+/**
+ * `recordAudit` for a change to many records at once (a bulk update): one event per record, written
+ * by one statement in the same transaction.
+ */
+export async function recordAuditEach(
+  tx: Executor,
+  context: AuditContext,
+  events: readonly AuditEvent[],
+): Promise<void> {
+  if (events.length === 0) return;
+  await auditEventInsert(
+    tx,
+    events.map((event) => newEvent(context, event)),
+  ).execute();
+}
+
 /** `recordAudit` built but not run, for `writeTogether` (one statement with the action it records). */
 export function auditWrite(db: Executor, context: AuditContext, event: AuditEvent) {
-  return auditEventInsert(db, {
+  return auditEventInsert(db, newEvent(context, event));
+}
+
+function newEvent(context: AuditContext, event: AuditEvent) {
+  return {
     councilId: context.councilId,
     actorType: context.actorType,
     actorId: context.actorId,
@@ -66,5 +86,5 @@ export function auditWrite(db: Executor, context: AuditContext, event: AuditEven
     correlationId: context.correlationId,
     ip: context.ip,
     details: event.details ?? {},
-  });
+  };
 }
