@@ -9,19 +9,27 @@
 // (default 200,000). Writes bench/results/parties.json.
 
 import { once } from 'node:events';
-import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import type { FastifyInstance } from 'fastify';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { from as copyFrom, to as copyTo } from 'pg-copy-streams';
 import { seedDemoCouncil } from '../seeds/demo.ts';
 import { type GeneratedPerson, generateHousehold, seededRandom } from '../seeds/parties.ts';
 import { buildApp } from '../src/app.ts';
 import { loadConfig } from '../src/config.ts';
 import { importParties } from '../src/modules/parties/index.ts';
+import {
+  DEFERRABLE_FOREIGN_KEYS,
+  DEFERRABLE_SEARCH_INDEXES,
+} from '../src/modules/parties/parties.repository.ts';
 import { nameVariants } from '../src/modules/parties/parties.variants.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
+import { openDatabase } from '../src/platform/db/database.ts';
+import { migrate } from '../src/platform/db/migrate.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
@@ -194,11 +202,151 @@ async function rawQuery(pool: pg.Pool, councilId: string, kind: QueryKind, q: st
   }
 }
 
+/** CPU seconds (user + system) a process has used, from /proc; undefined where it cannot be read. */
+function cpuSecondsOf(pid: number): number | undefined {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Watches the CPU time of the database server's processes serving one database (on this machine),
+ * sampling its connections every half second: other work shares the machine, so CPU seconds say
+ * more than wall time does.
+ */
+function watchBackends(pool: pg.Pool, database: string): { stop(): Promise<number | undefined> } {
+  const seen = new Map<number, [number, number]>();
+  let readable = true;
+  const sample = async () => {
+    const { rows } = await pool.query<{ pid: number }>(
+      'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
+      [database],
+    );
+    for (const { pid } of rows) {
+      const now = cpuSecondsOf(pid);
+      if (now === undefined) {
+        readable = false;
+        continue;
+      }
+      seen.set(pid, [seen.get(pid)?.[0] ?? now, now]);
+    }
+  };
+  let running = sample();
+  const timer = setInterval(() => {
+    running = running.then(sample, () => {});
+  }, 500);
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running.catch(() => {});
+      await sample();
+      if (!readable) return undefined;
+      let total = 0;
+      for (const [first, last] of seen.values()) total += last - first;
+      return total;
+    },
+  };
+}
+
+/** What the bare-SQL limit loads: each table's columns as the import writes them. */
+const LIMIT_TABLES: { table: string; columns: string }[] = [
+  {
+    table: 'party',
+    columns:
+      'id, council_id, reference, kind, title, given_names, family_name, suffix, preferred_name, organisation_name, organisation_type, display_name, name_key, date_of_birth, birth_date_precision, date_of_death, preferred_channel, language, language_other, large_print, bsl, interpreter',
+  },
+  {
+    table: 'party_name',
+    columns:
+      'council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth',
+  },
+  { table: 'party_name_term', columns: 'council_id, part, term' },
+  { table: 'party_identifier', columns: 'council_id, party_id, scheme, system, value, value_key' },
+  {
+    table: 'contact_point',
+    columns: 'council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact',
+  },
+  {
+    table: 'party_address',
+    columns: 'council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to',
+  },
+];
+
+/**
+ * The limit for the import: the rows it wrote, COPYed by one connection straight into the same tables
+ * of a fresh database, with the search indexes and foreign keys dropped and then built and checked
+ * once, as a first big load does, and statistics refreshed. No CSV, no checks, no Node. Seconds.
+ */
+async function importLimit(source: pg.Pool, councilId: string, dir: string): Promise<number> {
+  const files = new Map<string, string>();
+  const client = await source.connect();
+  try {
+    for (const { table, columns } of LIMIT_TABLES) {
+      const file = path.join(dir, `${table}.copy`);
+      await pipeline(
+        client.query(
+          copyTo(`copy (select ${columns} from ${table} where council_id = '${councilId}') to stdout`),
+        ),
+        createWriteStream(file),
+      );
+      files.set(table, file);
+    }
+  } finally {
+    client.release();
+  }
+  const { rows: councils } = await source.query('select id, slug, name from council where id = $1', [
+    councilId,
+  ]);
+  const target = await freshServerDatabase('parties_limit');
+  const database = await openDatabase({ databaseUrl: target.url, dataDir: dir, role: 'server', poolMax: 2 });
+  try {
+    await migrate(database.db);
+    const db = await database.pool.connect();
+    try {
+      const council = councils[0] as { id: string; slug: string; name: string };
+      await db.query('insert into council (id, slug, name) values ($1, $2, $3)', [
+        council.id,
+        council.slug,
+        council.name,
+      ]);
+      for (const index of DEFERRABLE_SEARCH_INDEXES) await db.query(`drop index ${index.name}`);
+      for (const key of DEFERRABLE_FOREIGN_KEYS)
+        await db.query(`alter table ${key.table} drop constraint ${key.name}`);
+      const started = performance.now();
+      await db.query('begin');
+      for (const { table, columns } of LIMIT_TABLES)
+        await pipeline(
+          createReadStream(files.get(table) ?? ''),
+          db.query(copyFrom(`copy ${table} (${columns}) from stdin`)),
+        );
+      await db.query('commit');
+      await db.query("set maintenance_work_mem = '128MB'");
+      for (const index of DEFERRABLE_SEARCH_INDEXES)
+        await db.query(`create index ${index.name} ${index.definition}`);
+      await db.query('analyze party, party_name, party_identifier, contact_point, party_address');
+      for (const key of DEFERRABLE_FOREIGN_KEYS)
+        await db.query(`alter table ${key.table} add constraint ${key.name} ${key.definition}`);
+      return (performance.now() - started) / 1000;
+    } finally {
+      db.release();
+    }
+  } finally {
+    await database.close();
+    await target.drop();
+  }
+}
+
 interface Measured {
   persons: number;
   importPerS: number;
   importSeconds: number;
   importIndexingSeconds: number;
+  importNodeCpuSeconds: number;
+  importPostgresCpuSeconds?: number;
+  limitImportSeconds?: number;
   search: number[];
   searchByKind: Record<string, number[]>;
   limit: number[];
@@ -213,6 +361,8 @@ async function measure(
   pool: pg.Pool | undefined,
   persons: number,
   label: string,
+  /** On the server: a pool and the database's name, to watch its processes' CPU and measure the limit. */
+  server?: { pool: pg.Pool; database: string },
 ): Promise<Measured> {
   await seedDemoCouncil(runtime.database.db, runtime.services.governance);
   const council = await runtime.services.governance.defaultCouncil();
@@ -223,6 +373,8 @@ async function measure(
   log(
     `${label}: generated ${persons.toLocaleString('en-GB')} people in ${((performance.now() - t0) / 1000).toFixed(1)} s`,
   );
+  const backends = server ? watchBackends(server.pool, server.database) : undefined;
+  const cpuBefore = process.cpuUsage();
   t0 = performance.now();
   const summary = await importParties({
     parties: runtime.services.parties,
@@ -239,13 +391,24 @@ async function measure(
     },
   });
   const importSeconds = (performance.now() - t0) / 1000;
-  rmSync(dir, { recursive: true, force: true });
+  const cpu = process.cpuUsage(cpuBefore);
+  const importNodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
+  const importPostgresCpuSeconds = await backends?.stop();
   log(
     `${label}: imported ${summary.created} (${summary.rejected} rejected) in ${importSeconds.toFixed(1)} s` +
       (summary.deferredIndexes
         ? `, of which ${summary.indexingSeconds.toFixed(1)} s building indexes and checking keys`
-        : ''),
+        : '') +
+      `; CPU: Node ${importNodeCpuSeconds.toFixed(1)} s` +
+      (importPostgresCpuSeconds === undefined ? '' : `, Postgres ${importPostgresCpuSeconds.toFixed(1)} s`),
   );
+  const council0 = await runtime.services.governance.defaultCouncil();
+  const limitImportSeconds = server ? await importLimit(server.pool, council0.id, dir) : undefined;
+  if (limitImportSeconds !== undefined)
+    log(
+      `${label}: the same rows by COPY straight into the tables (the limit) in ${limitImportSeconds.toFixed(1)} s`,
+    );
+  rmSync(dir, { recursive: true, force: true });
   // What autovacuum does for a live database after a load: statistics, and the visibility map that
   // lets searches read names from the index alone.
   await sql`vacuum analyze`.execute(runtime.database.db);
@@ -343,6 +506,9 @@ async function measure(
     importPerS: Math.round(summary.created / importSeconds),
     importSeconds,
     importIndexingSeconds: summary.indexingSeconds,
+    importNodeCpuSeconds,
+    ...(importPostgresCpuSeconds === undefined ? {} : { importPostgresCpuSeconds }),
+    ...(limitImportSeconds === undefined ? {} : { limitImportSeconds }),
     search,
     searchByKind,
     limit,
@@ -378,10 +544,10 @@ if (PERSONS > 0) {
   const pool = new pg.Pool({ connectionString: db.url, max: 2 });
   try {
     // The limit's trigram query needs a trigram index on every name (the app indexes name keys instead).
-    const m = await (async () => {
-      const result = await measure(runtime, undefined, PERSONS, 'postgres');
-      return result;
-    })();
+    const m = await measure(runtime, undefined, PERSONS, 'postgres', {
+      pool,
+      database: new URL(db.url).pathname.slice(1),
+    });
     const t0 = performance.now();
     await pool.query(
       'create index if not exists bench_party_name_key_trgm on party using gin (name_key gin_trgm_ops)',
@@ -440,6 +606,16 @@ if (PERSONS > 0) {
       import_persons_per_s: m.importPerS,
       import_seconds: round(m.importSeconds),
       import_indexing_seconds: round(m.importIndexingSeconds),
+      import_node_cpu_seconds: round(m.importNodeCpuSeconds),
+      ...(m.importPostgresCpuSeconds === undefined
+        ? {}
+        : { import_postgres_cpu_seconds: round(m.importPostgresCpuSeconds) }),
+      ...(m.limitImportSeconds === undefined
+        ? {}
+        : {
+            limit_import_seconds: round(m.limitImportSeconds),
+            import_ratio_to_limit: round(m.importSeconds / m.limitImportSeconds),
+          }),
       search_p50_ms: p(m.search, 50),
       search_p95_ms: p(m.search, 95),
       search_p99_ms: p(m.search, 99),
@@ -487,6 +663,7 @@ if (EMBEDDED_PERSONS > 0) {
       embedded_persons: m.persons,
       embedded_import_persons_per_s: m.importPerS,
       embedded_import_seconds: round(m.importSeconds),
+      embedded_import_node_cpu_seconds: round(m.importNodeCpuSeconds),
       embedded_search_p50_ms: p(m.search, 50),
       embedded_search_p95_ms: p(m.search, 95),
       embedded_search_p99_ms: p(m.search, 99),
