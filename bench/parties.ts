@@ -261,17 +261,17 @@ const LIMIT_TABLES: { table: string; columns: string }[] = [
   {
     table: 'party_name',
     columns:
-      'council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth',
+      'id, council_id, party_id, use, title, given_names, family_name, given_key, family_key, date_of_birth',
   },
   { table: 'party_name_term', columns: 'council_id, part, term' },
-  { table: 'party_identifier', columns: 'council_id, party_id, scheme, system, value, value_key' },
+  { table: 'party_identifier', columns: 'id, council_id, party_id, scheme, system, value, value_key' },
   {
     table: 'contact_point',
-    columns: 'council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact',
+    columns: 'id, council_id, party_id, kind, value, label, is_preferred, is_verified, do_not_contact',
   },
   {
     table: 'party_address',
-    columns: 'council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to',
+    columns: 'id, council_id, party_id, role, text, postcode, postcode_key, uprn, valid_from, valid_to',
   },
 ];
 
