@@ -218,7 +218,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
   const batchSize = options.batchSize ?? 2_000;
   let batch: BulkRow[] = [];
   const seenKeys = new Set<string>();
-  const termsWritten = new Set<string>();
+  const state = await parties.bulkLoadState(councilId, mapping.system);
 
   // Up to two batches are written at once (each in its own transaction, on its own connection), and
   // the next is checked meanwhile: the database and Node both keep busy.
@@ -244,7 +244,7 @@ export async function importParties(options: ImportOptions): Promise<ImportSumma
     while (inFlight.size >= 2) await Promise.race(inFlight);
     if (failure) throw failure;
     const commit: Promise<void> = parties
-      .commitBulk(councilId, prepared, context, mapping.system, termsWritten)
+      .commitBulk(councilId, prepared, context, mapping.system, state)
       .then((result) => {
         summary.created += result.created.length;
         summary.updated += result.updated;

@@ -22,6 +22,7 @@ import {
   listContactPoints,
   listNames,
 } from './parties.repository.ts';
+import { prepareBulk } from './parties.service.ts';
 import { type PartyInput, validateParty } from './parties.validate.ts';
 
 const CSV = `AccountRef,Forename,Surname,DOB,Address,Postcode,Tel,Email
@@ -177,6 +178,53 @@ describe.each(testDatabaseKinds())('bulk import of parties (%s)', (kind) => {
         ],
       ]),
     ).toMatchObject({ updated: 0, unchanged: 1 });
+  });
+
+  it('a first load of a system looks no keys up, and a batch that meets one written meanwhile is written again as an update', async () => {
+    const { parties } = t.runtime.services;
+    const context = systemAuditContext(t.councilId, 'test');
+    const state = await parties.bulkLoadState(t.councilId, 'late');
+    expect(state.lookUpKeys).toBe(false);
+    // Another load writes L1 after this one began.
+    await parties.bulkLoad(
+      t.councilId,
+      [{ line: 2, input: { kind: 'person', givenName: 'Lettice', familyName: 'Latimer' }, sourceKey: 'L1' }],
+      context,
+      'late',
+    );
+    const result = await parties.commitBulk(
+      t.councilId,
+      prepareBulk(
+        [
+          {
+            line: 2,
+            input: {
+              kind: 'person',
+              givenName: 'Lettice',
+              familyName: 'Latimer',
+              email: 'lettice@example.net',
+            },
+            sourceKey: 'L1',
+          },
+          { line: 3, input: { kind: 'person', givenName: 'Lionel', familyName: 'Latimer' }, sourceKey: 'L2' },
+        ],
+        'late',
+      ),
+      context,
+      'late',
+      state,
+    );
+    expect(result).toMatchObject({ updated: 1, unchanged: 0, created: [{ line: 3 }] });
+    expect(state.lookUpKeys).toBe(true);
+    const { rows } = await sql<{ n: number }>`
+      select count(*)::int as n from party_identifier where system = 'late'`.execute(t.runtime.database.db);
+    expect(rows[0]?.n).toBe(2);
+    expect((await parties.search(t.councilId, 'lettice@example.net', 5))[0]?.party.displayName).toBe(
+      'Lettice Latimer',
+    );
+    expect((await parties.search(t.councilId, 'Lionel Latimer', 5))[0]?.party.displayName).toBe(
+      'Lionel Latimer',
+    );
   });
 
   it('writes a batch again, with a fresh reference, when a reference it drew is already taken', async () => {

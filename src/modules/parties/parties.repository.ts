@@ -1964,6 +1964,14 @@ export async function bulkDeleteCurrentNames(
   );
 }
 
+/** Whether the register holds any of a source system's keys. */
+export async function holdsSourceKeys(db: Executor, councilId: string, system: string): Promise<boolean> {
+  const { rows } = await sql<{ held: boolean }>`
+    select exists (select 1 from party_identifier
+      where council_id = ${councilId} and scheme = 'source' and system = ${system}) as held`.execute(db);
+  return rows[0]?.held === true;
+}
+
 /** Whether any of these references is taken (references are random; clashes are rare but possible). */
 export async function takenReferences(
   db: Executor,

@@ -119,6 +119,17 @@ export interface BulkResult {
   rejected: { line: number; errors: readonly FieldError[] }[];
 }
 
+/** What the batches of one load share (`PartiesService.bulkLoadState`). */
+export interface BulkLoadState {
+  /** The name terms written by earlier batches, so that each is sent once. */
+  readonly termsWritten: Set<string>;
+  /**
+   * Whether each batch's source keys are looked up before it is written. When not, a batch that
+   * meets a key held after all is written again with lookups, and so is every later batch.
+   */
+  lookUpKeys: boolean;
+}
+
 export interface PreparedBulk {
   fresh: { row: BulkRow; party: ValidParty; source?: repo.NewIdentifier }[];
   rejected: { line: number; errors: readonly FieldError[] }[];
@@ -874,14 +885,15 @@ export function createPartiesService(db: Executor) {
       prepared: PreparedBulk,
       context: AuditContext,
       system?: string,
-      /** The name terms written by earlier batches of the same load, so that each is sent once. */
-      termsWritten?: Set<string>,
+      /** What the batches of one load share (`bulkLoadState`); without it, every key is looked up. */
+      state?: BulkLoadState,
     ): Promise<BulkResult> {
       const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [...prepared.rejected] };
       const { fresh } = prepared;
       const sourceOf = new Map(fresh.flatMap((f) => (f.source ? [[f.row, f.source] as const] : [])));
+      const lookUpKeys = state?.lookUpKeys ?? true;
       const existing =
-        system !== undefined
+        system !== undefined && lookUpKeys
           ? await repo.existingSourceKeys(
               db,
               councilId,
@@ -914,7 +926,7 @@ export function createPartiesService(db: Executor) {
         lines.push(row.line);
       }
       if (toInsert.length > 0) {
-        const terms = repo.bulkNameTerms(toInsert, termsWritten);
+        const terms = repo.bulkNameTerms(toInsert, state?.termsWritten);
         const audit = {
           action: 'party.bulk_loaded',
           subjectType: 'party',
@@ -967,6 +979,13 @@ export function createPartiesService(db: Executor) {
             break;
           } catch (error) {
             if (attempt < 3 && isUniqueViolation(error, 'party_council_id_reference_key')) continue;
+            // A key held after all (written since the load began): the batch again, looking keys up,
+            // and so every later batch of the load.
+            if (state && !lookUpKeys && isUniqueViolation(error, 'party_identifier_source')) {
+              for (const term of terms) state.termsWritten.delete(`${term.part}:${term.term}`);
+              state.lookUpKeys = true;
+              return this.commitBulk(councilId, prepared, context, system, state);
+            }
             throw error;
           }
         }
@@ -1062,6 +1081,18 @@ export function createPartiesService(db: Executor) {
         else result.unchanged++;
       }
       return result;
+    },
+
+    /**
+     * What the batches of one load share: the name terms written so far, and whether each batch's
+     * source keys need looking up: not while the register holds none of the system's keys (a first
+     * load), which spares a lookup per row.
+     */
+    async bulkLoadState(councilId: string, system?: string): Promise<BulkLoadState> {
+      return {
+        termsWritten: new Set(),
+        lookUpKeys: system !== undefined && (await repo.holdsSourceKeys(db, councilId, system)),
+      };
     },
 
     /**
