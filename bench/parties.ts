@@ -219,19 +219,15 @@ function cpuSecondsOf(pid: number): number | undefined {
  */
 function watchBackends(pool: pg.Pool, database: string): { stop(): Promise<number | undefined> } {
   const seen = new Map<number, [number, number]>();
-  let readable = true;
   const sample = async () => {
     const { rows } = await pool.query<{ pid: number }>(
       'select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()',
       [database],
     );
     for (const { pid } of rows) {
+      // A connection that has just closed (or a server on another machine) has nothing to read.
       const now = cpuSecondsOf(pid);
-      if (now === undefined) {
-        readable = false;
-        continue;
-      }
-      seen.set(pid, [seen.get(pid)?.[0] ?? now, now]);
+      if (now !== undefined) seen.set(pid, [seen.get(pid)?.[0] ?? now, now]);
     }
   };
   let running = sample();
@@ -243,7 +239,7 @@ function watchBackends(pool: pg.Pool, database: string): { stop(): Promise<numbe
       clearInterval(timer);
       await running.catch(() => {});
       await sample();
-      if (!readable) return undefined;
+      if (seen.size === 0) return undefined;
       let total = 0;
       for (const [first, last] of seen.values()) total += last - first;
       return total;

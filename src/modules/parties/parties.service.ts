@@ -890,7 +890,6 @@ export function createPartiesService(db: Executor) {
     ): Promise<BulkResult> {
       const result: BulkResult = { created: [], updated: 0, unchanged: 0, rejected: [...prepared.rejected] };
       const { fresh } = prepared;
-      const sourceOf = new Map(fresh.flatMap((f) => (f.source ? [[f.row, f.source] as const] : [])));
       const lookUpKeys = state?.lookUpKeys ?? true;
       const existing =
         system !== undefined && lookUpKeys
@@ -898,15 +897,14 @@ export function createPartiesService(db: Executor) {
               db,
               councilId,
               system,
-              [...sourceOf.values()].map((s) => s.valueKey),
+              fresh.flatMap((f) => (f.source ? [f.source.valueKey] : [])),
             )
           : new Set<string>();
       const known: { input: PartyInput; source: repo.NewIdentifier }[] = [];
       const toInsert: repo.BulkParty[] = [];
       const references = new Set<string>();
       const lines: number[] = [];
-      for (const { row, party } of fresh) {
-        const source = sourceOf.get(row);
+      for (const { row, party, source } of fresh) {
         if (source && existing.has(source.valueKey)) {
           known.push({ input: row.input, source });
           continue;

@@ -39,6 +39,14 @@ export function uuidV7(): string {
   // A random (version 4) UUID, drawn from Node's buffered entropy, with its first 48 bits replaced by
   // the time and its version digit by 7: the variant bits and the 74 random bits are as version 7 has them.
   const random = randomUUID();
-  const ms = Date.now().toString(16).padStart(12, '0');
-  return `${ms.slice(0, 8)}-${ms.slice(8)}-7${random.slice(15)}`;
+  const now = Date.now();
+  // A bulk load makes thousands of ids in a millisecond: the time's digits are worked out once for it.
+  if (now !== prefixMs) {
+    prefixMs = now;
+    const ms = now.toString(16).padStart(12, '0');
+    prefix = `${ms.slice(0, 8)}-${ms.slice(8)}-7`;
+  }
+  return prefix + random.slice(15);
 }
+let prefixMs = -1;
+let prefix = '';
