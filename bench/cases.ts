@@ -5,6 +5,8 @@
  *   clients for a fixed time (validated, located, routed, SLA-timed, audited, with a domain event).
  * - queue_p95_ms: the team work-queue page (/staff/queues, HTML, signed in) with open_cases open
  *   requests loaded by a bulk SQL insert (not through the API), most of them in the measured team.
+ * - create_*_cpu_ms: CPU used per request by the server, its Postgres backends and the bench itself
+ *   (all on the same 2 cores), read from /proc: steadier than throughput on a busy machine.
  * - limit_*: the same work done by the bare SQL statements on the same database in the same run.
  *
  * Run: node bench/cases.ts   (BENCH_CASES_OPEN, BENCH_CASES_SECONDS, BENCH_CASES_CLIENTS to change)
@@ -20,6 +22,7 @@ import { generateReference } from '../src/modules/cases/index.ts';
 import { systemAuditContext } from '../src/platform/audit/audit.ts';
 import { openRuntime } from '../src/runtime.ts';
 import { freshServerDatabase } from './lib/database.ts';
+import { keepAliveClient } from './lib/http.ts';
 import { percentile, writeResults } from './lib/results.ts';
 import { startBenchServer } from './lib/server.ts';
 
@@ -107,14 +110,16 @@ await runtime.services.governance.createUser(
   },
   systemAuditContext(council.id, 'bench'),
 );
-await sql`update staff_user set disabled = true where is_demo`.execute(runtime.database.db);
+await sql`update staff_user set is_demo = false, disabled = true where is_demo`.execute(runtime.database.db);
 await runtime.close();
 
 // --- The real server, as `npm start` runs it, against the same database.
 const server = await startBenchServer({
   DATABASE_URL: db.url,
   GUILDHALL_DATA_DIR: dataDir,
-  NODE_ENV: 'development',
+  NODE_ENV: 'production',
+  SESSION_SECRET: 'bench-session-secret-0123456789-0123456789',
+  NOTIFICATIONS_ADAPTER: 'outbox',
 });
 log(`server ready in ${Math.round(server.readyMs)} ms at ${server.url}`);
 
@@ -147,10 +152,34 @@ const body = (i: number) =>
     answers: { where_on_road: 'carriageway', depth: i % 3 === 0 ? 'deep' : 'medium', damage_claim: false },
   });
 
+/** CPU time (user + system) a process has used, in ms, from /proc (0 once it has gone). */
+function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+const admin = new pg.Pool({ connectionString: db.url, max: 1 });
+/** The Postgres backends serving the Guildhall server (the bench's own connection aside). */
+async function serverBackends(): Promise<number[]> {
+  const { rows } = await admin.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  return rows.map((r) => r.pid);
+}
+
+const client = keepAliveClient(server.url, CLIENTS);
 async function createLoad(seconds: number, clients: number, tag: string) {
   const latencies: number[] = [];
   let failures = 0;
   let counter = 0;
+  const backends = await serverBackends();
+  const serverCpu = cpuMs(server.pid);
+  const databaseCpu = backends.map(cpuMs);
+  const benchCpu = process.cpuUsage();
   const until = performance.now() + seconds * 1000;
   const start = performance.now();
   await Promise.all(
@@ -158,16 +187,16 @@ async function createLoad(seconds: number, clients: number, tag: string) {
       while (performance.now() < until) {
         const i = counter++;
         const s = performance.now();
-        const response = await fetch(`${server.url}/api/v1/cases`, {
-          method: 'POST',
-          headers: {
+        const response = await client.request(
+          'POST',
+          '/api/v1/cases',
+          {
             authorization: `Bearer ${token}`,
             'content-type': 'application/json',
             'idempotency-key': `${tag}-${i}`,
           },
-          body: body(i),
-        });
-        await response.arrayBuffer();
+          body(i),
+        );
         if (response.status !== 201) {
           failures++;
           if (failures < 3) log(`create answered ${response.status}`);
@@ -175,15 +204,26 @@ async function createLoad(seconds: number, clients: number, tag: string) {
       }
     }),
   );
-  return { latencies, failures, perSecond: latencies.length / ((performance.now() - start) / 1000) };
+  const perSecond = latencies.length / ((performance.now() - start) / 1000);
+  const n = Math.max(1, latencies.length + failures);
+  const bench = process.cpuUsage(benchCpu);
+  // CPU per request, which a busy shared machine disturbs far less than throughput.
+  const cpu = {
+    server: (cpuMs(server.pid) - serverCpu) / n,
+    database: backends.reduce((sum, pid, k) => sum + cpuMs(pid) - (databaseCpu[k] ?? 0), 0) / n,
+    bench: (bench.user + bench.system) / 1000 / n,
+  };
+  return { latencies, failures, perSecond, cpu };
 }
 
 const loadBefore = loadAverage();
 await createLoad(3, CLIENTS, 'warm');
 const created = await createLoad(SECONDS, CLIENTS, 'run');
 log(
-  `create: ${Math.round(created.perSecond)}/s, p95 ${round(percentile(created.latencies, 95))} ms, ${created.failures} failures`,
+  `create: ${Math.round(created.perSecond)}/s, p95 ${round(percentile(created.latencies, 95))} ms, ${created.failures} failures; CPU per request: server ${round(created.cpu.server)} ms, Postgres ${round(created.cpu.database)} ms, bench ${round(created.cpu.bench)} ms`,
 );
+client.close();
+await admin.end();
 
 // --- The team queue page, signed in as an officer (HTML, default sort: soonest due first).
 const cookie = await signIn();
@@ -294,6 +334,9 @@ const file = writeResults('cases', {
   create_p95_ms: round(percentile(created.latencies, 95)),
   create_p99_ms: round(percentile(created.latencies, 99)),
   create_failures: created.failures,
+  create_server_cpu_ms: round(created.cpu.server),
+  create_database_cpu_ms: round(created.cpu.database),
+  create_bench_cpu_ms: round(created.cpu.bench),
   limit_create_per_s: Math.round(limitPerSecond),
   limit_create_p95_ms: round(percentile(limitLatencies, 95)),
   queue_p50_ms: round(percentile(queue, 50)),
