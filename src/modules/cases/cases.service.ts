@@ -619,13 +619,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
   ): Promise<string | null> {
     const email = details.email?.trim().toLowerCase();
     const phone = details.phone?.trim();
-    for (const clue of [email, phone]) {
-      if (!clue) continue;
-      const [best] = await deps.parties.search(councilId, clue, 3);
-      if (best && best.score >= 0.9 && best.reasons.some((r) => /email|phone/i.test(r))) return best.party.id;
-    }
     const givenName = details.firstName?.trim();
     const familyName = details.lastName?.trim();
+    const known = await deps.parties.personWithContact(councilId, { email, phone, familyName });
+    if (known) return known;
     if (!familyName && !givenName) return null;
     const created = await deps.parties.createParty(
       councilId,

@@ -15,9 +15,16 @@ import {
   SourceKeyTaken,
   ValidationFailed,
 } from './parties.errors.ts';
-import { newPartyReference, parsePartialDate } from './parties.normalise.ts';
+import {
+  nameKey,
+  newPartyReference,
+  normaliseEmail,
+  normalisePhone,
+  parsePartialDate,
+} from './parties.normalise.ts';
 import * as repo from './parties.repository.ts';
 import { type PartySearchResult, searchParties } from './parties.search.ts';
+import { activePeopleWithContact } from './parties.self-service.repository.ts';
 import {
   type AddressInput,
   type ContactPointInput,
@@ -396,6 +403,32 @@ export function createPartiesService(db: Executor) {
       const trimmed = query.trim().slice(0, 200);
       if (trimmed === '') return Promise.resolve([]);
       return searchParties(db, councilId, trimmed, Math.min(Math.max(limit, 1), 100), variants);
+    },
+
+    /**
+     * The active person a report's email, else phone, belongs to: an exact contact point, not a
+     * fuzzy search. Where several people share it, the one with the report's family name, else the
+     * longest on the register. Null when nobody has it (the caller then records a new person).
+     */
+    async personWithContact(
+      councilId: string,
+      contact: { email?: string | undefined; phone?: string | undefined; familyName?: string | undefined },
+    ): Promise<string | null> {
+      const family = contact.familyName ? nameKey(contact.familyName) : '';
+      const clues: ['email' | 'phone', string | undefined][] = [
+        ['email', contact.email ? normaliseEmail(contact.email) : undefined],
+        ['phone', contact.phone ? normalisePhone(contact.phone) : undefined],
+      ];
+      for (const [kind, value] of clues) {
+        if (!value) continue;
+        const people = await activePeopleWithContact(db, councilId, kind, value);
+        const named = family
+          ? people.find((p) => p.familyName && nameKey(p.familyName) === family)
+          : undefined;
+        const chosen = named ?? people[0];
+        if (chosen) return chosen.partyId;
+      }
+      return null;
     },
 
     /** "Is this one of these people?": likely matches for a new person, before creating them. */
