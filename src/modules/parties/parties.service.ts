@@ -1,10 +1,10 @@
-import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
+import { type AuditContext, auditWrite, recordAudit } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
-import { uuidV7 } from '../../platform/db/together.ts';
+import { isUniqueViolation, type PreparedWrite, uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
-import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
+import { idempotentTransaction, idempotentWrite } from '../../platform/idempotency/idempotency.ts';
 import {
   AlertAlreadyEnded,
   MergeNotReversible,
@@ -178,10 +178,6 @@ function endDate(value: string | undefined, field: string): string {
   return parsed.date;
 }
 
-function isUniqueViolation(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: string }).code === '23505';
-}
-
 function fail(errors: FieldError[]): never {
   throw new ValidationFailed(errors);
 }
@@ -317,17 +313,46 @@ export function createPartiesService(db: Executor) {
     ): Promise<{ id: string; reference: string }> {
       const { party, errors } = validateParty(input);
       if (!party) fail(errors);
-      // Source-system keys are stored for the import and for integrations; they must be unique.
-      return once(councilId, 'parties.create', input, options.idempotency, async (tx) => {
-        const created = await insertValidParty(tx, councilId, party);
-        await recordAudit(tx, context, {
-          action: 'party.created',
-          subjectType: 'party',
-          subjectId: created.id,
-          details: { kind: party.fields.kind, reference: created.reference },
-        });
-        return created;
-      });
+      const request = options.idempotency
+        ? { councilId, operation: 'parties.create', body: input, ...options.idempotency }
+        : null;
+      // One statement writes the party, its names, identifiers, contact points and addresses and
+      // the audit entry (see writeTogether): a party is made on the path of a citizen's report.
+      for (let attempt = 0; ; attempt++) {
+        const id = uuidV7();
+        const reference = newPartyReference();
+        const writes: PreparedWrite[] = [
+          repo.partyInsert(db, councilId, id, reference, party.fields),
+          auditWrite(db, context, {
+            action: 'party.created',
+            subjectType: 'party',
+            subjectId: id,
+            details: { kind: party.fields.kind, reference },
+          }),
+        ];
+        if (party.names.length > 0) {
+          writes.push(repo.namesInsert(db, councilId, id, party.names, party.fields.dateOfBirth));
+          const terms = repo.nameTermsInsert(db, councilId, repo.nameTermsOf(party.names));
+          if (terms) writes.push(terms);
+        }
+        if (party.identifiers.length > 0)
+          writes.push(repo.identifiersInsert(db, councilId, id, party.identifiers));
+        if (party.contactPoints.length > 0)
+          writes.push(repo.contactPointsInsert(db, councilId, id, party.contactPoints));
+        if (party.addresses.length > 0) writes.push(repo.addressesInsert(db, councilId, id, party.addresses));
+        try {
+          return (await idempotentWrite(db, request, { statusCode: 201, body: { id, reference } }, writes))
+            .body;
+        } catch (error) {
+          if (isUniqueViolation(error, repo.PARTY_REFERENCE_CONSTRAINT) && attempt < 3) continue;
+          // Source-system keys are stored for the import and for integrations; they must be unique.
+          if (isUniqueViolation(error)) {
+            const source = party.identifiers.find((i) => i.scheme === 'source');
+            throw new SourceKeyTaken(source?.system ?? 'source system');
+          }
+          throw error;
+        }
+      }
     },
 
     /**
