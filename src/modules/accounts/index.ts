@@ -9,6 +9,7 @@ export {
   type OidcPending,
   type OidcProvider,
 } from './accounts.oidc.ts';
+export { AccountLocked } from './accounts.errors.ts';
 export {
   type AccountMessageSender,
   type AccountRecord,
@@ -17,6 +18,7 @@ export {
   createAccountsService,
   newAccountErrors,
   type OidcIdentity,
+  RESET_HOURS,
   type SignInResult,
   VERIFICATION_HOURS,
 } from './accounts.service.ts';
