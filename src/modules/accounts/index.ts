@@ -2,6 +2,7 @@ import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject, SelfServiceParties } from '../parties/index.ts';
 import type { AccountsService } from './accounts.service.ts';
 
+export { AccountLocked } from './accounts.errors.ts';
 export {
   createOidcProvider,
   type OidcConfig,
@@ -9,7 +10,6 @@ export {
   type OidcPending,
   type OidcProvider,
 } from './accounts.oidc.ts';
-export { AccountLocked } from './accounts.errors.ts';
 export {
   type AccountMessageSender,
   type AccountRecord,
