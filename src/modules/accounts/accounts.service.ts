@@ -55,7 +55,7 @@ const RESEND_GAP_MS = 60_000;
 /** At most this many password reset or change of address emails an hour for one account. */
 const LINKS_PER_HOUR = 5;
 const HOUR_MS = 3_600_000;
-const MAX_PASSWORD_LENGTH = 256;
+export const MAX_PASSWORD_LENGTH = 256;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
 
 export interface NewAccountInput {

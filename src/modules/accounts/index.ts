@@ -16,6 +16,7 @@ export {
   type AccountsDeps,
   type AccountsService,
   createAccountsService,
+  MAX_PASSWORD_LENGTH,
   newAccountErrors,
   type OidcIdentity,
   RESET_HOURS,

@@ -159,6 +159,13 @@ export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
   };
 }
 
+/** The portal's tracking check: the email address that proves a citizen knows a request. */
+export function caseRequesterEmail(
+  service: CasesService,
+): (councilId: string, caseId: string) => Promise<string | null> {
+  return service.requesterEmail;
+}
+
 /** The notifications module's lookup: who to tell about a request, and what to say. */
 export function caseNotificationLookup(service: CasesService): CaseNotificationLookup {
   return service.notificationDetails;
