@@ -604,8 +604,9 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
 
     /**
      * Spends a password reset link: sets the new password (the same rules as a new account), clears
-     * any lock, counts the address as verified (the link proved it), stops any other reset link, and
-     * signs the account out everywhere. Null when the link is unknown, used or expired.
+     * any lock, counts the address as verified (the link proved it), stops any other reset link and
+     * any change of address under way, and signs the account out everywhere. Null when the link is
+     * unknown, used or expired.
      */
     async resetPassword(
       councilId: string,
@@ -621,7 +622,9 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
         const id = (await repo.useToken(tx, councilId, sha256(token), 'reset_password', now()))?.accountId;
         if (!id) return undefined;
         await repo.setPassword(tx, id, passwordHash, { verifyEmail: true });
+        // Whoever else had the account loses what they started: other reset links, a change of address.
         await repo.expireTokens(tx, id, 'reset_password');
+        await repo.expireTokens(tx, id, 'change_email');
         await deps.endSessions?.(tx, councilId, id);
         await recordAudit(tx, citizen({ ...context, councilId }, id), {
           action: 'account.password_reset',
@@ -639,7 +642,8 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
 
     /**
      * Changes the password of a signed-in citizen who knows the current one; every session of the
-     * account ends (the caller starts a new one for this browser).
+     * account ends (the caller starts a new one for this browser), and reset links and any change of
+     * address under way stop working.
      */
     async changePassword(
       councilId: string,
@@ -664,6 +668,7 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
       await inTransaction(db, async (tx) => {
         await repo.setPassword(tx, account.id, passwordHash, { verifyEmail: false });
         await repo.expireTokens(tx, account.id, 'reset_password');
+        await repo.expireTokens(tx, account.id, 'change_email');
         await deps.endSessions?.(tx, councilId, account.id);
         await recordAudit(tx, citizen(context, account.id), {
           action: 'account.password_changed',
@@ -752,7 +757,8 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
 
     /**
      * Spends a change of address link: the account moves to the new, now verified, address, which
-     * becomes its person's preferred email address; the old address is sent a notice. Fails when the
+     * becomes its person's preferred email address; links sent to the old address stop working, and it
+     * is sent a notice. Fails when the
      * link is unknown, used or expired, or another account took the address meanwhile.
      */
     async confirmEmailChange(
@@ -779,7 +785,10 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
             });
             return { reason: 'taken' };
           }
+          // Links sent to the old address stop working with it.
           await repo.expireTokens(tx, account.id, 'change_email');
+          await repo.expireTokens(tx, account.id, 'reset_password');
+          await repo.expireTokens(tx, account.id, 'verify_email');
           if (account.partyId)
             await deps.parties.addVerifiedEmailIn(tx, councilId, account.partyId, used.newEmail, ctx);
           await deps.send(tx, {

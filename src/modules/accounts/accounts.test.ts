@@ -206,12 +206,26 @@ describe.each(testDatabaseKinds())('the accounts service (%s)', (kind) => {
     });
     expect(await accounts().passwordResetUsable(t.councilId, token)).toBe(true);
 
+    // A change of address someone started with the account is stopped by the reset.
+    await accounts().requestEmailChange(
+      t.councilId,
+      account.id,
+      { email: 'intruder@example.com', currentPassword: PASSWORD },
+      'en',
+      context(),
+    );
+    const intruder = tokenIn(
+      (await sent('intruder@example.com', 'email_change_verification'))[0]?.personalisation.confirmUrl,
+    );
+    expect(await accounts().emailChangeUsable(t.councilId, intruder)).toBe(true);
+
     const reset = await accounts().resetPassword(
       t.councilId,
       token,
       { password: 'a brand new passphrase', confirmPassword: 'a brand new passphrase' },
       context(),
     );
+    expect(await accounts().emailChangeUsable(t.councilId, intruder)).toBe(false);
     expect(reset?.id).toBe(account.id);
     expect(await signedIn(elsewhere)).toBeUndefined();
     expect(await accounts().signIn(t.councilId, email, PASSWORD, context())).toMatchObject({ ok: false });
@@ -367,12 +381,17 @@ describe.each(testDatabaseKinds())('the accounts service (%s)', (kind) => {
     expect((await accountRow('old.address@example.com'))?.id).toBe(account.id);
     expect(await accounts().emailChangeUsable(t.councilId, token)).toBe(true);
 
+    await accounts().requestPasswordReset(t.councilId, email, 'en', context());
+    const oldReset = tokenIn((await sent(email, 'password_reset'))[0]?.personalisation.resetUrl);
+    expect(await accounts().passwordResetUsable(t.councilId, oldReset)).toBe(true);
     const confirmed = await accounts().confirmEmailChange(t.councilId, token, 'en', context());
     expect(confirmed).toMatchObject({
       ok: true,
       account: { id: account.id, email: 'new.address@example.com' },
     });
     expect(await accountRow('old.address@example.com')).toBeUndefined();
+    // A reset link sent to the old address no longer works.
+    expect(await accounts().passwordResetUsable(t.councilId, oldReset)).toBe(false);
     const [notice] = await sent('old.address@example.com', 'email_changed');
     expect(notice?.personalisation.newEmail).toBe('n***@example.com');
     // The person's preferred email address is the new, verified one; the old one stays on record.
