@@ -51,7 +51,7 @@ const MESSAGE_KEYS: Record<string, string> = {
   'Enter your password': 'account.error.passwordMissing',
   'Enter your current password': 'account.error.currentPasswordMissing',
   'Your password is not right': 'account.error.passwordWrong',
-  'Your password must be 256 characters or fewer': 'account.error.passwordTooLong',
+  [`Your password must be ${MAX_PASSWORD_LENGTH} characters or fewer`]: 'account.error.passwordTooLong',
   'Enter your new password again': 'account.error.confirmPasswordMissing',
   'The passwords do not match': 'account.error.confirmPasswordMismatch',
   'Enter your new email address': 'account.error.newEmailMissing',
@@ -104,7 +104,10 @@ export function accountDetailsForJourney(
 /** An OIDC sign-in must come back within this time. */
 const OIDC_PENDING_MS = 10 * 60_000;
 
-/** Citizen accounts: create, verify, sign in and out, My requests, My details, and OIDC sign-in. */
+/**
+ * Citizen accounts: create, verify, sign in and out, a forgotten password, My requests, My details (with
+ * a new password or email address, and deleting the account), and OIDC sign-in.
+ */
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): Promise<void> {
   const pub = { config: { public: true } } as const;
   const { accounts } = deps;
@@ -469,7 +472,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     return {
       ...page,
       details,
-      sign: { email: account.email, hasPassword: Boolean(account.passwordHash) },
+      credentials: { email: account.email, hasPassword: Boolean(account.passwordHash) },
       channels: channelItems(page, details.preferredChannel ?? null),
       consentItems: CONSENT_PURPOSES.map((p) => ({
         value: p,
@@ -568,6 +571,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return reply.redirect('/account?saved=1', 303);
     }),
   );
+
   // ---------- Forgotten password ----------
 
   app.get('/account/password-reset', pub, async (request, reply) => {
