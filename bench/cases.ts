@@ -24,7 +24,7 @@ import { openRuntime } from '../src/runtime.ts';
 import { freshServerDatabase } from './lib/database.ts';
 import { keepAliveClient } from './lib/http.ts';
 import { percentile, writeResults } from './lib/results.ts';
-import { startBenchServer } from './lib/server.ts';
+import { cpuPerRequest, startBenchServer } from './lib/server.ts';
 
 const OPEN_CASES = Number(process.env.BENCH_CASES_OPEN ?? 100_000);
 const SECONDS = Number(process.env.BENCH_CASES_SECONDS ?? 20);
@@ -152,67 +152,42 @@ const body = (i: number) =>
     answers: { where_on_road: 'carriageway', depth: i % 3 === 0 ? 'deep' : 'medium', damage_claim: false },
   });
 
-/** CPU time (user + system) a process has used, in ms, from /proc (0 once it has gone). */
-function cpuMs(pid: number): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) * 10;
-  } catch {
-    return 0;
-  }
-}
 const admin = new pg.Pool({ connectionString: db.url, max: 1 });
-/** The Postgres backends serving the Guildhall server (the bench's own connection aside). */
-async function serverBackends(): Promise<number[]> {
-  const { rows } = await admin.query<{ pid: number }>(
-    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
-  );
-  return rows.map((r) => r.pid);
-}
-
 const client = keepAliveClient(server.url, CLIENTS);
 async function createLoad(seconds: number, clients: number, tag: string) {
   const latencies: number[] = [];
   let failures = 0;
   let counter = 0;
-  const backends = await serverBackends();
-  const serverCpu = cpuMs(server.pid);
-  const databaseCpu = backends.map(cpuMs);
-  const benchCpu = process.cpuUsage();
-  const until = performance.now() + seconds * 1000;
-  const start = performance.now();
-  await Promise.all(
-    Array.from({ length: clients }, async () => {
-      while (performance.now() < until) {
-        const i = counter++;
-        const s = performance.now();
-        const response = await client.request(
-          'POST',
-          '/api/v1/cases',
-          {
-            authorization: `Bearer ${token}`,
-            'content-type': 'application/json',
-            'idempotency-key': `${tag}-${i}`,
-          },
-          body(i),
-        );
-        if (response.status !== 201) {
-          failures++;
-          if (failures < 3) log(`create answered ${response.status}`);
-        } else latencies.push(performance.now() - s);
-      }
-    }),
-  );
-  const perSecond = latencies.length / ((performance.now() - start) / 1000);
-  const n = Math.max(1, latencies.length + failures);
-  const bench = process.cpuUsage(benchCpu);
+  let perSecond = 0;
   // CPU per request, which a busy shared machine disturbs far less than throughput.
-  const cpu = {
-    server: (cpuMs(server.pid) - serverCpu) / n,
-    database: backends.reduce((sum, pid, k) => sum + cpuMs(pid) - (databaseCpu[k] ?? 0), 0) / n,
-    bench: (bench.user + bench.system) / 1000 / n,
-  };
+  const cpu = await cpuPerRequest(server.pid, admin, async () => {
+    const until = performance.now() + seconds * 1000;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: clients }, async () => {
+        while (performance.now() < until) {
+          const i = counter++;
+          const s = performance.now();
+          const response = await client.request(
+            'POST',
+            '/api/v1/cases',
+            {
+              authorization: `Bearer ${token}`,
+              'content-type': 'application/json',
+              'idempotency-key': `${tag}-${i}`,
+            },
+            body(i),
+          );
+          if (response.status !== 201) {
+            failures++;
+            if (failures < 3) log(`create answered ${response.status}`);
+          } else latencies.push(performance.now() - s);
+        }
+      }),
+    );
+    perSecond = latencies.length / ((performance.now() - start) / 1000);
+    return latencies.length + failures;
+  });
   return { latencies, failures, perSecond, cpu };
 }
 

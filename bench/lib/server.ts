@@ -83,3 +83,43 @@ export function rssMb(pid: number): number {
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
   return Math.round((kb / 1024) * 10) / 10;
 }
+
+/** CPU time (user + system) a process has used so far, in ms, from /proc (0 once it has gone). */
+export function cpuMs(pid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * CPU used per request by the server, its Postgres backends (on this machine) and the bench itself
+ * while `work` runs: steadier than throughput when other work shares the cores. `work` answers how
+ * many requests it made.
+ */
+export async function cpuPerRequest(
+  serverPid: number,
+  database: { query<R>(text: string): Promise<{ rows: R[] }> },
+  work: () => Promise<number>,
+): Promise<{ requests: number; server: number; database: number; bench: number }> {
+  // Every backend of this database but the one asking.
+  const { rows } = await database.query<{ pid: number }>(
+    'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+  );
+  const backends = rows.map((r) => r.pid);
+  const server0 = cpuMs(serverPid);
+  const database0 = backends.map(cpuMs);
+  const bench0 = process.cpuUsage();
+  const requests = await work();
+  const bench = process.cpuUsage(bench0);
+  const n = Math.max(1, requests);
+  return {
+    requests,
+    server: (cpuMs(serverPid) - server0) / n,
+    database: backends.reduce((sum, pid, k) => sum + cpuMs(pid) - (database0[k] ?? 0), 0) / n,
+    bench: (bench.user + bench.system) / 1000 / n,
+  };
+}
