@@ -11,20 +11,24 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-/** The command line of `npm start`, so the bench measures exactly what a council runs. */
-function startCommand(): string[] {
+/**
+ * The command line a council runs: `npm run serve` (as the container) against a Postgres server,
+ * `npm start` for the embedded database, so the bench measures exactly that.
+ */
+function startCommand(env: Record<string, string>): string[] {
   const pkg = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8')) as {
-    scripts: { start: string };
+    scripts: { start: string; serve: string };
   };
-  const [node, ...args] = pkg.scripts.start.split(/\s+/);
-  if (node !== 'node') throw new Error(`unexpected start script: ${pkg.scripts.start}`);
+  const script = env.DATABASE_URL ? pkg.scripts.serve : pkg.scripts.start;
+  const [node, ...args] = script.split(/\s+/);
+  if (node !== 'node') throw new Error(`unexpected start script: ${script}`);
   return args;
 }
 
-/** Starts the server as `npm start` does, in its own process (so load generation does not share its event loop). */
+/** Starts the server as `npm run serve` or `npm start` does, in its own process (so load generation does not share its event loop). */
 export async function startBenchServer(env: Record<string, string>): Promise<BenchServer> {
   const started = performance.now();
-  const child: ChildProcess = spawn(process.execPath, startCommand(), {
+  const child: ChildProcess = spawn(process.execPath, startCommand(env), {
     cwd: ROOT,
     env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'warn', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
