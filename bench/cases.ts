@@ -168,19 +168,21 @@ async function createLoad(seconds: number, clients: number, tag: string) {
         while (performance.now() < until) {
           const i = counter++;
           const s = performance.now();
-          const response = await client.request(
-            'POST',
-            '/api/v1/cases',
-            {
-              authorization: `Bearer ${token}`,
-              'content-type': 'application/json',
-              'idempotency-key': `${tag}-${i}`,
-            },
-            body(i),
-          );
+          const response = await client
+            .request(
+              'POST',
+              '/api/v1/cases',
+              {
+                authorization: `Bearer ${token}`,
+                'content-type': 'application/json',
+                'idempotency-key': `${tag}-${i}`,
+              },
+              body(i),
+            )
+            .catch((error: Error) => ({ status: 0, body: error.message }));
           if (response.status !== 201) {
             failures++;
-            if (failures < 3) log(`create answered ${response.status}`);
+            if (failures < 3) log(`create answered ${response.status}: ${response.body.slice(0, 200)}`);
           } else latencies.push(performance.now() - s);
         }
       }),
