@@ -13,4 +13,5 @@ COPY seeds ./seeds
 USER node
 EXPOSE 3000
 HEALTHCHECK --interval=30s --timeout=5s CMD node -e "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"
-CMD ["node", "--max-semi-space-size=1", "--v8-pool-size=1", "src/main.ts"]
+# As `npm run serve`: a 16 MB young generation, for a server with a Postgres database (see docs/operations.md).
+CMD ["node", "--max-semi-space-size=16", "--v8-pool-size=1", "src/main.ts"]

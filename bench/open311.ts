@@ -6,7 +6,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
-import { guildhall, startBenchServer } from './lib/server.ts';
+import { cpuPerRequest, guildhall, startBenchServer } from './lib/server.ts';
 
 const REQUESTS = Number(process.env.BENCH_OPEN311_REQUESTS ?? 1_000_000);
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
@@ -123,8 +123,13 @@ try {
     };
     await autocannon({ ...options, duration: 3 });
     const before = loadavg();
-    const result = await autocannon({ ...options, duration: DURATION_S });
-    return { result, load: `${before} -> ${loadavg()}` };
+    let result: autocannon.Result | undefined;
+    const cpu = await cpuPerRequest(server.pid, pool, async () => {
+      result = await autocannon({ ...options, duration: DURATION_S });
+      return result.requests.total;
+    });
+    if (!result) throw new Error('autocannon gave no result');
+    return { result, cpu, load: `${before} -> ${loadavg()}` };
   };
   // With a reporter (email and name, matched to a party or a new one), as FixMyStreet sends them.
   const withReporter = await postLoad(true);
@@ -133,12 +138,18 @@ try {
   metrics.post_p99_ms = withReporter.result.latency.p99;
   metrics.post_errors = withReporter.result.errors + withReporter.result.non2xx;
   metrics.loadavg_during_post = withReporter.load;
+  // CPU per request (server, its Postgres backends, the bench): steadier than throughput on a busy machine.
+  metrics.post_server_cpu_ms = Math.round(withReporter.cpu.server * 100) / 100;
+  metrics.post_database_cpu_ms = Math.round(withReporter.cpu.database * 100) / 100;
+  metrics.post_bench_cpu_ms = Math.round(withReporter.cpu.bench * 100) / 100;
   // Anonymous reports: no party search or creation.
   const anonymous = await postLoad(false);
   metrics.post_anonymous_per_s = Math.round(anonymous.result.requests.average);
   metrics.post_anonymous_p99_ms = anonymous.result.latency.p99;
   metrics.post_anonymous_errors = anonymous.result.errors + anonymous.result.non2xx;
   metrics.loadavg_during_post_anonymous = anonymous.load;
+  metrics.post_anonymous_server_cpu_ms = Math.round(anonymous.cpu.server * 100) / 100;
+  metrics.post_anonymous_database_cpu_ms = Math.round(anonymous.cpu.database * 100) / 100;
   metrics.post_connections = CONNECTIONS;
   log(
     `POST requests.json: ${metrics.post_per_s}/s with a reporter (p99 ${metrics.post_p99_ms} ms), ${metrics.post_anonymous_per_s}/s anonymous; errors ${metrics.post_errors}/${metrics.post_anonymous_errors}`,

@@ -9,7 +9,7 @@
 // (default 200,000). Writes bench/results/parties.json.
 
 import { once } from 'node:events';
-import { createReadStream, createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createReadStream, createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
@@ -33,6 +33,7 @@ import { migrate } from '../src/platform/db/migrate.ts';
 import { openRuntime, type Runtime } from '../src/runtime.ts';
 import { freshServerDatabase } from './lib/database.ts';
 import { percentile, writeResults } from './lib/results.ts';
+import { cpuMs } from './lib/server.ts';
 
 const PERSONS = Number(process.env.BENCH_PERSONS ?? 1_000_000);
 const EMBEDDED_PERSONS = Number(process.env.BENCH_EMBEDDED_PERSONS ?? 200_000);
@@ -202,16 +203,6 @@ async function rawQuery(pool: pg.Pool, councilId: string, kind: QueryKind, q: st
   }
 }
 
-/** CPU seconds (user + system) a process has used, from /proc; undefined where it cannot be read. */
-function cpuSecondsOf(pid: number): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return undefined;
-  }
-}
-
 /**
  * Watches the CPU time of the database server's processes serving one database (on this machine),
  * sampling its connections every half second: other work shares the machine, so CPU seconds say
@@ -225,9 +216,9 @@ function watchBackends(pool: pg.Pool, database: string): { stop(): Promise<numbe
       [database],
     );
     for (const { pid } of rows) {
-      // A connection that has just closed (or a server on another machine) has nothing to read.
-      const now = cpuSecondsOf(pid);
-      if (now !== undefined) seen.set(pid, [seen.get(pid)?.[0] ?? now, now]);
+      // A connection that has just closed (or a server on another machine) reads as 0.
+      const now = cpuMs(pid) / 1000;
+      if (now > 0) seen.set(pid, [seen.get(pid)?.[0] ?? now, now]);
     }
   };
   let running = sample();

@@ -18,6 +18,40 @@ async function freePort(): Promise<number> {
   return typeof address === 'object' && address ? address.port : 0;
 }
 
+/**
+ * The link in the newest email of a kind sent to an address, read from the demo's outbox as a
+ * supervisor would (the in-process worker delivers it within a few seconds).
+ */
+async function emailedLink(
+  browser: Browser,
+  baseUrl: string,
+  to: string,
+  templateLabel: string,
+  link: RegExp,
+): Promise<string> {
+  const staff = await browser.newContext();
+  const staffPage = await staff.newPage();
+  await staffPage.goto(`${baseUrl}/staff/sign-in`);
+  await new SignInPage(staffPage).signIn('supervisor@demo-borough.example', DEMO_PASSWORD);
+  const sent = new SentMessagesPage(staffPage);
+  let found: string | undefined;
+  await expect
+    .poll(
+      async () => {
+        await sent.open(baseUrl);
+        await sent.search(to);
+        if ((await staffPage.getByRole('link', { name: templateLabel }).count()) === 0) return false;
+        await sent.openMessage(templateLabel);
+        found = link.exec(await sent.body().innerText())?.[0];
+        return found !== undefined;
+      },
+      { timeout: 60_000, interval: 1_000 },
+    )
+    .toBe(true);
+  await staff.close();
+  return found ?? '';
+}
+
 describe('a citizen account in a real browser', () => {
   let server: RunningServer;
   let browser: Browser;
@@ -36,7 +70,7 @@ describe('a citizen account in a real browser', () => {
     await server?.stop();
   });
 
-  it('creates an account, verifies it from the emailed link, reports a problem, sees it in My requests and changes a consent', async () => {
+  it('creates an account, verifies it from the emailed link, reports a problem, sees it in My requests, changes a consent, resets a forgotten password and deletes the account', async () => {
     const email = 'account.e2e@example.com';
     const password = 'a long enough passphrase';
     const context = await browser.newContext();
@@ -72,29 +106,16 @@ describe('a citizen account in a real browser', () => {
     await axe();
 
     // The verification email, read from the demo's outbox as a supervisor would.
-    const staff = await browser.newContext();
-    const staffPage = await staff.newPage();
-    await staffPage.goto(`${server.url}/staff/sign-in`);
-    await new SignInPage(staffPage).signIn('supervisor@demo-borough.example', DEMO_PASSWORD);
-    const sent = new SentMessagesPage(staffPage);
-    await expect
-      .poll(
-        async () => {
-          await sent.open(server.url);
-          await sent.search(email);
-          return sent.table().count();
-        },
-        { timeout: 60_000, interval: 2_000 },
-      )
-      .toBe(1);
-    await sent.openMessage('Email verification');
-    const link = /http:\/\/localhost:\d+\/account\/verify\?token=[\w-]+/.exec(
-      await sent.body().innerText(),
-    )?.[0];
+    const link = await emailedLink(
+      browser,
+      server.url,
+      email,
+      'Email verification',
+      /http:\/\/localhost:\d+\/account\/verify\?token=[\w-]+/,
+    );
     expect(link).toBeTruthy();
-    await staff.close();
 
-    await page.goto(link ?? '');
+    await page.goto(link);
     await axe();
     await page.getByRole('button', { name: 'Confirm email address' }).click();
     await page.waitForURL(/\/account\?verified=1$/);
@@ -143,6 +164,54 @@ describe('a citizen account in a real browser', () => {
     await account.signOut();
     expect(await account.headerLink('Sign in').count()).toBe(1);
     await axe();
+
+    // Forgotten password: a link from the outbox, a new password twice, then signed in with it.
+    const newPassword = 'a newer, longer passphrase';
+    await page.getByRole('link', { name: 'Forgotten your password?' }).click();
+    await page.waitForURL(/\/account\/password-reset$/);
+    await axe();
+    await page.getByLabel('Email address').fill(email);
+    await page.getByRole('button', { name: 'Send the link' }).click();
+    await page.waitForURL(/\/account\/password-reset\/sent$/);
+    expect(await page.locator('h1').innerText()).toBe('Check your email');
+    await axe();
+    const resetLink = await emailedLink(
+      browser,
+      server.url,
+      email,
+      'Password reset',
+      /http:\/\/localhost:\d+\/account\/password-reset\/new\?token=[\w-]+/,
+    );
+    await page.goto(resetLink);
+    expect(await page.locator('h1').innerText()).toBe('Choose a new password');
+    await axe();
+    await page.getByRole('textbox', { name: 'New password', exact: true }).fill(newPassword);
+    await page.getByRole('textbox', { name: 'Confirm new password', exact: true }).fill(newPassword);
+    await page.getByRole('button', { name: 'Save new password' }).click();
+    await page.waitForURL(/\/account\/sign-in\?reset=1$/);
+    expect(await page.locator('.govuk-notification-banner--success').innerText()).toContain(
+      'Your password has been changed',
+    );
+    await axe();
+    await account.signInByKeyboard(email, newPassword);
+    expect(await page.locator('h1').innerText()).toBe('Your account');
+
+    // The other pages behind My details pass axe too; then the account is deleted.
+    await page.goto(`${server.url}/account/details`);
+    await page.locator('[data-test="change-password"]').click();
+    await axe();
+    await page.goto(`${server.url}/account/details`);
+    await page.locator('[data-test="change-email"]').click();
+    await axe();
+    await page.goto(`${server.url}/account/details`);
+    await page.locator('[data-test="delete-account"]').click();
+    expect(await page.locator('.govuk-warning-text').innerText()).toContain('cannot be undone');
+    await axe();
+    await page.getByRole('textbox', { name: 'Enter your password to delete your account' }).fill(newPassword);
+    await page.getByRole('button', { name: 'Delete account' }).click();
+    await page.waitForURL(/\/account\/deleted$/);
+    await axe();
+    expect(await account.headerLink('Sign in').count()).toBe(1);
     // The short password's page answers 400 on purpose; nothing else may go wrong in the browser.
     expect(problems.filter((p) => !p.includes('status of 400'))).toEqual([]);
     await context.close();

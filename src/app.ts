@@ -10,8 +10,8 @@ import { profileFor } from './councils/index.ts';
 import { accountPartyPanel } from './modules/accounts/index.ts';
 import { bookingsNavigation, bookingsRoutes } from './modules/bookings/index.ts';
 import {
-  caseNotificationLookup,
   casePartyPanel,
+  caseRequesterEmail,
   caseSearchProvider,
   casesNavigation,
   casesRoutes,
@@ -185,8 +185,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     gazetteer: services.gazetteer,
     requests: serviceRequests(services.cases),
     bookings: services.bookings,
-    requesterEmail: async (councilId, caseId) =>
-      (await caseNotificationLookup(services.cases)(councilId, caseId))?.email ?? null,
+    requesterEmail: caseRequesterEmail(services.cases),
     sessions: services.portalSessions,
     uploads: services.portalUploads,
     mapTileUrl: config.mapTileUrl,

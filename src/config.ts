@@ -21,6 +21,8 @@ export interface Config {
   /** Run the job worker inside the web process (the embedded default). */
   readonly inProcessWorker: boolean;
   readonly databasePoolMax: number;
+  /** Prepare repeated statements by name on a Postgres server (off for poolers that cannot). */
+  readonly databasePreparedStatements: boolean;
   /** Mark cookies Secure outside production too (always on in production). */
   readonly secureCookies: boolean;
   /** Trust X-Forwarded-* from a reverse proxy (set when Guildhall runs behind one). */
@@ -158,6 +160,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     inProcessWorker:
       env.GUILDHALL_WORKER === undefined ? databaseUrl === undefined : flag('GUILDHALL_WORKER'),
     databasePoolMax: integer('DATABASE_POOL_MAX', 10, 1, 200),
+    databasePreparedStatements:
+      env.DATABASE_PREPARED_STATEMENTS === undefined ? true : flag('DATABASE_PREPARED_STATEMENTS'),
     // Browsers accept Secure cookies from http://localhost, so the demo works with them on.
     secureCookies: env.COOKIE_SECURE === undefined ? true : flag('COOKIE_SECURE'),
     trustProxy: flag('TRUST_PROXY'),

@@ -44,6 +44,7 @@ export async function openRuntime(config: Config, options: OpenRuntimeOptions): 
     dataDir: config.dataDir,
     role: options.role,
     poolMax: config.databasePoolMax,
+    preparedStatements: config.databasePreparedStatements,
     ephemeral: options.ephemeral ?? false,
   });
   try {

@@ -81,13 +81,15 @@ export function createServices(database: Database, config: Config, sessionSecret
   });
   const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
   const selfService = createSelfServiceParties(database.db);
+  const portalSessions = createPortalSessions(database.db);
+  const oidc = config.oidc ? createOidcProvider(config.oidc) : undefined;
   return {
     governance,
     gazetteer,
     catalogue,
     parties,
     cases,
-    portalSessions: createPortalSessions(database.db),
+    portalSessions,
     portalUploads: createPortalUploads(database.db),
     bookings: createBookingsService(database.db, {
       remind: (reminder) => notifications.remindAppointment(reminder),
@@ -129,8 +131,10 @@ export function createServices(database: Database, config: Config, sessionSecret
       publicUrl: config.publicUrl,
       signInMaxAttempts: config.signInMaxAttempts,
       signInLockMinutes: config.signInLockMinutes,
+      endSessions: (tx, councilId, accountId) => portalSessions.endAllForAccount(councilId, accountId, tx),
+      oidcProviderName: oidc?.name,
     }),
-    oidc: config.oidc ? createOidcProvider(config.oidc) : undefined,
+    oidc,
   };
 }
 

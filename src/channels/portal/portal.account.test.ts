@@ -27,8 +27,8 @@ describe.each(testDatabaseKinds())('citizen accounts on the portal (%s)', (kind)
   });
 
   /** A visitor's browser: keeps cookies and the latest CSRF token. */
-  function visitor() {
-    let cookie = '';
+  function visitor(startCookie = '') {
+    let cookie = startCookie;
     let csrf = '';
     const remember = (response: LightMyRequestResponse) => {
       cookie = cookieHeader(response, cookie);
@@ -381,5 +381,305 @@ describe.each(testDatabaseKinds())('citizen accounts on the portal (%s)', (kind)
     expect(partyPage.body).toContain('Has an online account');
     expect(partyPage.body).toContain('data-test="consent-history"');
     expect(partyPage.body).toContain('Satisfaction surveys');
+  });
+  // ---------- Forgotten password, changes from My details, deleting the account ----------
+
+  /** The path of the newest emailed link of this template and personalisation field. */
+  const linkPath = async (email: string, template: string, field: string) => {
+    const [message] = (await messagesTo(email)).filter((m) => m.template === template);
+    return String(message?.personalisation[field] ?? '').replace(/^http:\/\/localhost:\d+/, '');
+  };
+  const hiddenToken = (html: string) => /name="token" value="([^"]+)"/.exec(html)?.[1] ?? '';
+  /** A browser signed in to an existing account (one made through OIDC, say), as the sign-in pages leave it. */
+  async function signedInBrowser(accountId: string) {
+    const token = `test-session-${Math.random().toString(36).slice(2)}`;
+    await t.runtime.services.portalSessions.save(token, t.councilId, {
+      journeys: {},
+      requests: [],
+      accountId,
+    });
+    return visitor(`guildhall_portal=${token}`);
+  }
+  async function verifiedAccount(email: string, names = ['Ada', 'Lovelace']) {
+    const browser = visitor();
+    await createAccount(browser, email, names);
+    await signIn(browser, email);
+    await verify(browser, email);
+    return browser;
+  }
+
+  it('resets a forgotten password: the same answer for any address, a single-use link, GOV.UK errors, signed out everywhere', async () => {
+    const email = 'forgot.me@example.com';
+    const signedInElsewhere = await verifiedAccount(email);
+    expect((await signedInElsewhere.get('/account')).statusCode).toBe(200);
+
+    const browser = visitor();
+    const signInPage = await browser.get('/account/sign-in');
+    expect(signInPage.body).toContain(
+      '<a class="govuk-link" href="/account/password-reset">Forgotten your password?</a>',
+    );
+    expect((await browser.get('/account/password-reset')).body).toContain('Reset your password');
+    const empty = await browser.post('/account/password-reset', { email: '' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('govuk-error-summary');
+    expect(empty.body).toContain('href="#email">Enter your email address</a>');
+    expect((await browser.post('/account/password-reset', { email: 'a@' })).body).toContain(
+      'Enter an email address in the correct format',
+    );
+    expect(
+      (await browser.post('/account/password-reset', { email: 'a@example.com' }, false)).statusCode,
+    ).toBe(403);
+
+    // No account enumeration: an unknown address and a known one get the same answer.
+    const unknown = await browser.post('/account/password-reset', { email: 'no.account@example.com' });
+    const known = await browser.post('/account/password-reset', { email });
+    expect(unknown.headers.location).toBe('/account/password-reset/sent');
+    expect(known.headers.location).toBe('/account/password-reset/sent');
+    const sentPage = await browser.get('/account/password-reset/sent');
+    expect(sentPage.body).toContain('If there is an account with that email address, we have sent it a link');
+    expect(await messagesTo('no.account@example.com')).toHaveLength(0);
+
+    const resetPath = await linkPath(email, 'password_reset', 'resetUrl');
+    expect(resetPath).toMatch(/^\/account\/password-reset\/new\?token=[\w-]{40,}$/);
+    const form = await browser.get(resetPath);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toContain('Choose a new password');
+    const token = hiddenToken(form.body);
+    const mismatch = await browser.post('/account/password-reset/new', {
+      token,
+      password: 'a fresh passphrase',
+      confirmPassword: 'a fresh passphrasf',
+    });
+    expect(mismatch.statusCode).toBe(400);
+    expect(mismatch.body).toContain('href="#confirmPassword">The passwords do not match');
+    expect(mismatch.body).toContain(`name="token" value="${token}"`);
+    expect(mismatch.body).not.toContain('value="a fresh passphrase"');
+    const short = await browser.post('/account/password-reset/new', {
+      token,
+      password: 'short',
+      confirmPassword: 'short',
+    });
+    expect(short.body).toContain('href="#password">Your password must be at least 12 characters long');
+
+    const done = await browser.post('/account/password-reset/new', {
+      token,
+      password: 'a fresh passphrase',
+      confirmPassword: 'a fresh passphrase',
+    });
+    expect(done.headers.location).toBe('/account/sign-in?reset=1');
+    expect((await browser.get('/account/sign-in?reset=1')).body).toContain(
+      'Your password has been changed. Sign in with your new password.',
+    );
+    // The browser that was signed in is signed out.
+    expect((await signedInElsewhere.get('/account')).headers.location).toBe('/account/sign-in');
+    expect((await signIn(browser, email)).statusCode).toBe(400);
+    expect((await signIn(browser, email, 'a fresh passphrase')).headers.location).toBe('/account');
+
+    // The link works once; used, it offers a new one.
+    const again = await visitor().get(resetPath);
+    expect(again.statusCode).toBe(400);
+    expect(again.body).toContain('This link has expired or has already been used');
+    expect(again.body).toContain('href="/account/password-reset" data-test="new-link">Get a new link</a>');
+    const reused = await visitor();
+    await reused.get('/account/password-reset');
+    expect(
+      (
+        await reused.post('/account/password-reset/new', {
+          token,
+          password: 'yet another passphrase',
+          confirmPassword: 'yet another passphrase',
+        })
+      ).body,
+    ).toContain('This link has expired or has already been used');
+    const audit = await sql<{ action: string }>`select action from audit_event
+      where action like 'account.password_reset%' order by id`.execute(t.runtime.database.db);
+    expect(audit.rows.map((r) => r.action)).toEqual(
+      expect.arrayContaining(['account.password_reset_requested', 'account.password_reset']),
+    );
+
+    const welsh = await visitor().get('/account/password-reset?lang=cy');
+    expect(welsh.body).toContain('Ailosod eich cyfrinair');
+    expect((await visitor().get('/account/sign-in?lang=cy')).body).toContain('Wedi anghofio eich cyfrinair?');
+  });
+
+  it('changes the password from My details: the current one is checked, this browser stays signed in, others do not', async () => {
+    const email = 'change.password@example.com';
+    const browser = await verifiedAccount(email);
+    const other = visitor();
+    await signIn(other, email);
+    const details = await browser.get('/account/details');
+    expect(details.body).toContain('href="/account/password"');
+    expect(details.body).toContain('href="/account/email"');
+    expect(details.body).toContain('href="/account/delete"');
+
+    await browser.get('/account/password');
+    const wrong = await browser.post('/account/password', {
+      currentPassword: 'not the password',
+      password: 'my new passphrase',
+      confirmPassword: 'my new passphrase',
+    });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('href="#currentPassword">Your password is not right</a>');
+    const changed = await browser.post('/account/password', {
+      currentPassword: PASSWORD,
+      password: 'my new passphrase',
+      confirmPassword: 'my new passphrase',
+    });
+    expect(changed.headers.location).toBe('/account?passwordChanged=1');
+    const home = await browser.get('/account?passwordChanged=1');
+    expect(home.statusCode).toBe(200);
+    expect(home.body).toContain('You have been signed out on your other devices');
+    expect((await other.get('/account')).headers.location).toBe('/account/sign-in');
+    expect((await signIn(visitor(), email, 'my new passphrase')).headers.location).toBe('/account');
+  });
+
+  it('changes the email address from My details once the new address is confirmed; refuses one another account has', async () => {
+    const email = 'before.move@example.com';
+    const browser = await verifiedAccount(email, ['Mo', 'Ver']);
+    await createAccount(visitor(), 'already.taken@example.com');
+    const page = await browser.get('/account/email');
+    expect(page.body).toContain('Your email address is before.move@example.com.');
+
+    const taken = await browser.post('/account/email', {
+      email: 'already.taken@example.com',
+      currentPassword: PASSWORD,
+    });
+    expect(taken.statusCode).toBe(400);
+    expect(taken.body).toContain(
+      'href="#email">This email address already has an account. Enter a different one</a>',
+    );
+    expect(taken.body).toContain('value="already.taken@example.com"');
+    const noPassword = await browser.post('/account/email', { email: 'after.move@example.com' });
+    expect(noPassword.body).toContain('href="#currentPassword">Enter your current password</a>');
+
+    const asked = await browser.post('/account/email', {
+      email: 'after.move@example.com',
+      currentPassword: PASSWORD,
+    });
+    expect(asked.headers.location).toBe('/account/email/check');
+    expect((await browser.get('/account/email/check')).body).toContain(
+      'Your email address will change when you follow it',
+    );
+    // Nothing has changed yet.
+    expect((await browser.get('/account')).body).toContain('Signed in as before.move@example.com');
+
+    const confirmPath = await linkPath('after.move@example.com', 'email_change_verification', 'confirmUrl');
+    expect(confirmPath).toMatch(/^\/account\/email\/confirm\?token=[\w-]{40,}$/);
+    const confirmPage = await browser.get(confirmPath);
+    expect(confirmPage.body).toContain('Confirm your new email address');
+    const confirmed = await browser.post('/account/email/confirm', { token: hiddenToken(confirmPage.body) });
+    expect(confirmed.headers.location).toBe('/account?emailChanged=1');
+    expect((await browser.get('/account?emailChanged=1')).body).toContain(
+      'Signed in as after.move@example.com',
+    );
+    expect((await messagesTo(email)).map((m) => m.template)).toContain('email_changed');
+    const used = await visitor().get(confirmPath);
+    expect(used.statusCode).toBe(400);
+    expect(used.body).toContain('This link has expired or has already been used');
+    expect((await signIn(visitor(), 'after.move@example.com')).headers.location).toBe('/account');
+  });
+
+  it('tells an account that signs in through OIDC that its email address comes from the provider', async () => {
+    const account = await t.runtime.services.accounts.signInWithOidc(
+      t.councilId,
+      {
+        issuer: 'https://oidc.example',
+        subject: 'portal-1',
+        email: 'provider.made@example.com',
+        emailVerified: true,
+      },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const browser = await signedInBrowser(account.id);
+    const page = await browser.get('/account/email');
+    expect(page.body).toContain('data-test="email-from-provider"');
+    expect(page.body).not.toContain('name="currentPassword"');
+    const forced = await browser.post('/account/email', {
+      email: 'elsewhere@example.com',
+      currentPassword: 'x',
+    });
+    expect(forced.statusCode).toBe(400);
+    expect(forced.body).toContain('Your email address comes from your sign-in provider');
+    expect((await browser.get('/account/password')).body).toContain('data-test="no-password"');
+    expect((await browser.get('/account/details')).body).not.toContain('href="/account/password"');
+  });
+
+  it('deletes an account after a warning that says what happens; the request stays and is still tracked by reference', async () => {
+    const email = 'delete.me@example.com';
+    const browser = await verifiedAccount(email, ['Del', 'Eted']);
+    const row = await sql<{ id: string; party_id: string }>`
+      select id, party_id from citizen_account where email = ${email}`.execute(t.runtime.database.db);
+    const { id: accountId, party_id: partyId } = row.rows[0] ?? { id: '', party_id: '' };
+    const made = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'street-light-fault',
+        channel: 'phone',
+        partyId,
+        answers: { column_number: 'SL-3', fault: 'out' },
+        locationText: 'outside the station',
+      },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const reference = made.body.reference;
+
+    const page = await browser.get('/account/delete');
+    expect(page.body).toContain('govuk-warning-text');
+    expect(page.body).toContain('Deleting your account cannot be undone.');
+    expect(page.body).toContain('you will not be able to sign in as delete.me@example.com');
+    expect(page.body).toContain('the permissions you gave us to contact you are withdrawn');
+    expect(page.body).toContain('Requests you have already made stay with the council');
+    expect(page.body).toContain('govuk-button--warning');
+    const wrong = await browser.post('/account/delete', { currentPassword: 'not it at all' });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('href="#currentPassword">Your password is not right</a>');
+    expect((await browser.post('/account/delete', {}, false)).statusCode).toBe(403);
+
+    const deleted = await browser.post('/account/delete', { currentPassword: PASSWORD });
+    expect(deleted.headers.location).toBe('/account/deleted');
+    const confirmation = await browser.get('/account/deleted');
+    expect(confirmation.body).toContain('govuk-panel');
+    expect(confirmation.body).toContain('Your account has been deleted');
+    expect((await browser.get('/account')).headers.location).toBe('/account/sign-in');
+    expect((await signIn(visitor(), email)).body).toContain('The email address or password is not right');
+    const actions = await sql<{ action: string }>`select action from audit_event
+      where subject_id = ${accountId} and action = 'account.deleted'`.execute(t.runtime.database.db);
+    expect(actions.rows).toHaveLength(1);
+
+    // The request is the council's: still there, and still tracked with its reference and the email.
+    expect((await t.runtime.services.cases.get(t.councilId, reference)).record.requesterPartyId).toBe(
+      partyId,
+    );
+    const tracker = visitor();
+    await tracker.get('/track');
+    const tracked = await tracker.post('/track', { reference, proof: email });
+    expect(tracked.headers.location).toBe(`/track/${reference}`);
+    expect((await tracker.get(`/track/${reference}`)).statusCode).toBe(200);
+  });
+
+  it('deletes an account without a password only when the box is ticked', async () => {
+    const account = await t.runtime.services.accounts.signInWithOidc(
+      t.councilId,
+      {
+        issuer: 'https://oidc.example',
+        subject: 'portal-2',
+        email: 'oidc.delete@example.com',
+        emailVerified: true,
+      },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const browser = await signedInBrowser(account.id);
+    const page = await browser.get('/account/delete');
+    expect(page.body).toContain('I understand that my account will be deleted');
+    expect(page.body).not.toContain('name="currentPassword"');
+    const unticked = await browser.post('/account/delete', {});
+    expect(unticked.statusCode).toBe(400);
+    expect(unticked.body).toContain(
+      'href="#confirmed">Select that you understand your account will be deleted</a>',
+    );
+    expect((await browser.post('/account/delete', { confirmed: 'yes' })).headers.location).toBe(
+      '/account/deleted',
+    );
+    expect(await t.runtime.services.accounts.get(t.councilId, account.id)).toBeNull();
   });
 });

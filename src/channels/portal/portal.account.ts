@@ -1,9 +1,12 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
+  AccountLocked,
   type AccountRecord,
   type AccountsService,
+  MAX_PASSWORD_LENGTH,
   OidcError,
   type OidcProvider,
+  RESET_HOURS,
 } from '../../modules/accounts/index.ts';
 import { isOpen, type ServiceRequests } from '../../modules/cases/index.ts';
 import {
@@ -44,6 +47,20 @@ const ERROR_KEYS: Record<string, string> = {
 /** Messages more particular than their field's usual one. */
 const MESSAGE_KEYS: Record<string, string> = {
   'Enter a mobile phone number to get text messages': 'account.error.smsNeedsPhone',
+  'Enter your email address': 'account.error.emailMissing',
+  'Enter your password': 'account.error.passwordMissing',
+  'Enter your current password': 'account.error.currentPasswordMissing',
+  'Your password is not right': 'account.error.passwordWrong',
+  [`Your password must be ${MAX_PASSWORD_LENGTH} characters or fewer`]: 'account.error.passwordTooLong',
+  'Enter your new password again': 'account.error.confirmPasswordMissing',
+  'The passwords do not match': 'account.error.confirmPasswordMismatch',
+  'Enter your new email address': 'account.error.newEmailMissing',
+  'This is already your email address': 'account.error.emailSame',
+  'This email address already has an account': 'account.error.emailTaken',
+  'You have asked for too many links. Wait an hour, then try again': 'account.error.tooManyLinks',
+  'Your email address comes from the provider you sign in with': 'account.error.emailFromProvider',
+  'Select that you understand your account will be deleted': 'account.error.confirmDelete',
+  'Sign in again': 'account.error.signInAgain',
 };
 /** Where each service field is on the page (the address fields have their own ids). */
 const FIELD_IDS: Record<string, string> = { 'address.text': 'addressText', 'address.postcode': 'postcode' };
@@ -87,7 +104,10 @@ export function accountDetailsForJourney(
 /** An OIDC sign-in must come back within this time. */
 const OIDC_PENDING_MS = 10 * 60_000;
 
-/** Citizen accounts: create, verify, sign in and out, My requests, My details, and OIDC sign-in. */
+/**
+ * Citizen accounts: create, verify, sign in and out, a forgotten password, My requests, My details (with
+ * a new password or email address, and deleting the account), and OIDC sign-in.
+ */
 export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps): Promise<void> {
   const pub = { config: { public: true } } as const;
   const { accounts } = deps;
@@ -115,6 +135,34 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return { field: FIELD_IDS[e.field] ?? e.field, message: key ? page.t(key, values) : e.message };
     });
   }
+
+  /** A domain error's field errors in the page's language (a lock says for how long); others rethrown. */
+  function pageErrors(page: PortalPage, error: unknown): FieldError[] {
+    if (!(error instanceof DomainError) || error.status >= 500) throw error;
+    if (error instanceof AccountLocked) {
+      const minutes = Math.max(1, Math.ceil((error.lockedUntil.getTime() - Date.now()) / 60_000));
+      return error.fieldErrors.map((e) => ({
+        field: e.field,
+        message: page.t('account.error.locked', { minutes }),
+      }));
+    }
+    return translated(page, error.fieldErrors, {
+      min: MIN_PASSWORD_LENGTH,
+      max: MAX_PASSWORD_LENGTH,
+      provider: deps.oidc?.name ?? page.t('account.common.yourProvider'),
+    });
+  }
+
+  /** A form page again, with the GOV.UK error summary and each field's message. */
+  function withErrors(errors: readonly FieldError[]) {
+    return { errors: errorSummary(errors), fieldErrors: fieldErrorMessages(errors) };
+  }
+
+  const field = (request: FastifyRequest, name: string, max = 1000): string => {
+    const value = (request.body as Record<string, unknown> | undefined)?.[name];
+    return typeof value === 'string' ? value.slice(0, max) : '';
+  };
+  const tokenOf = (value: unknown) => (typeof value === 'string' ? value.slice(0, 100) : '');
 
   type Signed = {
     page: PortalPage;
@@ -231,6 +279,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       values: {},
       verified: query.verified === '1',
       signedOut: query.signedOut === '1',
+      passwordReset: query.reset === '1',
+      emailChanged: query.emailChanged === '1',
       oidcName: deps.oidc?.name,
     });
   });
@@ -346,6 +396,8 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         verifiedNow: query.verified === '1',
         resent: query.resent === '1',
         saved: query.saved === '1',
+        passwordChanged: query.passwordChanged === '1',
+        emailChanged: query.emailChanged === '1',
       });
     }),
   );
@@ -413,12 +465,14 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
 
   function detailsView(
     page: PortalPage,
+    account: AccountRecord,
     details: Omit<Partial<OwnDetails>, 'consents'> & { consents: Record<string, boolean> },
     extra: Record<string, unknown> = {},
   ) {
     return {
       ...page,
       details,
+      credentials: { email: account.email, hasPassword: Boolean(account.passwordHash) },
       channels: channelItems(page, details.preferredChannel ?? null),
       consentItems: CONSENT_PURPOSES.map((p) => ({
         value: p,
@@ -434,7 +488,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
     withAccount(request, reply, async ({ page, account }) => {
       if (!account.emailVerifiedAt)
         return reply.view('portal/views/account-details.njk', {
-          ...detailsView(page, { consents: {} }),
+          ...detailsView(page, account, { consents: {} }),
           unverified: true,
         });
       const details = account.partyId
@@ -446,7 +500,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         : null;
       return reply.view(
         'portal/views/account-details.njk',
-        detailsView(page, details ?? { email: account.email, language: page.locale, consents: {} }),
+        detailsView(page, account, details ?? { email: account.email, language: page.locale, consents: {} }),
       );
     }),
   );
@@ -508,7 +562,7 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         };
         return reply.code(400).view(
           'portal/views/account-details.njk',
-          detailsView(page, details, {
+          detailsView(page, account, details, {
             errors: errorSummary(errors),
             fieldErrors: fieldErrorMessages(errors),
           }),
@@ -517,4 +571,240 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
       return reply.redirect('/account?saved=1', 303);
     }),
   );
+
+  // ---------- Forgotten password ----------
+
+  app.get('/account/password-reset', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    return reply.view('portal/views/account-password-reset.njk', { ...page, values: {} });
+  });
+
+  app.post('/account/password-reset', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const email = field(request, 'email', 254).trim();
+    try {
+      await accounts.requestPasswordReset(
+        page.council.id,
+        email,
+        page.locale,
+        context(request, page.council.id),
+      );
+    } catch (error) {
+      return reply.code(400).view('portal/views/account-password-reset.njk', {
+        ...page,
+        values: { email },
+        ...withErrors(pageErrors(page, error)),
+      });
+    }
+    return reply.redirect('/account/password-reset/sent', 303);
+  });
+
+  app.get('/account/password-reset/sent', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    return reply.view('portal/views/account-password-reset-sent.njk', { ...page, hours: RESET_HOURS });
+  });
+
+  /** The link's page: asks for the new password (spending the link is the POST, so mail scanners cannot). */
+  const expiredReset = (page: PortalPage) => ({ ...page, kind: 'reset' });
+
+  app.get('/account/password-reset/new', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const token = tokenOf((request.query as Record<string, unknown>).token);
+    if (!(await accounts.passwordResetUsable(page.council.id, token)))
+      return reply.code(400).view('portal/views/account-link-expired.njk', expiredReset(page));
+    return reply.view('portal/views/account-password-new.njk', {
+      ...page,
+      token,
+      minLength: MIN_PASSWORD_LENGTH,
+    });
+  });
+
+  app.post('/account/password-reset/new', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const token = tokenOf((request.body as Record<string, unknown> | undefined)?.token);
+    let account: AccountRecord | null;
+    try {
+      account = await accounts.resetPassword(
+        page.council.id,
+        token,
+        { password: field(request, 'password'), confirmPassword: field(request, 'confirmPassword') },
+        context(request, page.council.id),
+      );
+    } catch (error) {
+      const errors = pageErrors(page, error);
+      if (!(await accounts.passwordResetUsable(page.council.id, token)))
+        return reply.code(400).view('portal/views/account-link-expired.njk', expiredReset(page));
+      return reply.code(400).view('portal/views/account-password-new.njk', {
+        ...page,
+        token,
+        minLength: MIN_PASSWORD_LENGTH,
+        ...withErrors(errors),
+      });
+    }
+    if (!account) return reply.code(400).view('portal/views/account-link-expired.njk', expiredReset(page));
+    // Every session of the account has ended, this browser's too if it was signed in to it.
+    return reply.redirect('/account/sign-in?reset=1', 303);
+  });
+
+  // ---------- Change the password ----------
+
+  app.get('/account/password', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account }) =>
+      reply.view('portal/views/account-password.njk', {
+        ...page,
+        hasPassword: Boolean(account.passwordHash),
+        oidcName: deps.oidc?.name,
+        minLength: MIN_PASSWORD_LENGTH,
+      }),
+    ),
+  );
+
+  app.post('/account/password', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account, state }) => {
+      if (!account.passwordHash) return reply.redirect('/account/password', 303);
+      try {
+        await accounts.changePassword(
+          page.council.id,
+          account.id,
+          {
+            currentPassword: field(request, 'currentPassword'),
+            password: field(request, 'password'),
+            confirmPassword: field(request, 'confirmPassword'),
+          },
+          context(request, page.council.id),
+        );
+      } catch (error) {
+        return reply.code(400).view('portal/views/account-password.njk', {
+          ...page,
+          hasPassword: true,
+          minLength: MIN_PASSWORD_LENGTH,
+          ...withErrors(pageErrors(page, error)),
+        });
+      }
+      // Every session of the account ended with the change; this browser gets a new one.
+      await state.rotate();
+      return reply.redirect('/account?passwordChanged=1', 303);
+    }),
+  );
+
+  // ---------- Change the email address ----------
+
+  const fromProvider = (account: AccountRecord) => Boolean(account.oidcSubject) || !account.passwordHash;
+
+  app.get('/account/email', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account }) =>
+      reply.view('portal/views/account-email.njk', {
+        ...page,
+        current: account.email,
+        fromProvider: fromProvider(account),
+        oidcName: deps.oidc?.name,
+        values: {},
+      }),
+    ),
+  );
+
+  app.post('/account/email', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account }) => {
+      const email = field(request, 'email', 254).trim();
+      try {
+        await accounts.requestEmailChange(
+          page.council.id,
+          account.id,
+          { email, currentPassword: field(request, 'currentPassword') },
+          page.locale,
+          context(request, page.council.id),
+        );
+      } catch (error) {
+        return reply.code(400).view('portal/views/account-email.njk', {
+          ...page,
+          current: account.email,
+          fromProvider: fromProvider(account),
+          oidcName: deps.oidc?.name,
+          values: { email },
+          ...withErrors(pageErrors(page, error)),
+        });
+      }
+      return reply.redirect('/account/email/check', 303);
+    }),
+  );
+
+  app.get('/account/email/check', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page }) =>
+      reply.view('portal/views/account-email-check.njk', { ...page }),
+    ),
+  );
+
+  app.get('/account/email/confirm', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const token = tokenOf((request.query as Record<string, unknown>).token);
+    if (!(await accounts.emailChangeUsable(page.council.id, token)))
+      return reply.code(400).view('portal/views/account-link-expired.njk', { ...page, kind: 'email' });
+    return reply.view('portal/views/account-email-confirm.njk', { ...page, token });
+  });
+
+  app.post('/account/email/confirm', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    const token = tokenOf((request.body as Record<string, unknown> | undefined)?.token);
+    const result = await accounts.confirmEmailChange(
+      page.council.id,
+      token,
+      page.locale,
+      context(request, page.council.id),
+    );
+    if (!result.ok)
+      return reply.code(400).view('portal/views/account-link-expired.njk', {
+        ...page,
+        kind: result.reason === 'taken' ? 'emailTaken' : 'email',
+      });
+    const state = await session(request, reply, page.council.id);
+    return reply.redirect(
+      state.data.accountId === result.account.id
+        ? '/account?emailChanged=1'
+        : '/account/sign-in?emailChanged=1',
+      303,
+    );
+  });
+
+  // ---------- Delete the account ----------
+
+  app.get('/account/delete', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account }) =>
+      reply.view('portal/views/account-delete.njk', {
+        ...page,
+        email: account.email,
+        hasPassword: Boolean(account.passwordHash),
+      }),
+    ),
+  );
+
+  app.post('/account/delete', pub, (request, reply) =>
+    withAccount(request, reply, async ({ page, account, state }) => {
+      try {
+        await accounts.deleteAccount(
+          page.council.id,
+          account.id,
+          {
+            currentPassword: field(request, 'currentPassword'),
+            confirmed: field(request, 'confirmed') === 'yes',
+          },
+          context(request, page.council.id),
+        );
+      } catch (error) {
+        return reply.code(400).view('portal/views/account-delete.njk', {
+          ...page,
+          email: account.email,
+          hasPassword: Boolean(account.passwordHash),
+          ...withErrors(pageErrors(page, error)),
+        });
+      }
+      // The account's sessions went with it; this browser forgets the cookie too.
+      await state.end();
+      return reply.redirect('/account/deleted', 303);
+    }),
+  );
+
+  app.get('/account/deleted', pub, async (request, reply) => {
+    const page = await deps.pageContext(request, reply);
+    return reply.view('portal/views/account-deleted.njk', { ...page });
+  });
 }

@@ -76,8 +76,9 @@ export function createPortalSessions(db: Executor, now: () => Date = () => new D
       );
     },
     end: (token: string) => deletePortalSession(db, hash(token)),
-    endAllForAccount: (councilId: string, accountId: string) =>
-      deleteAccountSessions(db, councilId, accountId),
+    /** Ends every session signed in to the account; `executor` lets a caller do it in its transaction. */
+    endAllForAccount: (councilId: string, accountId: string, executor: Executor = db) =>
+      deleteAccountSessions(executor, councilId, accountId),
     purgeExpired: () => deleteExpiredPortalSessions(db, now()),
   };
 }

@@ -167,35 +167,112 @@ export async function recordSuccessfulSignIn(db: Executor, accountId: string): P
    where id = ${accountId}`.execute(db);
 }
 
+/** What an emailed link is for. */
+export type TokenPurpose = 'verify_email' | 'reset_password' | 'change_email';
+
 export async function insertToken(
   db: Executor,
-  token: { id: string; councilId: string; accountId: string; expiresAt: Date },
+  token: {
+    id: string;
+    councilId: string;
+    accountId: string;
+    purpose: TokenPurpose;
+    expiresAt: Date;
+    /** The address a change_email link moves the account to. */
+    newEmail?: string | null;
+  },
 ): Promise<void> {
-  // A new link replaces any earlier one still unused.
-  await sql`update citizen_account_token set used_at = now()
-   where account_id = ${token.accountId} and used_at is null`.execute(db);
-  await sql`insert into citizen_account_token (id, council_id, account_id, purpose, expires_at)
-    values (${token.id}, ${token.councilId}, ${token.accountId}, 'verify_email', ${token.expiresAt})`.execute(
-    db,
-  );
+  // A new link replaces any earlier one for the same purpose still unused.
+  await expireTokens(db, token.accountId, token.purpose);
+  await sql`insert into citizen_account_token (id, council_id, account_id, purpose, expires_at, new_email)
+    values (${token.id}, ${token.councilId}, ${token.accountId}, ${token.purpose}, ${token.expiresAt},
+            ${token.newEmail ?? null})`.execute(db);
 }
 
-/** Spends a token: the account id if it was unused and unexpired, else undefined. */
+/** Stops every unused link of this purpose from working. */
+export async function expireTokens(db: Executor, accountId: string, purpose: TokenPurpose): Promise<void> {
+  await sql`update citizen_account_token set used_at = now()
+   where account_id = ${accountId} and purpose = ${purpose} and used_at is null`.execute(db);
+}
+
+/** Spends a token of this purpose: its account (and new address) if unused and unexpired, else undefined. */
 export async function useToken(
   db: Executor,
   councilId: string,
   id: string,
+  purpose: TokenPurpose,
   now: Date,
-): Promise<string | undefined> {
-  const { rows } = await sql<{ account_id: string }>`
+): Promise<{ accountId: string; newEmail: string | null } | undefined> {
+  const { rows } = await sql<{ account_id: string; new_email: string | null }>`
     update citizen_account_token set used_at = ${now}
-     where id = ${id} and council_id = ${councilId} and used_at is null and expires_at > ${now}
-     returning account_id`.execute(db);
-  return rows[0]?.account_id;
+     where id = ${id} and council_id = ${councilId} and purpose = ${purpose}
+       and used_at is null and expires_at > ${now}
+     returning account_id, new_email`.execute(db);
+  return rows[0] ? { accountId: rows[0].account_id, newEmail: rows[0].new_email } : undefined;
 }
 
-export async function latestTokenAt(db: Executor, accountId: string): Promise<Date | null> {
-  const { rows } = await sql<{ created_at: Date }>`select created_at from citizen_account_token
-    where account_id = ${accountId} order by created_at desc limit 1`.execute(db);
-  return rows[0] ? new Date(rows[0].created_at) : null;
+/** Whether a token of this purpose would work now, without spending it. */
+export async function tokenUsable(
+  db: Executor,
+  councilId: string,
+  id: string,
+  purpose: TokenPurpose,
+  now: Date,
+): Promise<boolean> {
+  const { rows } = await sql<{ one: number }>`select 1 as one from citizen_account_token
+    where id = ${id} and council_id = ${councilId} and purpose = ${purpose}
+      and used_at is null and expires_at > ${now}`.execute(db);
+  return rows.length > 0;
+}
+
+/** When the latest link of this purpose was made, and how many were made since `since`. */
+export async function recentTokens(
+  db: Executor,
+  accountId: string,
+  purpose: TokenPurpose,
+  since: Date,
+): Promise<{ latestAt: Date | null; count: number; latestNewEmail: string | null }> {
+  const { rows } = await sql<{ created_at: Date; new_email: string | null; recent: number }>`
+    select created_at, new_email,
+           (select count(*)::int from citizen_account_token
+             where account_id = ${accountId} and purpose = ${purpose} and created_at >= ${since}) as recent
+      from citizen_account_token
+     where account_id = ${accountId} and purpose = ${purpose}
+     order by created_at desc limit 1`.execute(db);
+  const row = rows[0];
+  return row
+    ? { latestAt: new Date(row.created_at), count: Number(row.recent), latestNewEmail: row.new_email }
+    : { latestAt: null, count: 0, latestNewEmail: null };
+}
+
+/** A new password: the lock and failed attempts are cleared, and the address counts as verified. */
+export async function setPassword(
+  db: Executor,
+  accountId: string,
+  passwordHash: string,
+  options: { verifyEmail: boolean },
+): Promise<void> {
+  await sql`update citizen_account set password_hash = ${passwordHash}, failed_sign_ins = 0,
+      locked_until = null,
+      email_verified_at = ${options.verifyEmail ? sql`coalesce(email_verified_at, now())` : sql`email_verified_at`}
+    where id = ${accountId}`.execute(db);
+}
+
+/** Moves the account to a verified new address; false when another account has it already. */
+export async function changeEmail(db: Executor, accountId: string, email: string): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    update citizen_account set email = ${email}, email_verified_at = now()
+     where id = ${accountId}
+       and not exists (select 1 from citizen_account other
+                        where other.council_id = citizen_account.council_id and other.email = ${email}
+                          and other.id <> ${accountId})
+     returning id`.execute(db);
+  return rows.length > 0;
+}
+
+/** Deletes the account; its tokens and portal sessions go with it (on delete cascade). */
+export async function deleteAccount(db: Executor, councilId: string, accountId: string): Promise<boolean> {
+  const result = await sql`delete from citizen_account
+    where council_id = ${councilId} and id = ${accountId}`.execute(db);
+  return Number(result.numAffectedRows ?? 0) > 0;
 }

@@ -2,6 +2,7 @@ import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject, SelfServiceParties } from '../parties/index.ts';
 import type { AccountsService } from './accounts.service.ts';
 
+export { AccountLocked } from './accounts.errors.ts';
 export {
   createOidcProvider,
   type OidcConfig,
@@ -15,8 +16,10 @@ export {
   type AccountsDeps,
   type AccountsService,
   createAccountsService,
+  MAX_PASSWORD_LENGTH,
   newAccountErrors,
   type OidcIdentity,
+  RESET_HOURS,
   type SignInResult,
   VERIFICATION_HOURS,
 } from './accounts.service.ts';

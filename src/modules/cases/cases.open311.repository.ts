@@ -80,3 +80,49 @@ export async function listOpen311Requests(
      limit ${query.limit} offset ${query.offset}`.execute(db);
   return result.rows;
 }
+
+/**
+ * One public update or status change as Open311's servicerequestupdates publishes it, with the
+ * request's reference and the status it was in by then (the latest public status change up to this
+ * update, with that change's text, which ends with the outcome's label). `updatedAt` is W3C text in UTC.
+ */
+export interface Open311UpdateRow {
+  updateId: string;
+  reference: string;
+  body: string;
+  updatedAt: string;
+  /** Null while the request has had no status change. */
+  statusTo: CaseStatus | null;
+  statusBody: string | null;
+}
+
+/**
+ * The public updates and status changes made in a window (both ends included), oldest first, at most
+ * `limit`, in one statement whatever the number of requests: each update's status comes from a lateral
+ * look-up of its request's latest status change, served by service_request_update_public.
+ */
+export async function listOpen311Updates(
+  db: Executor,
+  councilId: string,
+  window: { from: Date; to: Date; limit: number },
+): Promise<Open311UpdateRow[]> {
+  const result = await sql<Open311UpdateRow>`
+    select u.id as "updateId", r.reference, u.body, ${w3c('u.created_at')} as "updatedAt",
+           s.status_to as "statusTo", s.body as "statusBody"
+      from service_request_update u
+      join service_request r on r.council_id = u.council_id and r.id = u.request_id
+      left join lateral (
+        select st.status_to, st.body
+          from service_request_update st
+         where st.request_id = u.request_id and st.is_public and st.kind = 'status'
+           and st.status_to is not null and st.created_at <= u.created_at
+         -- A status change is its own status, even beside another made in the same transaction.
+         order by (st.id = u.id) desc, st.created_at desc, st.id desc
+         limit 1
+      ) s on true
+     where u.council_id = ${councilId} and u.is_public and u.kind in ('status', 'public')
+       and u.created_at >= ${window.from} and u.created_at <= ${window.to}
+     order by u.created_at, u.id
+     limit ${window.limit}`.execute(db);
+  return result.rows;
+}

@@ -790,7 +790,10 @@ export async function listLinked(
   return { children: children.map(toListRow), duplicates: duplicates.map(toListRow) };
 }
 
-/** Open requests for a service within a box around a point; the caller measures the true distance. */
+/**
+ * Open requests for a service within a square around a point (the caller measures the circle).
+ * On the path of every new request, so it reads only what a duplicate suggestion shows.
+ */
 export async function findNearbyOpen(
   db: Executor,
   councilId: string,
@@ -799,10 +802,10 @@ export async function findNearbyOpen(
   northing: number,
   radius: number,
   excludeId: string | null,
-): Promise<(CaseListRow & { easting: number; northing: number })[]> {
+): Promise<{ id: string; reference: string; easting: number; northing: number }[]> {
   let q = t(db)
     .selectFrom('service_request')
-    .select([...LIST_COLUMNS, 'easting', 'northing'])
+    .select(['id', 'reference', 'easting', 'northing'])
     .where('council_id', '=', councilId)
     .where('service_code', '=', serviceCode)
     .where('is_open', '=', true)
@@ -813,7 +816,12 @@ export async function findNearbyOpen(
     .where('duplicate_of', 'is', null);
   if (excludeId) q = q.where('id', '!=', excludeId);
   const rows = await q.limit(50).execute();
-  return rows.map((r) => ({ ...toListRow(r), easting: r.easting ?? 0, northing: r.northing ?? 0 }));
+  return rows.map((r) => ({
+    id: r.id,
+    reference: r.reference,
+    easting: r.easting ?? 0,
+    northing: r.northing ?? 0,
+  }));
 }
 
 export async function duplicateRadius(

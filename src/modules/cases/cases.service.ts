@@ -619,13 +619,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
   ): Promise<string | null> {
     const email = details.email?.trim().toLowerCase();
     const phone = details.phone?.trim();
-    for (const clue of [email, phone]) {
-      if (!clue) continue;
-      const [best] = await deps.parties.search(councilId, clue, 3);
-      if (best && best.score >= 0.9 && best.reasons.some((r) => /email|phone/i.test(r))) return best.party.id;
-    }
     const givenName = details.firstName?.trim();
     const familyName = details.lastName?.trim();
+    const known = await deps.parties.personWithContact(councilId, { email, phone, familyName });
+    if (known) return known;
     if (!familyName && !givenName) return null;
     const created = await deps.parties.createParty(
       councilId,
@@ -1642,6 +1639,40 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     };
   };
 
+  /**
+   * The email address that proves a citizen knows a request (tracking it on the portal): the one given
+   * with it, else its requester's preferred email address, whether or not they agreed to be contacted
+   * there. Withdrawing consent to updates (or deleting an online account) must not stop a citizen
+   * tracking their own request. Reading the person is audited.
+   */
+  async function requesterEmail(councilId: string, caseId: string): Promise<string | null> {
+    if (!isUuid(caseId)) return null;
+    const record = await repo.findCase(db, councilId, caseId);
+    if (!record) return null;
+    if (record.contactDetails?.email) return record.contactDetails.email;
+    if (!record.requesterPartyId) return null;
+    const principal: Principal = {
+      kind: 'api',
+      councilId,
+      id: 'cases-tracking',
+      label: 'Request tracking',
+      role: 'integration',
+    };
+    try {
+      const view = await deps.parties.singleView(
+        principal,
+        record.requesterPartyId,
+        systemAuditContext(councilId, 'request tracking'),
+        'request tracking',
+      );
+      const emails = view.contactPoints.filter((c) => c.kind === 'email');
+      return (emails.find((c) => c.isPreferred) ?? emails[0])?.value ?? null;
+    } catch (error) {
+      if (!(error instanceof DomainError) || error.status !== 404) throw error;
+      return null;
+    }
+  }
+
   async function forParty(councilId: string, partyId: string, options: { before?: Date; limit: number }) {
     const at = now();
     const rows = await repo.listForParty(db, councilId, partyId, options);
@@ -1931,6 +1962,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     sweepSla,
     dashboard,
     notificationDetails,
+    requesterEmail,
     forParty,
     nearby: async (councilId: string, idOrReference: string) => {
       const record = await requireCase(db, councilId, idOrReference);

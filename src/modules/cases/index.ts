@@ -7,7 +7,6 @@ import type { TimelineSource } from '../../platform/timeline/timeline.ts';
 import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject } from '../parties/index.ts';
 import * as open311Repo from './cases.open311.repository.ts';
-import * as repo from './cases.repository.ts';
 import type {
   CaseListPage,
   CaseListQueryInput,
@@ -22,7 +21,11 @@ import type { CaseStatus, Outcome } from './lifecycle.ts';
 import { normaliseReference } from './reference.ts';
 
 export { AttachmentNotFound, CaseClosed, CaseNotFound, ImpossibleTransition } from './cases.errors.ts';
-export type { Open311RequestQuery, Open311RequestRow } from './cases.open311.repository.ts';
+export type {
+  Open311RequestQuery,
+  Open311RequestRow,
+  Open311UpdateRow,
+} from './cases.open311.repository.ts';
 export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
 export type {
   CaseChannel,
@@ -107,18 +110,9 @@ export function serviceRequests(service: CasesService): ServiceRequests {
 
 /**
  * Bulk reads for outside channels that publish many requests at once (Open311's GET requests and
- * servicerequestupdates): a page of whole records, newest first, with no total and no 500 cap, and
- * a request's public updates. Filters as `ServiceRequests.list`; ids may be uuids or references.
+ * servicerequestupdates), each one statement whatever the page size.
  */
 export interface ServiceRequestFeed {
-  records(
-    councilId: string,
-    query: Pick<
-      CaseListQueryInput,
-      'status' | 'open' | 'serviceCodes' | 'updatedAfter' | 'submittedFrom' | 'submittedTo'
-    > & { idsOrReferences?: readonly string[]; limit: number; offset: number },
-  ): Promise<repo.CaseRecord[]>;
-  publicUpdates(councilId: string, requestId: string): Promise<repo.UpdateRecord[]>;
   /**
    * Open311's GET requests in one statement: just the columns GeoReport v2 publishes, times as W3C
    * text, newest first; ids may be uuids or references (in any case, dashes optional).
@@ -129,6 +123,15 @@ export interface ServiceRequestFeed {
       idsOrReferences?: readonly string[];
     },
   ): Promise<open311Repo.Open311RequestRow[]>;
+  /**
+   * Open311's servicerequestupdates in one statement: the public updates and status changes made in
+   * the window (both ends included), oldest first, each with its request's reference and the status
+   * the request had by then.
+   */
+  open311Updates(
+    councilId: string,
+    window: { from: Date; to: Date; limit: number },
+  ): Promise<open311Repo.Open311UpdateRow[]>;
 }
 
 /** Uuids and references (normalised) apart; what cannot be either is dropped. */
@@ -144,39 +147,6 @@ function splitIds(idsOrReferences: readonly string[]): { ids: string[]; referenc
 
 export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
   return {
-    async records(councilId, query) {
-      const { idsOrReferences, limit, offset, ...filters } = query;
-      let ids: string[] | undefined;
-      let references: string[] | undefined;
-      if (idsOrReferences) {
-        ({ ids, references } = splitIds(idsOrReferences));
-        if (ids.length === 0 && references.length === 0) return [];
-      }
-      const base = { ...filters, sort: 'submitted' as const, direction: 'desc' as const, limit, offset };
-      // An id list may mix uuids and references: one query for each kind, merged newest first.
-      const pages = await Promise.all(
-        idsOrReferences
-          ? [
-              ids?.length ? repo.listCases(db, councilId, { ...base, ids }, new Date()) : [],
-              references?.length ? repo.listCases(db, councilId, { ...base, references }, new Date()) : [],
-            ]
-          : [repo.listCases(db, councilId, base, new Date())],
-      );
-      const rows = pages
-        .flat()
-        .sort((a, b) => b.submittedAt.getTime() - a.submittedAt.getTime() || (a.id < b.id ? 1 : -1));
-      // Whole records in a few concurrent slices, so the server reads them on more than one connection.
-      const wanted = [...new Set(rows.map((r) => r.id))];
-      const slices: string[][] = [];
-      for (let i = 0; i < wanted.length; i += 250) slices.push(wanted.slice(i, i + 250));
-      const records = new Map(
-        (await Promise.all(slices.map((slice) => repo.findCasesByIds(db, councilId, slice))))
-          .flat()
-          .map((r) => [r.id, r]),
-      );
-      return rows.map((r) => records.get(r.id)).filter((r): r is repo.CaseRecord => r !== undefined);
-    },
-    publicUpdates: (councilId, requestId) => repo.listUpdates(db, councilId, requestId, { publicOnly: true }),
     open311Requests(councilId, query) {
       const { idsOrReferences, ...rest } = query;
       return open311Repo.listOpen311Requests(
@@ -185,7 +155,15 @@ export function serviceRequestFeed(db: Executor): ServiceRequestFeed {
         idsOrReferences ? { ...rest, ...splitIds(idsOrReferences) } : rest,
       );
     },
+    open311Updates: (councilId, window) => open311Repo.listOpen311Updates(db, councilId, window),
   };
+}
+
+/** The portal's tracking check: the email address that proves a citizen knows a request. */
+export function caseRequesterEmail(
+  service: CasesService,
+): (councilId: string, caseId: string) => Promise<string | null> {
+  return service.requesterEmail;
 }
 
 /** The notifications module's lookup: who to tell about a request, and what to say. */

@@ -63,6 +63,9 @@ describe('message templates', () => {
       'appointment_reminder',
       'email_verification',
       'account_exists',
+      'password_reset',
+      'email_change_verification',
+      'email_changed',
     ] as const)
       for (const language of ['en', 'cy'] as const)
         for (const channel of ['email', 'sms'] as const) {
@@ -74,7 +77,9 @@ describe('message templates', () => {
             code: '123456',
           });
           expect(message.body.length).toBeGreaterThan(20);
-          if (template !== 'email_verification' && template !== 'account_exists')
+          if (
+            ['request_received', 'status_changed', 'update_added', 'appointment_reminder'].includes(template)
+          )
             expect(message.body).toContain('&');
         }
     expect(
@@ -83,6 +88,30 @@ describe('message templates', () => {
         appointmentAt: '2026-12-01T14:30:00.000Z',
       }).body,
     ).toContain('on Tuesday 1 December 2026 at 2:30pm');
+  });
+
+  it('renders the account emails: a reset link or, without a password, where to sign in; a masked new address', () => {
+    const reset = renderMessage('password_reset', 'email', 'en', {
+      councilName: 'Demo Borough Council',
+      resetUrl: 'https://demo.example/account/password-reset/new?token=abc',
+      expiresInHours: 1,
+    });
+    expect(reset.subject).toBe('Reset your password');
+    expect(reset.body).toContain('https://demo.example/account/password-reset/new?token=abc');
+    expect(reset.body).toContain('The link expires in 1 hour and works once.');
+    const noPassword = renderMessage('password_reset', 'email', 'cy', {
+      councilName: 'Cyngor Bwrdeistref Demo',
+      signInUrl: 'https://demo.example/account/sign-in',
+      oidcProvider: 'GOV.UK One Login',
+    });
+    expect(noPassword.subject).toBe('Ailosod eich cyfrinair');
+    expect(noPassword.body).toContain('rydych yn mewngofnodi gyda GOV.UK One Login');
+    expect(noPassword.body).not.toContain('token=');
+    const changed = renderMessage('email_changed', 'email', 'en', {
+      councilName: 'Demo Borough Council',
+      newEmail: 'n***@example.com',
+    });
+    expect(changed.body).toContain('has been changed from this address to n***@example.com');
   });
 });
 

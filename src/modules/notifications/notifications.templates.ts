@@ -10,6 +10,9 @@ export const TEMPLATES = [
   'appointment_reminder',
   'email_verification',
   'account_exists',
+  'password_reset',
+  'email_change_verification',
+  'email_changed',
 ] as const;
 export type TemplateKey = (typeof TEMPLATES)[number];
 
@@ -20,6 +23,9 @@ export const TEMPLATE_LABELS: Record<TemplateKey, string> = {
   appointment_reminder: 'Appointment reminder',
   email_verification: 'Email verification',
   account_exists: 'Account already exists',
+  password_reset: 'Password reset',
+  email_change_verification: 'New email address to confirm',
+  email_changed: 'Email address changed',
 };
 
 export const CHANNELS = ['email', 'sms'] as const;

@@ -2,6 +2,9 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, createToken, type TestApp } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
+import { systemAuditContext } from '../../platform/audit/audit.ts';
+import { serviceRequestFeed, serviceRequests } from '../cases/index.ts';
+import { createOpen311Requests } from './index.ts';
 
 /** Open311 POST bodies are form-encoded; repeated keys (attribute[x][]) are kept. */
 function form(fields: Record<string, string | string[]>): string {
@@ -9,6 +12,29 @@ function form(fields: Record<string, string | string[]>): string {
   for (const [key, value] of Object.entries(fields))
     for (const v of Array.isArray(value) ? value : [value]) params.append(key, v);
   return params.toString();
+}
+
+/**
+ * The same fields as multipart/form-data, written out as curl or a mobile app sends them (CRLF, one
+ * part per value); `files` adds file parts.
+ */
+function multipart(
+  fields: Record<string, string | string[]>,
+  files: { name: string; filename: string; type: string; content: string }[] = [],
+): { payload: Buffer; headers: Record<string, string> } {
+  const boundary = '------------------------a1b2c3d4e5f60718';
+  const parts: string[] = [];
+  for (const [key, value] of Object.entries(fields))
+    for (const v of Array.isArray(value) ? value : [value])
+      parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${key}"\r\n\r\n${v}\r\n`);
+  for (const f of files)
+    parts.push(
+      `--${boundary}\r\nContent-Disposition: form-data; name="${f.name}"; filename="${f.filename}"\r\nContent-Type: ${f.type}\r\n\r\n${f.content}\r\n`,
+    );
+  return {
+    payload: Buffer.from(`${parts.join('')}--${boundary}--\r\n`),
+    headers: { 'content-type': `multipart/form-data; boundary=${boundary}` },
+  };
 }
 
 const AT = { lat: '51.5072', long: '-0.1276' };
@@ -36,6 +62,8 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
       payload: form(fields),
     });
+  const postMultipart = (url: string, body: ReturnType<typeof multipart>) =>
+    t.app.inject({ method: 'POST', url, ...body });
   const errorsOf = (response: LightMyRequestResponse) =>
     response.json() as { code: number; description: string }[];
 
@@ -134,6 +162,127 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
       location_of_items: 'Front garden',
       reduction: false,
     });
+  });
+
+  it('POST requests (multipart/form-data): the same fields make the same request, lists and all', async () => {
+    const fields = {
+      api_key: key,
+      service_code: 'bulky-waste',
+      address_string: '12 High Street, Westbrook',
+      'attribute[items][]': ['sofa', 'other'],
+      'attribute[other_items]': 'An old piano – “Bechstein”',
+      'attribute[item_count]': '3',
+      'attribute[location_of_items]': 'Front garden',
+      'attribute[reduction]': 'no',
+      email: 'multi.part@example.com',
+      first_name: 'Multi',
+      description: 'Collect from the front garden',
+      media_url: 'https://fixmystreet.example/photo/9.jpeg',
+      account_id: 'fms-multipart',
+    };
+    const response = await postMultipart('/open311/v2/requests.xml', multipart(fields));
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.headers['content-type']).toBe('text/xml; charset=utf-8');
+    expect(response.body).toContain('<account_id>fms-multipart</account_id>');
+    const reference = /<service_request_id>([^<]+)</.exec(response.body)?.[1] ?? '';
+    const view = await t.runtime.services.cases.get(t.councilId, reference);
+    expect(view.record).toMatchObject({
+      channel: 'open311',
+      serviceCode: 'bulky-waste',
+      description: 'Collect from the front garden',
+      locationText: '12 High Street, Westbrook',
+      answers: expect.objectContaining({
+        items: ['sofa', 'other'],
+        other_items: 'An old piano – “Bechstein”',
+        item_count: 3,
+        reduction: false,
+      }),
+    });
+    const [published] = (await get(`/open311/v2/requests/${reference}.json`)).json() as Record<
+      string,
+      string
+    >[];
+    expect(published?.media_url).toBe('https://fixmystreet.example/photo/9.jpeg');
+
+    // The same fields urlencoded make the same request.
+    const formResponse = await post('/open311/v2/requests.json', fields);
+    const [formItem] = formResponse.json() as { service_request_id: string }[];
+    const formView = await t.runtime.services.cases.get(t.councilId, formItem?.service_request_id ?? '');
+    expect(formView.record.answers).toEqual(view.record.answers);
+    expect(formView.record.requesterPartyId).toBe(view.record.requesterPartyId);
+  });
+
+  it('POST requests (multipart/form-data): exactly the errors of the urlencoded form; files and broken bodies refused', async () => {
+    const bad: Record<string, string | string[]>[] = [
+      { service_code: 'pothole', ...AT },
+      pothole({ api_key: 'gh_not_a_real_key' }),
+      { api_key: key, ...AT },
+      pothole({ service_code: 'no-such-service' }),
+      pothole({ lat: '53.4808', long: '-2.2426', 'attribute[depth]': 'bottomless', email: 'nope' }),
+      pothole({ 'attribute[no good]': 'x', zipcode: 'ZZ1' }),
+    ];
+    for (const fields of bad)
+      for (const format of ['json', 'xml']) {
+        const url = `/open311/v2/requests.${format}`;
+        const asForm = await post(url, fields);
+        const asMultipart = await postMultipart(url, multipart(fields));
+        expect(asForm.statusCode).toBeGreaterThanOrEqual(400);
+        expect({ status: asMultipart.statusCode, body: asMultipart.body }).toEqual({
+          status: asForm.statusCode,
+          body: asForm.body,
+        });
+      }
+
+    // Too big is too big either way (the app's 1 MB body limit).
+    const huge = pothole({ description: 'x'.repeat(1_100_000) });
+    const hugeForm = await post('/open311/v2/requests.json', huge);
+    const hugeMultipart = await postMultipart('/open311/v2/requests.json', multipart(huge));
+    expect(hugeForm.statusCode).toBe(413);
+    expect(hugeMultipart.statusCode).toBe(413);
+    expect(hugeMultipart.json()).toEqual(hugeForm.json());
+
+    // Open311 takes a link to a photo, not the photo: a file part is refused by name, nothing is made.
+    const before = (await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).total;
+    const withFile = await postMultipart(
+      '/open311/v2/requests.xml',
+      multipart(pothole(), [{ name: 'media', filename: 'pothole.jpg', type: 'image/jpeg', content: 'JFIF' }]),
+    );
+    expect(withFile.statusCode).toBe(400);
+    expect(withFile.body).toContain(
+      '<error><code>400</code><description>media is a file: Open311 takes media_url, a link to the photo or file, not the file itself</description></error>',
+    );
+    expect((await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).total).toBe(before);
+
+    const broken = await t.app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.json',
+      headers: { 'content-type': 'multipart/form-data; boundary=nowhere' },
+      payload: 'service_code=pothole',
+    });
+    expect(broken.statusCode).toBe(400);
+    expect(errorsOf(broken)).toEqual([
+      { code: 400, description: expect.stringMatching(/^The multipart\/form-data body could not be read/) },
+    ]);
+  });
+
+  it('servicerequestupdates POST (multipart/form-data): read as the form is', async () => {
+    const reference = await createPothole();
+    const response = await postMultipart(
+      '/open311/v2/servicerequestupdates.json',
+      multipart({
+        api_key: key,
+        service_request_id: reference,
+        update_id: 'fms-multipart-1',
+        status: 'FIXED',
+        updated_datetime: '2026-11-22T10:00:00Z',
+        description: 'Patched',
+      }),
+    );
+    expect(response.statusCode, response.body).toBe(200);
+    expect(response.json()).toEqual([
+      expect.objectContaining({ update_id: 'fms-multipart-1', status: 'FIXED' }),
+    ]);
+    expect((await get(`/open311/v2/requests/${reference}.json`)).json()[0].status).toBe('closed');
   });
 
   it('POST requests: a datetime attribute at an address_id (UPRN)', async () => {
@@ -491,6 +640,62 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     );
     expect(later.json()).toEqual([]);
     expect((await get('/open311/v2/servicerequestupdates.json?start_date=yesterday')).statusCode).toBe(400);
+  });
+
+  it('servicerequestupdates GET: one statement, whether one request changed in the window or twenty', async () => {
+    // Open311 over the app's own database, counting every statement it runs.
+    let statements = 0;
+    const counted = t.runtime.database.db.withPlugin({
+      transformQuery: (args) => {
+        statements += 1;
+        return args.node;
+      },
+      transformResult: async (args) => args.result,
+    });
+    const open311 = createOpen311Requests({
+      db: counted,
+      requests: serviceRequests(t.runtime.services.cases),
+      feed: serviceRequestFeed(counted),
+      resolver: t.runtime.services.governance.resolver,
+      open311: t.runtime.services.open311,
+      council: () => t.runtime.services.governance.defaultCouncil(),
+    });
+    const context = systemAuditContext(t.councilId, 'test');
+    const touch = async (reference: string, status: 'in_progress' | 'resolved') =>
+      t.runtime.services.cases.externalUpdate(
+        t.councilId,
+        reference,
+        {
+          status,
+          ...(status === 'resolved' ? { outcome: 'fixed' as const } : {}),
+          description: `Now ${status}`,
+        },
+        context,
+      );
+    const from = new Date();
+    await touch(await createPothole(), 'in_progress');
+    const middle = new Date();
+    const many: string[] = [];
+    for (let i = 0; i < 20; i++) many.push(await createPothole());
+    for (const reference of many) await touch(reference, 'resolved');
+    const to = new Date();
+
+    const feed = async (start: Date, end: Date) => {
+      statements = 0;
+      const items = (await open311.updates({
+        start_date: start.toISOString(),
+        end_date: end.toISOString(),
+      })) as { service_request_id: string; status: string }[];
+      return { items, statements };
+    };
+    await feed(from, middle); // the council is looked up (and kept) on the first call
+    const one = await feed(from, middle);
+    const twenty = await feed(middle, to);
+    expect(new Set(one.items.map((u) => u.service_request_id)).size).toBe(1);
+    expect(new Set(twenty.items.map((u) => u.service_request_id))).toEqual(new Set(many));
+    expect(twenty.items.filter((u) => u.status === 'FIXED')).toHaveLength(40);
+    expect(one.statements).toBe(1);
+    expect(twenty.statements).toBe(1);
   });
 
   it('servicerequestupdates POST: 403, 400 and 404 as the spec says', async () => {

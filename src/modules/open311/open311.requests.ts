@@ -17,7 +17,6 @@ import {
   type ServiceRequestFeed,
   type ServiceRequests,
   toOpen311,
-  type UpdateRecord,
 } from '../cases/index.ts';
 import { formatPostcode, isFullPostcode } from '../gazetteer/index.ts';
 import { requireApiKey } from './open311.auth.ts';
@@ -502,36 +501,18 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     return [{ service_request_id: row.reference, token: tokenId }];
   }
 
-  /** The public updates of a request as request_update items, oldest first. */
-  function feedItems(record: CaseRecord, updates: UpdateRecord[], from: Date, to: Date): Open311Value[] {
-    const items: Open311Value[] = [];
-    const chronological = [...updates].sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
-    let status: CaseStatus = 'submitted';
-    let outcome: Outcome | undefined;
-    for (const u of chronological) {
-      if (u.kind === 'status' && u.statusTo) {
-        status = u.statusTo as CaseStatus;
-        // A status update's text ends with the outcome's label ("Resolved – Fixed").
-        outcome = (Object.entries(OUTCOME_LABELS) as [Outcome, string][]).find(([, label]) =>
-          u.body.endsWith(` – ${label}`),
-        )?.[0];
-      }
-      if (u.kind !== 'status' && u.kind !== 'public') continue;
-      if (u.createdAt < from || u.createdAt > to) continue;
-      items.push({
-        update_id: u.id,
-        service_request_id: record.reference,
-        status: toOpen311(status, outcome).extended,
-        updated_datetime: u.createdAt,
-        description: u.body,
-        media_url: '',
-        external_status_code: status,
-      });
-    }
-    return items;
+  /** The outcome a status change's text ends with ("Resolved – Fixed"), if any. */
+  function outcomeOf(statusBody: string | null): Outcome | undefined {
+    if (!statusBody) return undefined;
+    return (Object.entries(OUTCOME_LABELS) as [Outcome, string][]).find(([, label]) =>
+      statusBody.endsWith(` – ${label}`),
+    )?.[0];
   }
 
-  /** GET servicerequestupdates (FixMyStreet's extension): public updates and status changes in a window. */
+  /**
+   * GET servicerequestupdates (FixMyStreet's extension): public updates and status changes in a window,
+   * oldest first, at most a page. One statement, however many requests changed.
+   */
   async function updates(query: Body): Promise<Open311Value> {
     const current = await council(text(query, 'jurisdiction_id'));
     const errors: FieldError[] = [];
@@ -540,25 +521,19 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       parseW3(text(query, 'start_date'), 'start_date', errors) ?? new Date(end.getTime() - DAY_MS);
     if (start > end) errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
     if (errors.length) throw new ValidationFailed(errors);
-    const items: Open311Value[] = [];
-    // Requests changed since start_date (an update touches its request), a page at a time.
-    for (let offset = 0; ; offset += 500) {
-      const records = await deps.feed.records(current.id, {
-        updatedAfter: new Date(start.getTime() - 1),
-        limit: 500,
-        offset,
-      });
-      for (const record of records)
-        items.push(...feedItems(record, await deps.feed.publicUpdates(current.id, record.id), start, end));
-      if (records.length < 500 || items.length >= MAX_PAGE_SIZE) break;
-    }
-    return items
-      .sort(
-        (a, b) =>
-          (a as { updated_datetime: Date }).updated_datetime.getTime() -
-          (b as { updated_datetime: Date }).updated_datetime.getTime(),
-      )
-      .slice(0, MAX_PAGE_SIZE);
+    const rows = await deps.feed.open311Updates(current.id, { from: start, to: end, limit: MAX_PAGE_SIZE });
+    return rows.map((u) => {
+      const status: CaseStatus = u.statusTo ?? 'submitted';
+      return {
+        update_id: u.updateId,
+        service_request_id: u.reference,
+        status: toOpen311(status, outcomeOf(u.statusBody)).extended,
+        updated_datetime: u.updatedAt,
+        description: u.body,
+        media_url: '',
+        external_status_code: status,
+      };
+    });
   }
 
   function postedView(u: repo.PostedUpdate, reference: string): Open311Value {

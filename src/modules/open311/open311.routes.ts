@@ -1,5 +1,6 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ValidationFailed } from '../../platform/http/errors.ts';
 import { UnknownFormat } from './open311.errors.ts';
 import {
   formatFrom,
@@ -25,6 +26,44 @@ function fieldsOf(request: FastifyRequest): Body {
   const query = (request.query ?? {}) as Body;
   if (body && typeof body === 'object' && !Array.isArray(body)) return { ...query, ...(body as Body) };
   return { ...query };
+}
+
+/**
+ * A multipart/form-data body as the same fields a urlencoded form gives: text values, a repeated name
+ * (attribute[code][]) as a list. Open311 takes links (media_url), not files, so a file part is refused
+ * by name rather than dropped unseen.
+ */
+export async function multipartFields(contentType: string, body: Buffer): Promise<Body> {
+  let form: FormData;
+  try {
+    form = await new Response(new Uint8Array(body), { headers: { 'content-type': contentType } }).formData();
+  } catch {
+    throw new ValidationFailed([
+      {
+        field: 'body',
+        message: 'The multipart/form-data body could not be read: check its boundary and the parts',
+      },
+    ]);
+  }
+  const fields = new Map<string, string | string[]>();
+  const files: string[] = [];
+  for (const [name, value] of form) {
+    if (typeof value !== 'string') {
+      files.push(name);
+      continue;
+    }
+    const had = fields.get(name);
+    fields.set(name, had === undefined ? value : [had, value].flat());
+  }
+  if (files.length)
+    throw new ValidationFailed(
+      files.map((name) => ({
+        field: name,
+        message: `${name} is a file: Open311 takes media_url, a link to the photo or file, not the file itself`,
+      })),
+    );
+  // fromEntries defines each name as the body's own field, so a part named __proto__ is just a field.
+  return Object.fromEntries(fields);
 }
 
 function formatOf(value: string | undefined): Open311Format {
@@ -60,6 +99,16 @@ export async function open311Routes(app: FastifyInstance, options: Open311RouteO
   const paths = (name: string) => [`/open311/v2/${name}.:format`, `/open311/v2/${name}`];
   const formatParams = { params: FormatParams };
   const base = (request: FastifyRequest) => `${request.protocol}://${request.host}`;
+
+  // Some clients post multipart/form-data. It is read whole, within the same body limit as a
+  // urlencoded form (a bigger one is the same 413), into the same fields, so every check and error
+  // after this is the form's.
+  app.addContentTypeParser(
+    'multipart/form-data',
+    { parseAs: 'buffer' },
+    async (request: FastifyRequest, body: Buffer) =>
+      multipartFields(request.headers['content-type'] ?? '', body),
+  );
 
   for (const url of paths('discovery'))
     typed.get(url, { config, schema: formatParams }, async (request, reply) => {

@@ -50,6 +50,28 @@ describe.each(testDatabaseKinds())('parties REST API (%s)', (kind) => {
   });
   afterAll(() => t?.close());
 
+  it('finds the person a report belongs to by their exact email or phone, however it is written', async () => {
+    const parties = t.runtime.services.parties;
+    const own = (contact: Parameters<typeof parties.personWithContact>[1]) =>
+      parties.personWithContact(t.councilId, contact);
+    expect(await own({ email: ' MARGARET.thistlewood@Example.com ' })).toBe(margaretId);
+    expect(await own({ phone: '+44 7911 123456' })).toBe(margaretId);
+    expect(await own({ email: 'nobody@example.com', phone: '07911123456' })).toBe(margaretId);
+    expect(await own({ email: 'nobody@example.com' })).toBeNull();
+    expect(await own({ email: 'margaret.thistle@example.com' })).toBeNull();
+    // A shared address: the person the report names, else the one longest on the register.
+    const robin = (
+      await api('POST', '/api/v1/parties', {
+        kind: 'person',
+        givenName: 'Robin',
+        familyName: 'Hale',
+        email: 'margaret.thistlewood@example.com',
+      })
+    ).json() as { id: string };
+    expect(await own({ email: 'margaret.thistlewood@example.com', familyName: 'hale' })).toBe(robin.id);
+    expect(await own({ email: 'margaret.thistlewood@example.com', familyName: 'Smith' })).toBe(margaretId);
+  });
+
   it('creates a person and answers 201 with the id and a checkable reference', async () => {
     const response = await api('POST', '/api/v1/parties', {
       kind: 'person',

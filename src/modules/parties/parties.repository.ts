@@ -1,4 +1,4 @@
-import { type Generated, sql } from 'kysely';
+import { type Generated, type RawBuilder, sql } from 'kysely';
 import { type CopyTransaction, copyValue } from '../../platform/db/copy.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import { uuidV7 } from '../../platform/db/together.ts';
@@ -304,6 +304,22 @@ export async function insertParty(
   return row.id;
 }
 
+/** The party's row, with an id made in Node, for `writeTogether`. */
+export function partyInsert(
+  db: Executor,
+  councilId: string,
+  id: string,
+  reference: string,
+  fields: PartyFields,
+) {
+  return t(db)
+    .insertInto('party')
+    .values({ id, council_id: councilId, reference, ...partyColumns(fields) });
+}
+
+/** The constraint a clash of party references violates (references are random; draw again). */
+export const PARTY_REFERENCE_CONSTRAINT = 'party_council_id_reference_key';
+
 /** Updates a party if it is still at `expectedVersion`; false when someone else changed it first. */
 export async function updateParty(
   db: Executor,
@@ -416,7 +432,28 @@ export async function insertNames(
   names: readonly NewName[],
 ): Promise<void> {
   if (names.length === 0) return;
-  await t(db)
+  await namesInsert(
+    db,
+    councilId,
+    partyId,
+    names,
+    sql<string | null>`(select date_of_birth from party where id = ${partyId})`,
+  ).execute();
+  await insertNameTerms(db, councilId, nameTermsOf(names));
+}
+
+/**
+ * A party's names, each with a copy of the date of birth (it serves name searches), for
+ * `writeTogether` or `insertNames`. Call only with at least one name.
+ */
+export function namesInsert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  names: readonly NewName[],
+  dateOfBirth: string | null | RawBuilder<string | null>,
+) {
+  return t(db)
     .insertInto('party_name')
     .values(
       names.map((n) => ({
@@ -428,20 +465,19 @@ export async function insertNames(
         family_name: n.familyName,
         given_key: n.givenKey,
         family_key: n.familyKey,
-        date_of_birth: sql<string | null>`(select date_of_birth from party where id = ${partyId})`,
+        date_of_birth: dateOfBirth,
         valid_from: n.validFrom,
         valid_to: n.validTo,
       })),
-    )
-    .execute();
-  await insertNameTerms(
-    db,
-    councilId,
-    names.flatMap((n) => [
-      { part: 'given' as const, term: n.givenKey },
-      { part: 'family' as const, term: n.familyKey },
-    ]),
-  );
+    );
+}
+
+/** The search terms names add to the council's list of known given and family names. */
+export function nameTermsOf(names: readonly NewName[]): { part: 'given' | 'family'; term: string }[] {
+  return names.flatMap((n) => [
+    { part: 'given' as const, term: n.givenKey },
+    { part: 'family' as const, term: n.familyKey },
+  ]);
 }
 
 /** Replaces the current and preferred names (previous names are history and stay). */
@@ -465,14 +501,22 @@ export async function insertNameTerms(
   councilId: string,
   terms: readonly { part: 'given' | 'family'; term: string }[],
 ): Promise<void> {
+  await nameTermsInsert(db, councilId, terms)?.execute();
+}
+
+/** Adds terms not yet known (for `writeTogether`); undefined when there are none. */
+export function nameTermsInsert(
+  db: Executor,
+  councilId: string,
+  terms: readonly { part: 'given' | 'family'; term: string }[],
+) {
   const unique = new Map<string, { part: string; term: string }>();
   for (const term of terms) if (term.term) unique.set(`${term.part}:${term.term}`, term);
-  if (unique.size === 0) return;
-  await t(db)
+  if (unique.size === 0) return undefined;
+  return t(db)
     .insertInto('party_name_term')
     .values([...unique.values()].map((term) => ({ council_id: councilId, ...term })))
-    .onConflict((oc) => oc.doNothing())
-    .execute();
+    .onConflict((oc) => oc.doNothing());
 }
 
 export async function listNames(db: Executor, partyId: string): Promise<NameRecord[]> {
@@ -522,7 +566,18 @@ export async function insertIdentifiers(
   identifiers: readonly NewIdentifier[],
 ): Promise<string[]> {
   if (identifiers.length === 0) return [];
-  const rows = await t(db)
+  const rows = await identifiersInsert(db, councilId, partyId, identifiers).returning('id').execute();
+  return rows.map((r) => r.id);
+}
+
+/** A party's identifiers, for `writeTogether` or `insertIdentifiers`. Call only with at least one. */
+export function identifiersInsert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  identifiers: readonly NewIdentifier[],
+) {
+  return t(db)
     .insertInto('party_identifier')
     .values(
       identifiers.map((i) => ({
@@ -533,10 +588,7 @@ export async function insertIdentifiers(
         value: i.value,
         value_key: i.valueKey,
       })),
-    )
-    .returning('id')
-    .execute();
-  return rows.map((r) => r.id);
+    );
 }
 
 export async function listIdentifiers(db: Executor, partyId: string): Promise<IdentifierRecord[]> {
@@ -601,7 +653,17 @@ export async function insertContactPoints(
   points: readonly NewContactPoint[],
 ): Promise<void> {
   if (points.length === 0) return;
-  await t(db)
+  await contactPointsInsert(db, councilId, partyId, points).execute();
+}
+
+/** A party's phones and emails, for `writeTogether` or `insertContactPoints`. Call only with at least one. */
+export function contactPointsInsert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  points: readonly NewContactPoint[],
+) {
+  return t(db)
     .insertInto('contact_point')
     .values(
       points.map((p) => ({
@@ -614,8 +676,7 @@ export async function insertContactPoints(
         is_verified: p.isVerified,
         do_not_contact: p.doNotContact,
       })),
-    )
-    .execute();
+    );
 }
 
 export async function listContactPoints(db: Executor, partyId: string): Promise<ContactPointRecord[]> {
@@ -667,7 +728,17 @@ export async function insertAddresses(
   addresses: readonly NewAddress[],
 ): Promise<void> {
   if (addresses.length === 0) return;
-  await t(db)
+  await addressesInsert(db, councilId, partyId, addresses).execute();
+}
+
+/** A party's addresses, for `writeTogether` or `insertAddresses`. Call only with at least one. */
+export function addressesInsert(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  addresses: readonly NewAddress[],
+) {
+  return t(db)
     .insertInto('party_address')
     .values(
       addresses.map((a) => ({
@@ -681,8 +752,7 @@ export async function insertAddresses(
         valid_from: a.validFrom,
         valid_to: a.validTo,
       })),
-    )
-    .execute();
+    );
 }
 
 export async function listAddresses(db: Executor, partyId: string): Promise<AddressRecord[]> {

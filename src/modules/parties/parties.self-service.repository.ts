@@ -18,13 +18,27 @@ export async function activePeopleWithEmail(
   councilId: string,
   email: string,
 ): Promise<string[]> {
-  const { rows } = await sql<{ party_id: string }>`
-    select distinct c.party_id from contact_point c
+  return (await activePeopleWithContact(db, councilId, 'email', email)).map((p) => p.partyId);
+}
+
+/**
+ * Active people with exactly this contact point (lower-case email, or E.164 phone), oldest first,
+ * with their family name so that a caller can prefer the one a report names.
+ */
+export async function activePeopleWithContact(
+  db: Executor,
+  councilId: string,
+  kind: 'email' | 'phone',
+  value: string,
+): Promise<{ partyId: string; familyName: string | null }[]> {
+  const { rows } = await sql<{ party_id: string; family_name: string | null }>`
+    select p.id as party_id, min(p.family_name) as family_name from contact_point c
       join party p on p.council_id = c.council_id and p.id = c.party_id
-     where c.council_id = ${councilId} and c.kind = 'email' and c.value = ${email}
+     where c.council_id = ${councilId} and c.kind = ${kind} and c.value = ${value}
        and p.status = 'active' and p.kind = 'person'
+     group by p.id order by min(p.created_at), p.id
      limit 5`.execute(db);
-  return rows.map((r) => r.party_id);
+  return rows.map((r) => ({ partyId: r.party_id, familyName: r.family_name }));
 }
 
 /** Marks the party's contact points with this value verified. */

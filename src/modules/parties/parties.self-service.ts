@@ -94,6 +94,16 @@ export function createSelfServiceParties(db: Executor) {
     };
   }
 
+  /** As `read`, or null when the party (after any merges) is not active: safe inside a transaction. */
+  async function readIfActive(tx: Tx, councilId: string, partyId: string): Promise<OwnDetails | null> {
+    try {
+      return await read(tx, councilId, partyId);
+    } catch (error) {
+      if (error instanceof PartyNotFound) return null;
+      throw error;
+    }
+  }
+
   return {
     /**
      * The person with this verified email address: the one active person who has it as a contact point
@@ -239,6 +249,89 @@ export function createSelfServiceParties(db: Executor) {
         }
         return read(tx, councilId, id);
       });
+    },
+
+    /**
+     * Withdraws, in the caller's transaction, every consent in force (when a citizen deletes their
+     * account): email and text updates become do-not-contact on every email address and phone number,
+     * and each consent that was given gets a withdrawal record with its time and source, and an audit
+     * event. The person and their requests stay. Returns the purposes withdrawn (none when the
+     * person, after any merges, no longer exists).
+     */
+    async withdrawConsentsIn(
+      tx: Tx,
+      councilId: string,
+      partyId: string,
+      context: AuditContext,
+      source: consents.ConsentSource = 'web',
+    ): Promise<consents.ConsentPurpose[]> {
+      const before = await readIfActive(tx, councilId, partyId);
+      if (!before) return [];
+      const id = before.partyId;
+      await consents.setDoNotContact(tx, councilId, id, 'email', true);
+      await consents.setDoNotContact(tx, councilId, id, 'phone', true);
+      const withdrawn = CONSENT_PURPOSES.filter((purpose) => before.consents[purpose]);
+      for (const purpose of withdrawn) {
+        await consents.insertConsent(tx, councilId, id, {
+          purpose,
+          granted: false,
+          source,
+          recordedBy: context.actorLabel,
+        });
+        await recordAudit(tx, context, {
+          action: 'party.consent_withdrawn',
+          subjectType: 'party',
+          subjectId: id,
+          details: { purpose, source },
+        });
+      }
+      return withdrawn;
+    },
+
+    /**
+     * Makes a newly verified email address the person's preferred one, in the caller's transaction
+     * (when a citizen changes their account's address). The earlier address stays on the record, no
+     * longer preferred; the new one is contacted as the earlier email addresses were. False when the
+     * person (after any merges) no longer exists.
+     */
+    async addVerifiedEmailIn(
+      tx: Tx,
+      councilId: string,
+      partyId: string,
+      emailInput: string,
+      context: AuditContext,
+    ): Promise<boolean> {
+      const email = normaliseEmail(emailInput);
+      if (!email)
+        throw new ValidationFailed([
+          { field: 'email', message: 'Enter an email address in the correct format, like name@example.com' },
+        ]);
+      const before = await readIfActive(tx, councilId, partyId);
+      if (!before) return false;
+      const id = before.partyId;
+      const points = await repo.listContactPoints(tx, id);
+      let point = points.find((p) => p.kind === 'email' && p.value === email);
+      if (!point) {
+        await repo.insertContactPoints(tx, councilId, id, [
+          {
+            kind: 'email',
+            value: email,
+            label: null,
+            isPreferred: false,
+            isVerified: true,
+            doNotContact: !before.consents.email_updates,
+          },
+        ]);
+        point = (await repo.listContactPoints(tx, id)).find((p) => p.kind === 'email' && p.value === email);
+      } else await consents.markContactVerified(tx, councilId, id, email);
+      if (point) await repo.changeContactPoint(tx, councilId, id, point.id, 'prefer');
+      await recordAudit(tx, context, {
+        action: 'party.contact_point_added',
+        subjectType: 'party',
+        subjectId: id,
+        details: { kind: 'email', source: 'self service', verified: true },
+      });
+      return true;
     },
 
     /** Every consent given or withdrawn, newest first (for staff and the data protection officer). */

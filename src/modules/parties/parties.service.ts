@@ -1,16 +1,17 @@
 import {
   type AuditContext,
   type AuditEvent,
+  auditWrite,
   recordAudit,
   recordAuditEach,
 } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { copyAvailable, inCopyTransaction } from '../../platform/db/copy.ts';
 import type { Executor, Tx } from '../../platform/db/database.ts';
-import { isUniqueViolation, uuidV7 } from '../../platform/db/together.ts';
+import { isUniqueViolation, type PreparedWrite, uuidV7 } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
-import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
+import { idempotentTransaction, idempotentWrite } from '../../platform/idempotency/idempotency.ts';
 import {
   AlertAlreadyEnded,
   MergeNotReversible,
@@ -21,9 +22,16 @@ import {
   SourceKeyTaken,
   ValidationFailed,
 } from './parties.errors.ts';
-import { newPartyReference, parsePartialDate } from './parties.normalise.ts';
+import {
+  nameKey,
+  newPartyReference,
+  normaliseEmail,
+  normalisePhone,
+  parsePartialDate,
+} from './parties.normalise.ts';
 import * as repo from './parties.repository.ts';
 import { type PartySearchResult, searchParties } from './parties.search.ts';
+import { activePeopleWithContact } from './parties.self-service.repository.ts';
 import {
   type AddressInput,
   type ContactPointInput,
@@ -333,17 +341,46 @@ export function createPartiesService(db: Executor) {
     ): Promise<{ id: string; reference: string }> {
       const { party, errors } = validateParty(input);
       if (!party) fail(errors);
-      // Source-system keys are stored for the import and for integrations; they must be unique.
-      return once(councilId, 'parties.create', input, options.idempotency, async (tx) => {
-        const created = await insertValidParty(tx, councilId, party);
-        await recordAudit(tx, context, {
-          action: 'party.created',
-          subjectType: 'party',
-          subjectId: created.id,
-          details: { kind: party.fields.kind, reference: created.reference },
-        });
-        return created;
-      });
+      const request = options.idempotency
+        ? { councilId, operation: 'parties.create', body: input, ...options.idempotency }
+        : null;
+      // One statement writes the party, its names, identifiers, contact points and addresses and
+      // the audit entry (see writeTogether): a party is made on the path of a citizen's report.
+      for (let attempt = 0; ; attempt++) {
+        const id = uuidV7();
+        const reference = newPartyReference();
+        const writes: PreparedWrite[] = [
+          repo.partyInsert(db, councilId, id, reference, party.fields),
+          auditWrite(db, context, {
+            action: 'party.created',
+            subjectType: 'party',
+            subjectId: id,
+            details: { kind: party.fields.kind, reference },
+          }),
+        ];
+        if (party.names.length > 0) {
+          writes.push(repo.namesInsert(db, councilId, id, party.names, party.fields.dateOfBirth));
+          const terms = repo.nameTermsInsert(db, councilId, repo.nameTermsOf(party.names));
+          if (terms) writes.push(terms);
+        }
+        if (party.identifiers.length > 0)
+          writes.push(repo.identifiersInsert(db, councilId, id, party.identifiers));
+        if (party.contactPoints.length > 0)
+          writes.push(repo.contactPointsInsert(db, councilId, id, party.contactPoints));
+        if (party.addresses.length > 0) writes.push(repo.addressesInsert(db, councilId, id, party.addresses));
+        try {
+          return (await idempotentWrite(db, request, { statusCode: 201, body: { id, reference } }, writes))
+            .body;
+        } catch (error) {
+          if (isUniqueViolation(error, repo.PARTY_REFERENCE_CONSTRAINT) && attempt < 3) continue;
+          // Source-system keys are stored for the import and for integrations; they must be unique.
+          if (isUniqueViolation(error)) {
+            const source = party.identifiers.find((i) => i.scheme === 'source');
+            throw new SourceKeyTaken(source?.system ?? 'source system');
+          }
+          throw error;
+        }
+      }
     },
 
     /**
@@ -419,6 +456,32 @@ export function createPartiesService(db: Executor) {
       const trimmed = query.trim().slice(0, 200);
       if (trimmed === '') return Promise.resolve([]);
       return searchParties(db, councilId, trimmed, Math.min(Math.max(limit, 1), 100), variants);
+    },
+
+    /**
+     * The active person a report's email, else phone, belongs to: an exact contact point, not a
+     * fuzzy search. Where several people share it, the one with the report's family name, else the
+     * longest on the register. Null when nobody has it (the caller then records a new person).
+     */
+    async personWithContact(
+      councilId: string,
+      contact: { email?: string | undefined; phone?: string | undefined; familyName?: string | undefined },
+    ): Promise<string | null> {
+      const family = contact.familyName ? nameKey(contact.familyName) : '';
+      const clues: ['email' | 'phone', string | undefined][] = [
+        ['email', contact.email ? normaliseEmail(contact.email) : undefined],
+        ['phone', contact.phone ? normalisePhone(contact.phone) : undefined],
+      ];
+      for (const [kind, value] of clues) {
+        if (!value) continue;
+        const people = await activePeopleWithContact(db, councilId, kind, value);
+        const named = family
+          ? people.find((p) => p.familyName && nameKey(p.familyName) === family)
+          : undefined;
+        const chosen = named ?? people[0];
+        if (chosen) return chosen.partyId;
+      }
+      return null;
     },
 
     /** "Is this one of these people?": likely matches for a new person, before creating them. */

@@ -3,6 +3,7 @@ import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import pg from 'pg';
 import { allowCopy } from './copy.ts';
 import { type EmbeddedDatabase, type EmbeddedRole, openEmbedded, openEphemeral } from './embedded.ts';
+import { preparingPool } from './prepared.ts';
 
 // bigint counts and ids fit in a JS number for our purposes; dates stay as 'YYYY-MM-DD' strings so
 // that a date of birth never shifts by a time zone.
@@ -36,6 +37,8 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Use a throwaway in-memory embedded database (tests). */
   ephemeral?: boolean;
+  /** Prepare repeated statements by name on a Postgres server (see prepared.ts); default true. */
+  preparedStatements?: boolean;
 }
 
 /** Marks code running inside `inTransaction`, where the pool must not be used. */
@@ -67,12 +70,19 @@ function guardPool(pool: pg.Pool): void {
   (pool as unknown as { connect: typeof guarded }).connect = guarded;
 }
 
-function wrap(kind: DatabaseKind, pool: pg.Pool, location: string, embedded?: EmbeddedDatabase): Database {
+function wrap(
+  kind: DatabaseKind,
+  pool: pg.Pool,
+  location: string,
+  options: { embedded?: EmbeddedDatabase; prepare?: boolean },
+): Database {
   // An idle client that loses its connection must not crash the process.
   pool.on('error', () => {});
   guardPool(pool);
   // biome-ignore lint/complexity/noBannedTypes: see Executor
-  const db = new Kysely<{}>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<{}>({
+    dialect: new PostgresDialect({ pool: options.prepare ? preparingPool(pool) : pool }),
+  });
   if (kind === 'server') allowCopy(db, pool);
   return {
     kind,
@@ -81,7 +91,7 @@ function wrap(kind: DatabaseKind, pool: pg.Pool, location: string, embedded?: Em
     location,
     close: async () => {
       await db.destroy();
-      await embedded?.close();
+      await options.embedded?.close();
     },
   };
 }
@@ -91,7 +101,9 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
   if (options.databaseUrl) {
     const pool = new pg.Pool({ connectionString: options.databaseUrl, max });
     const url = new URL(options.databaseUrl);
-    return wrap('server', pool, `${url.hostname}:${url.port || 5432}${url.pathname}`);
+    return wrap('server', pool, `${url.hostname}:${url.port || 5432}${url.pathname}`, {
+      prepare: options.preparedStatements ?? true,
+    });
   }
   const embedded = options.ephemeral
     ? await openEphemeral(options.dataDir)
@@ -104,5 +116,5 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     // PGlite serialises queries; a longer wait is queueing, not a fault.
     connectionTimeoutMillis: 60_000,
   });
-  return wrap('embedded', pool, embedded.socketDir, embedded);
+  return wrap('embedded', pool, embedded.socketDir, { embedded });
 }
