@@ -492,7 +492,9 @@ function listFilter(
   now: Date,
 ): Expression<SqlBool> {
   const c: Expression<SqlBool>[] = [eb('council_id', '=', councilId)];
-  const open = (value: boolean) => eb('is_open', '=', value);
+  // A literal, not a parameter: a prepared statement's generic plan can then use the partial indexes
+  // on open requests.
+  const open = (value: boolean) => eb('is_open', '=', sql.lit(value));
   if (query.open !== undefined) c.push(open(query.open));
   if (query.status?.length) c.push(eb('status', 'in', query.status));
   if (query.serviceCodes?.length) c.push(eb('service_code', 'in', query.serviceCodes));
@@ -791,8 +793,9 @@ export async function listLinked(
 }
 
 /**
- * Open requests for a service within a square around a point (the caller measures the circle).
- * On the path of every new request, so it reads only what a duplicate suggestion shows.
+ * Open requests for a service within a square around a point, nearest first (the caller measures the
+ * circle). On the path of every new request, so it reads only what a duplicate suggestion shows, by
+ * the GiST index on the point.
  */
 export async function findNearbyOpen(
   db: Executor,
@@ -803,19 +806,19 @@ export async function findNearbyOpen(
   radius: number,
   excludeId: string | null,
 ): Promise<{ id: string; reference: string; easting: number; northing: number }[]> {
+  const at = sql`point(${easting}, ${northing})`;
   let q = t(db)
     .selectFrom('service_request')
     .select(['id', 'reference', 'easting', 'northing'])
     .where('council_id', '=', councilId)
     .where('service_code', '=', serviceCode)
-    .where('is_open', '=', true)
-    .where('easting', '>=', easting - radius)
-    .where('easting', '<=', easting + radius)
-    .where('northing', '>=', northing - radius)
-    .where('northing', '<=', northing + radius)
+    .where('is_open', '=', sql.lit(true))
+    .where(
+      sql<boolean>`point(easting, northing) <@ box(point(${easting - radius}, ${northing - radius}), point(${easting + radius}, ${northing + radius}))`,
+    )
     .where('duplicate_of', 'is', null);
   if (excludeId) q = q.where('id', '!=', excludeId);
-  const rows = await q.limit(50).execute();
+  const rows = await q.orderBy(sql`point(easting, northing) <-> ${at}`).limit(10).execute();
   return rows.map((r) => ({
     id: r.id,
     reference: r.reference,
@@ -968,7 +971,7 @@ export async function claimDueWarnings(
   const rows = await t(db)
     .selectFrom('service_request')
     .select(['id', 'council_id'])
-    .where('is_open', '=', true)
+    .where('is_open', '=', sql.lit(true))
     .where('sla_warned_at', 'is', null)
     .where('warn_at', '<=', now)
     .where('status', '!=', 'on_hold')
@@ -988,7 +991,7 @@ export async function claimDueBreaches(
   const rows = await t(db)
     .selectFrom('service_request')
     .select(['id', 'council_id'])
-    .where('is_open', '=', true)
+    .where('is_open', '=', sql.lit(true))
     .where('sla_breached_at', 'is', null)
     .where('due_at', '<=', now)
     .where('status', '!=', 'on_hold')
