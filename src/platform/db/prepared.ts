@@ -3,9 +3,9 @@ import type pg from 'pg';
 
 /**
  * Named prepared statements for the Postgres server. Every request runs the same few statement
- * shapes again and again; sent unnamed, the server parses and plans each one every time, which on
- * a request's path costs more than running it. Sent named, each connection parses a statement once
- * and, after a few runs, keeps a generic plan (Postgres's plan_cache_mode = auto decides).
+ * shapes again and again; sent unnamed, the server parses each one every time. Sent named, each
+ * connection parses a statement once. Plans are still made for each run's values (openDatabase sets
+ * plan_cache_mode = force_custom_plan): a generic plan cannot see how skewed a value is.
  *
  * Only statements worth it are named: ones with parameters (so they already use the extended
  * protocol and are a single statement), of a modest size, once seen twice in this process. The
