@@ -472,7 +472,8 @@ describe('guildhall gazetteer import', () => {
     expect(failed.status).toBe(1);
     expect(failed.stderr).toContain('Nothing was changed');
     expect(run('gazetteer', 'import', 'no-such-file.csv').status).toBe(2);
-  });
+    // Three commands of up to two minutes each on a busy machine.
+  }, 400_000);
 });
 
 describe('people and organisations on the property page', () => {
