@@ -34,6 +34,8 @@ export interface OpenRuntimeOptions {
   role: EmbeddedRole;
   /** Use a throwaway in-memory embedded database (tests). */
   ephemeral?: boolean;
+  /** Start the throwaway database from this data directory tarball (see openEphemeral). */
+  loadDataDir?: Blob;
   sessionSecret?: string;
 }
 
@@ -46,6 +48,7 @@ export async function openRuntime(config: Config, options: OpenRuntimeOptions): 
     poolMax: config.databasePoolMax,
     preparedStatements: config.databasePreparedStatements,
     ephemeral: options.ephemeral ?? false,
+    loadDataDir: options.loadDataDir,
   });
   try {
     const appliedMigrations = await migrate(database.db);

@@ -1,10 +1,9 @@
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
-import { seedDemoCouncil } from '../../seeds/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { DEMO_PASSWORD, demoUsers } from '../../src/councils/demo.ts';
 import { systemAuditContext } from '../../src/platform/audit/audit.ts';
 import type { Role } from '../../src/platform/auth/permissions.ts';
-import { openTestRuntime, type TestDatabaseKind, type TestRuntime } from './databases.ts';
+import { openDemoTestRuntime, type TestDatabaseKind, type TestRuntime } from './databases.ts';
 
 export interface TestApp {
   app: FastifyInstance;
@@ -13,13 +12,12 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-/** The real app on a fresh database of the given kind, with the demo council seeded. */
+/** The real app on a fresh database of the given kind, with the demo council seeded (a copy of the run's template). */
 export async function createTestApp(
   kind: TestDatabaseKind,
   env: Record<string, string> = {},
 ): Promise<TestApp> {
-  const runtime = await openTestRuntime(kind, env);
-  await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+  const runtime = await openDemoTestRuntime(kind, env);
   const council = await runtime.services.governance.defaultCouncil();
   const app = await buildApp({
     config: runtime.config,

@@ -247,6 +247,8 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
         ...notificationJobDefinitions(service),
       ],
       work: true,
+      // Earlier tests leave delivery jobs queued; one job per look, so look often.
+      pollingIntervalSeconds: 0.5,
     });
     try {
       let found: Awaited<ReturnType<NotificationsService['list']>> = [];

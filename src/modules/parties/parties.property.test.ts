@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoCouncil } from '../../../seeds/demo.ts';
-import { openTestRuntime, type TestRuntime, testDatabaseKinds } from '../../../test/support/databases.ts';
+import { openDemoTestRuntime, type TestRuntime, testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { partiesAtProperty } from './index.ts';
 
@@ -8,8 +7,7 @@ describe.each(testDatabaseKinds())('parties at a property (%s)', (kind) => {
   let runtime: TestRuntime;
   let councilId: string;
   beforeAll(async () => {
-    runtime = await openTestRuntime(kind);
-    await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+    runtime = await openDemoTestRuntime(kind);
     councilId = (await runtime.services.governance.defaultCouncil()).id;
   });
   afterAll(() => runtime?.close());

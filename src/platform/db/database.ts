@@ -28,6 +28,8 @@ export interface Database {
   /** Where a client can reach this database (a socket directory or the server URL without secrets). */
   readonly location: string;
   close(): Promise<void>;
+  /** Throwaway embedded databases only: a tarball of the data directory (see openEphemeral). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 export interface OpenDatabaseOptions {
@@ -37,6 +39,8 @@ export interface OpenDatabaseOptions {
   poolMax?: number;
   /** Use a throwaway in-memory embedded database (tests). */
   ephemeral?: boolean;
+  /** Start the throwaway database from this data directory tarball instead of an empty one. */
+  loadDataDir?: Blob | undefined;
   /** Prepare repeated statements by name on a Postgres server (see prepared.ts); default true. */
   preparedStatements?: boolean;
 }
@@ -99,6 +103,7 @@ function wrap(
       await db.destroy();
       await options.embedded?.close();
     },
+    ...(options.embedded?.dumpDataDir ? { dumpDataDir: options.embedded.dumpDataDir } : {}),
   };
 }
 
@@ -112,7 +117,7 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     });
   }
   const embedded = options.ephemeral
-    ? await openEphemeral(options.dataDir)
+    ? await openEphemeral(options.dataDir, options.loadDataDir)
     : await openEmbedded(options.dataDir, options.role);
   const pool = new pg.Pool({
     host: embedded.socketDir,

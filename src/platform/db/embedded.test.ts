@@ -184,3 +184,31 @@ describe('inside a transaction', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 });
+
+describe('a throwaway database started from another', () => {
+  it('holds a copy of what the first had written when it was dumped, and nothing written since', async () => {
+    const dirs = [tempDir(), tempDir()] as const;
+    const first = await openDatabase({ dataDir: dirs[0], role: 'server', ephemeral: true });
+    await sql`create table note (body text not null)`.execute(first.db);
+    await sql`insert into note values ('before')`.execute(first.db);
+    const image = await first.dumpDataDir?.();
+    await sql`insert into note values ('after')`.execute(first.db);
+    const copy = await openDatabase({
+      dataDir: dirs[1],
+      role: 'server',
+      ephemeral: true,
+      loadDataDir: image,
+    });
+    await sql`insert into note values ('in the copy')`.execute(copy.db);
+    expect((await sql<{ body: string }>`select body from note order by body`.execute(copy.db)).rows).toEqual([
+      { body: 'before' },
+      { body: 'in the copy' },
+    ]);
+    expect((await sql<{ body: string }>`select body from note order by body`.execute(first.db)).rows).toEqual(
+      [{ body: 'after' }, { body: 'before' }],
+    );
+    await copy.close();
+    await first.close();
+    for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+  });
+});

@@ -22,6 +22,8 @@ export interface EmbeddedDatabase {
   /** True when this process opened the data directory; false when it talks to another process. */
   readonly owner: boolean;
   close(): Promise<void>;
+  /** A throwaway database's data directory as a tarball, checkpointed, for another to start from (tests). */
+  dumpDataDir?(): Promise<Blob>;
 }
 
 const SOCKET_NAME = '.s.PGSQL.5432';
@@ -79,9 +81,10 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 // memory; 16 MB keeps the embedded server small, and the OS page cache holds the rest of the data.
 const EMBEDDED_SETTINGS = ['shared_buffers=16MB'];
 
-export async function createPglite(dataDir?: string): Promise<PGlite> {
+export async function createPglite(dataDir?: string, loadDataDir?: Blob): Promise<PGlite> {
   return PGlite.create({
     dataDir,
+    ...(loadDataDir ? { loadDataDir } : {}),
     extensions: { pg_trgm, fuzzystrmatch, unaccent },
     postgresqlconf: EMBEDDED_SETTINGS,
   });
@@ -93,6 +96,11 @@ async function serve(db: PGlite, socketPath: string): Promise<PGLiteSocketServer
   keepBatchesTogether(server);
   await server.start();
   return server;
+}
+
+/** Where the embedded database keeps its Postgres data directory inside GUILDHALL_DATA_DIR. */
+export function embeddedPgdata(dataDir: string): string {
+  return path.join(dataDir, 'pgdata');
 }
 
 /**
@@ -139,7 +147,7 @@ export async function openEmbedded(
   };
   process.once('exit', releaseLock);
   try {
-    const db = await createPglite(path.join(dataDir, 'pgdata'));
+    const db = await createPglite(embeddedPgdata(dataDir));
     const server = await serve(db, socketPath);
     return {
       socketDir: dataDir,
@@ -158,15 +166,23 @@ export async function openEmbedded(
   }
 }
 
-/** A throwaway in-memory database served on a socket in `socketDir` (tests and benchmarks). */
-export async function openEphemeral(socketDir: string): Promise<EmbeddedDatabase> {
+/**
+ * A throwaway in-memory database served on a socket in `socketDir` (tests and benchmarks), empty or
+ * started from the tarball of another's data directory (see `dumpDataDir`).
+ */
+export async function openEphemeral(socketDir: string, loadDataDir?: Blob): Promise<EmbeddedDatabase> {
   mkdirSync(socketDir, { recursive: true });
-  const db = await createPglite();
+  const db = await createPglite(undefined, loadDataDir);
   const socketPath = path.join(socketDir, SOCKET_NAME);
   const server = await serve(db, socketPath);
   return {
     socketDir,
     owner: true,
+    dumpDataDir: async () => {
+      // Write every dirty page out first, so the copy starts without replaying the WAL.
+      await db.exec('checkpoint');
+      return db.dumpDataDir('none');
+    },
     close: async () => {
       await server.stop();
       await db.close();

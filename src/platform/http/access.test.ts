@@ -53,11 +53,13 @@ describe.each(testDatabaseKinds())('access control on every route (%s)', (kind) 
       const permission = route.permission;
       if (!permission) continue;
       for (const role of ROLES) {
-        // A permitted POST really runs (sign-out ends its session), so it gets a session of its own.
+        // A permitted POST really runs (sign-out ends its session), so it gets a session of its own;
+        // a refused one must not run at all, so it shares the role's session like a GET.
+        const permitted = can(role, permission);
         const session =
           role === 'integration'
             ? undefined
-            : route.method === 'GET'
+            : route.method === 'GET' || !permitted
               ? sessions.get(role)
               : await signInAs(t.app, role);
         const headers: Record<string, string> = session
@@ -65,7 +67,7 @@ describe.each(testDatabaseKinds())('access control on every route (%s)', (kind) 
           : { authorization: `Bearer ${integrationToken}` };
         const response = await t.app.inject({ method: route.method as 'GET', url: fill(route.url), headers });
         const label = `${role} ${route.method} ${route.url}`;
-        if (can(role, permission)) {
+        if (permitted) {
           expect([401, 403], label).not.toContain(response.statusCode);
         } else {
           expect(response.statusCode, label).toBe(403);

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { seedDemoCouncil } from '../../../seeds/demo.ts';
-import { openTestRuntime, type TestRuntime, testDatabaseKinds } from '../../../test/support/databases.ts';
+import { openDemoTestRuntime, type TestRuntime, testDatabaseKinds } from '../../../test/support/databases.ts';
 import { uuidV7, writeTogether } from '../db/together.ts';
 import { domainEventWrite, listEventsFor, recordDomainEvent } from '../events/outbox.ts';
 import { DomainError, ValidationFailed } from '../http/errors.ts';
@@ -35,8 +34,7 @@ describe.each(testDatabaseKinds())('idempotent transactions (%s)', (kind) => {
   let runtime: TestRuntime;
   let councilId: string;
   beforeAll(async () => {
-    runtime = await openTestRuntime(kind);
-    await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+    runtime = await openDemoTestRuntime(kind);
     councilId = (await runtime.services.governance.defaultCouncil()).id;
   });
   afterAll(() => runtime?.close());
@@ -115,8 +113,7 @@ describe.each(testDatabaseKinds())('one-statement idempotent writes (%s)', (kind
   let runtime: TestRuntime;
   let councilId: string;
   beforeAll(async () => {
-    runtime = await openTestRuntime(kind);
-    await seedDemoCouncil(runtime.database.db, runtime.services.governance);
+    runtime = await openDemoTestRuntime(kind);
     councilId = (await runtime.services.governance.defaultCouncil()).id;
   });
   afterAll(() => runtime?.close());

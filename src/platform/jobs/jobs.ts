@@ -43,6 +43,8 @@ export interface JobQueueOptions {
   definitions: readonly JobDefinition[];
   /** Run the handlers in this process (the worker, or the embedded demo's web process). */
   work: boolean;
+  /** Seconds between an idle worker's looks at each queue; pg-boss takes one job per look (default 2). */
+  pollingIntervalSeconds?: number;
   onError?: (error: Error) => void;
 }
 
@@ -65,7 +67,11 @@ export async function startJobQueue(options: JobQueueOptions): Promise<JobQueue>
     }
     await boss.createQueue(definition.name);
     if (options.work) {
-      await boss.work<Record<string, unknown>>(definition.name, async (jobs) => {
+      const workOptions =
+        options.pollingIntervalSeconds === undefined
+          ? {}
+          : { pollingIntervalSeconds: options.pollingIntervalSeconds };
+      await boss.work<Record<string, unknown>>(definition.name, workOptions, async (jobs) => {
         for (const job of jobs) await definition.handler(job.data ?? {});
       });
       if (definition.schedule) await boss.schedule(definition.name, definition.schedule);
