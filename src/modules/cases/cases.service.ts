@@ -1597,31 +1597,17 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     let email: string | null = record.contactDetails?.email ?? null;
     let phone: string | null = record.contactDetails?.phone ?? null;
     let language: 'en' | 'cy' = 'en';
-    if (record.requesterPartyId) {
-      const principal: Principal = {
-        kind: 'api',
-        councilId,
-        id: 'cases-notifications',
-        label: 'Request notifications',
-        role: 'integration',
-      };
-      try {
-        const view = await deps.parties.singleView(
-          principal,
-          record.requesterPartyId,
-          systemAuditContext(councilId, 'request notifications'),
-          'request notification',
-        );
-        const usable = view.contactPoints.filter((c) => !c.doNotContact);
-        const pick = (kind: 'email' | 'phone') =>
-          (usable.find((c) => c.kind === kind && c.isPreferred) ?? usable.find((c) => c.kind === kind))
-            ?.value ?? null;
-        email = pick('email');
-        phone = pick('phone');
-        language = view.party.language === 'cy' ? 'cy' : 'en';
-      } catch (error) {
-        if (!(error instanceof DomainError) || error.status !== 404) throw error;
-      }
+    const view = record.requesterPartyId
+      ? await requesterView(councilId, record.requesterPartyId, 'notifications', 'Request notifications')
+      : null;
+    if (view) {
+      const usable = view.contactPoints.filter((c) => !c.doNotContact);
+      const pick = (kind: 'email' | 'phone') =>
+        (usable.find((c) => c.kind === kind && c.isPreferred) ?? usable.find((c) => c.kind === kind))
+          ?.value ?? null;
+      email = pick('email');
+      phone = pick('phone');
+      language = view.party.language === 'cy' ? 'cy' : 'en';
     }
     const sla = positionOf(record);
     return {
@@ -1651,22 +1637,29 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     if (!record) return null;
     if (record.contactDetails?.email) return record.contactDetails.email;
     if (!record.requesterPartyId) return null;
-    const principal: Principal = {
-      kind: 'api',
-      councilId,
-      id: 'cases-tracking',
-      label: 'Request tracking',
-      role: 'integration',
-    };
+    const view = await requesterView(councilId, record.requesterPartyId, 'tracking', 'Request tracking');
+    const emails = view?.contactPoints.filter((c) => c.kind === 'email') ?? [];
+    return (emails.find((c) => c.isPreferred) ?? emails[0])?.value ?? null;
+  }
+
+  /**
+   * A requester's record, read by the system for `use` (notifications, tracking) and audited as such;
+   * null when the party no longer exists.
+   */
+  async function requesterView(
+    councilId: string,
+    partyId: string,
+    use: 'notifications' | 'tracking',
+    label: string,
+  ) {
+    const principal: Principal = { kind: 'api', councilId, id: `cases-${use}`, label, role: 'integration' };
     try {
-      const view = await deps.parties.singleView(
+      return await deps.parties.singleView(
         principal,
-        record.requesterPartyId,
-        systemAuditContext(councilId, 'request tracking'),
-        'request tracking',
+        partyId,
+        systemAuditContext(councilId, label.toLowerCase()),
+        use === 'notifications' ? 'request notification' : 'request tracking',
       );
-      const emails = view.contactPoints.filter((c) => c.kind === 'email');
-      return (emails.find((c) => c.isPreferred) ?? emails[0])?.value ?? null;
     } catch (error) {
       if (!(error instanceof DomainError) || error.status !== 404) throw error;
       return null;
