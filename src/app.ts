@@ -1,6 +1,5 @@
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
-import fastifyHelmet from '@fastify/helmet';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import Fastify, { type FastifyInstance } from 'fastify';
@@ -37,6 +36,7 @@ import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
 import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { loggerOptions } from './platform/logging/logging.ts';
 import type { NavItem, SearchProvider } from './platform/search/search.ts';
 import { registerViews } from './platform/views/views.ts';
@@ -64,12 +64,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: true } },
   });
 
-  app.addHook('onSend', async (request, reply) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-request-id', request.id);
+    done(null, payload);
   });
 
-  await app.register(fastifyHelmet, {
-    enableCSPNonces: true,
+  registerSecurityHeaders(app, {
     contentSecurityPolicy: {
       directives: {
         defaultSrc: ["'self'"],
@@ -171,7 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
               }))
           : [],
         csrfToken: csrfTokenFor(request, reply, secureCookies),
-        cspNonce: reply.cspNonce?.script,
+        cspNonce: reply.cspNonce(),
         councilName: currentCouncilName(),
       };
     },

@@ -59,6 +59,25 @@ describe.each(testDatabaseKinds())('operations endpoints and error handling (%s)
     expect(response.body).toContain(`<script nonce="${nonce}">`);
   });
 
+  it('sends the same security headers on JSON, with no nonce where nothing is rendered', async () => {
+    const response = await t.app.inject({ url: '/api/openapi.json' });
+    const csp = String(response.headers['content-security-policy']);
+    expect(csp).toContain("default-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('nonce-');
+    expect(response.headers['x-content-type-options']).toBe('nosniff');
+    expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+    // Two pages never share a nonce.
+    const nonces = await Promise.all(
+      [1, 2].map(async () => {
+        const page = await t.app.inject({ url: '/staff/sign-in' });
+        return /script-src[^;]*'nonce-([^']+)'/.exec(String(page.headers['content-security-policy']))?.[1];
+      }),
+    );
+    expect(nonces[0]).toBeTruthy();
+    expect(nonces[0]).not.toBe(nonces[1]);
+  });
+
   it('echoes a safe X-Request-Id and replaces an unsafe one', async () => {
     const ok = await t.app.inject({ url: '/health', headers: { 'x-request-id': 'abc-123' } });
     expect(ok.headers['x-request-id']).toBe('abc-123');
