@@ -5,7 +5,7 @@ import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { isUniqueViolation } from '../../platform/db/together.ts';
 import { listEventsFor } from '../../platform/events/outbox.ts';
-import { CASE_REFERENCE_CONSTRAINT } from './cases.repository.ts';
+import { CASE_REFERENCE_CONSTRAINT, nearbyOpenQuery } from './cases.repository.ts';
 import { normaliseReference } from './reference.ts';
 
 interface Created {
@@ -292,6 +292,39 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
     };
     expect(original.supporters).toMatchObject([{ partyId }]);
     expect(original.duplicates.map((d) => d.id)).toEqual([second.id]);
+  });
+
+  it('keeps the duplicate search on the point index when Postgres plans it once for every service', async () => {
+    // A generic plan assumes an average service. With most open requests in one service it once
+    // ANDed in the (council, service) btree and read every pothole in the borough to find the handful
+    // near one point. Planned here inside a transaction that is rolled back: 20,000 open potholes,
+    // analysed, as a borough has them.
+    const db = t.runtime.database.db;
+    const query = nearbyOpenQuery(db, t.councilId, 'pothole', 531_000, 181_000, 50, null).compile();
+    const service = await t.runtime.services.catalogue.get(t.councilId, 'pothole');
+    const plan = await db.connection().execute(async (c) => {
+      await sql`begin`.execute(c);
+      try {
+        await sql`insert into service_request (council_id, reference, service_id, service_code, service_name,
+            service_version, status, priority, channel, sla_unit, sla_amount, easting, northing)
+          select ${t.councilId}::uuid, 'PLAN-' || n, ${service.service.id}::uuid, 'pothole', 'Pothole', 1,
+            'submitted', 'normal', 'web', 'working_days', 5, 525000 + (n * 37) % 10000, 175000 + (n * 53) % 10000
+          from generate_series(1, 20000) as n`.execute(c);
+        await sql`analyze service_request`.execute(c);
+        await sql`set local plan_cache_mode = force_generic_plan`.execute(c);
+        await sql.raw(`prepare nearby_probe as ${query.sql}`).execute(c);
+        const values = sql.join(query.parameters.map((p) => sql.lit(p as string | number)));
+        const { rows } = await sql<{
+          'QUERY PLAN': string;
+        }>`explain execute nearby_probe(${values})`.execute(c);
+        await sql`deallocate nearby_probe`.execute(c);
+        return rows.map((r) => r['QUERY PLAN']).join('\n');
+      } finally {
+        await sql`rollback`.execute(c);
+      }
+    });
+    expect(plan).toContain('service_request_nearby_point');
+    expect(plan).not.toMatch(/service_request_service|BitmapAnd/);
   });
 
   it('splits work into a child task for another team', async () => {

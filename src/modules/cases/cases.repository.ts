@@ -795,9 +795,25 @@ export async function listLinked(
 /**
  * Open requests for a service within a square around a point, nearest first (the caller measures the
  * circle). On the path of every new request, so it reads only what a duplicate suggestion shows, by
- * the GiST index on the point.
+ * the GiST index on the point. The council and service are checked on the few rows found there, as
+ * one `is true` test that no btree index can answer: Postgres's generic plan for this prepared
+ * statement assumes an average service, and given the chance ANDed in the (council, service) index,
+ * reading 150,000 entries for a service that holds most requests, where the point index reads 60.
  */
 export async function findNearbyOpen(
+  ...args: Parameters<typeof nearbyOpenQuery>
+): Promise<{ id: string; reference: string; easting: number; northing: number }[]> {
+  const rows = await nearbyOpenQuery(...args).execute();
+  return rows.map((r) => ({
+    id: r.id,
+    reference: r.reference,
+    easting: r.easting ?? 0,
+    northing: r.northing ?? 0,
+  }));
+}
+
+/** The statement findNearbyOpen runs (its plan is tested). */
+export function nearbyOpenQuery(
   db: Executor,
   councilId: string,
   serviceCode: string,
@@ -805,26 +821,19 @@ export async function findNearbyOpen(
   northing: number,
   radius: number,
   excludeId: string | null,
-): Promise<{ id: string; reference: string; easting: number; northing: number }[]> {
+) {
   const at = sql`point(${easting}, ${northing})`;
   let q = t(db)
     .selectFrom('service_request')
     .select(['id', 'reference', 'easting', 'northing'])
-    .where('council_id', '=', councilId)
-    .where('service_code', '=', serviceCode)
+    .where(sql<boolean>`(council_id = ${councilId} and service_code = ${serviceCode}) is true`)
     .where('is_open', '=', sql.lit(true))
     .where(
       sql<boolean>`point(easting, northing) <@ box(point(${easting - radius}, ${northing - radius}), point(${easting + radius}, ${northing + radius}))`,
     )
     .where('duplicate_of', 'is', null);
   if (excludeId) q = q.where('id', '!=', excludeId);
-  const rows = await q.orderBy(sql`point(easting, northing) <-> ${at}`).limit(10).execute();
-  return rows.map((r) => ({
-    id: r.id,
-    reference: r.reference,
-    easting: r.easting ?? 0,
-    northing: r.northing ?? 0,
-  }));
+  return q.orderBy(sql`point(easting, northing) <-> ${at}`).limit(10);
 }
 
 export async function duplicateRadius(

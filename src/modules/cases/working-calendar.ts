@@ -83,11 +83,19 @@ function localDate(calendar: WorkingCalendar, ms: number): string {
   return date;
 }
 
+/** The calendar date after `date` (YYYY-MM-DD), remembered: every SLA clock walks the same few weeks. */
 function nextDate(date: string): string {
-  const d = new Date(`${date}T12:00:00Z`);
-  d.setUTCDate(d.getUTCDate() + 1);
-  return d.toISOString().slice(0, 10);
+  let next = nextDates.get(date);
+  if (next === undefined) {
+    const d = new Date(`${date}T12:00:00Z`);
+    d.setUTCDate(d.getUTCDate() + 1);
+    next = d.toISOString().slice(0, 10);
+    if (nextDates.size > 100_000) nextDates.clear();
+    nextDates.set(date, next);
+  }
+  return next;
 }
+const nextDates = new Map<string, string>();
 
 /** The working moment at or after `from`: `from` itself if it is inside working hours, else the next day's start. */
 export function nextWorkingMoment(calendar: WorkingCalendar, from: Date): Date {

@@ -108,10 +108,6 @@ export async function openDatabase(options: OpenDatabaseOptions): Promise<Databa
     const pool = new pg.Pool({
       connectionString: options.databaseUrl,
       max,
-      // Prepared, but planned afresh for each run's values: a generic plan guesses at skewed columns
-      // (one service holding most requests) and once read 100,000 index entries where a custom plan
-      // read 58. Sent at connection start, so it costs no statement.
-      ...(prepare ? { options: '-c plan_cache_mode=force_custom_plan' } : {}),
     });
     const url = new URL(options.databaseUrl);
     return wrap('server', pool, `${url.hostname}:${url.port || 5432}${url.pathname}`, {

@@ -4,8 +4,10 @@ import type pg from 'pg';
 /**
  * Named prepared statements for the Postgres server. Every request runs the same few statement
  * shapes again and again; sent unnamed, the server parses each one every time. Sent named, each
- * connection parses a statement once. Plans are still made for each run's values (openDatabase sets
- * plan_cache_mode = force_custom_plan): a generic plan cannot see how skewed a value is.
+ * connection parses a statement once, and after five runs Postgres may keep a generic plan for it
+ * (its default plan_cache_mode, `auto`) instead of planning each run again: planning cost more than
+ * running for the statements that create a service request. A query whose generic plan would go
+ * wrong on a skewed value is written so it cannot (see findNearbyOpen in the cases repository).
  *
  * Only statements worth it are named: ones with parameters (so they already use the extended
  * protocol and are a single statement), of a modest size, once seen twice in this process. The
