@@ -93,6 +93,19 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(taken.statusCode).toBe(303);
     const mine = await get(officer, '/staff/queues/mine');
     expect(mine.body).toContain(reference);
+    // No status is chosen for the officer: the button alone moves nothing.
+    expect(page.body).toMatch(
+      /<select class="govuk-select" id="status" name="status">\s*<option value="">Choose a status<\/option>/,
+    );
+    const noStatus = await post(
+      officer,
+      `/staff/cases/${caseId}/status`,
+      { status: '' },
+      `/staff/cases/${caseId}`,
+    );
+    expect(noStatus.statusCode).toBe(400);
+    expect(noStatus.body).toContain('govuk-error-summary');
+    expect(noStatus.body).toContain('Choose the status to move the request to');
     const noOutcome = await post(
       officer,
       `/staff/cases/${caseId}/status`,

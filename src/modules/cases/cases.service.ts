@@ -1019,7 +1019,12 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     const to = input.status as CaseStatus;
     if (!(CASE_STATUSES as readonly string[]).includes(to))
       throw new ValidationFailed([
-        { field: 'status', message: `Choose a status: ${CASE_STATUSES.join(', ')}` },
+        {
+          field: 'status',
+          message: to
+            ? `Choose a status: ${CASE_STATUSES.join(', ')}`
+            : 'Choose the status to move the request to',
+        },
       ]);
     if (
       input.outcome !== undefined &&
