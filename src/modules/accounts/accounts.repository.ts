@@ -183,16 +183,21 @@ export async function insertToken(
   },
 ): Promise<void> {
   // A new link replaces any earlier one for the same purpose still unused.
-  await expireTokens(db, token.accountId, token.purpose);
+  await expireTokens(db, token.accountId, [token.purpose]);
   await sql`insert into citizen_account_token (id, council_id, account_id, purpose, expires_at, new_email)
     values (${token.id}, ${token.councilId}, ${token.accountId}, ${token.purpose}, ${token.expiresAt},
             ${token.newEmail ?? null})`.execute(db);
 }
 
 /** Stops every unused link of this purpose from working. */
-export async function expireTokens(db: Executor, accountId: string, purpose: TokenPurpose): Promise<void> {
+/** Stops the account's unused links of these purposes working. */
+export async function expireTokens(
+  db: Executor,
+  accountId: string,
+  purposes: readonly TokenPurpose[],
+): Promise<void> {
   await sql`update citizen_account_token set used_at = now()
-   where account_id = ${accountId} and purpose = ${purpose} and used_at is null`.execute(db);
+   where account_id = ${accountId} and purpose = any(${purposes}::text[]) and used_at is null`.execute(db);
 }
 
 /** Spends a token of this purpose: its account (and new address) if unused and unexpired, else undefined. */

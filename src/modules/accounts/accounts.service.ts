@@ -193,6 +193,28 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
     return { ...account, partyId };
   }
 
+  /**
+   * Spends an emailed link of this purpose and does `work` with its account in the same transaction;
+   * then the account, linked to its person. Null for a link that is unknown, used or expired.
+   */
+  async function spendLink(
+    councilId: string,
+    token: string,
+    purpose: repo.TokenPurpose,
+    context: AuditContext,
+    work: (tx: Tx, accountId: string) => Promise<void>,
+  ): Promise<repo.AccountRecord | null> {
+    if (!token || token.length > 100) return null;
+    const accountId = await inTransaction(db, async (tx) => {
+      const id = (await repo.useToken(tx, councilId, sha256(token), purpose, now()))?.accountId;
+      if (id) await work(tx, id);
+      return id;
+    });
+    if (!accountId) return null;
+    const account = await repo.findAccount(db, councilId, accountId);
+    return account ? ensureLinked(account, citizen(context, account.id)) : null;
+  }
+
   const citizen = (context: AuditContext, accountId: string): AuditContext => ({
     ...context,
     actorType: 'citizen',
@@ -346,21 +368,14 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
       token: string,
       context: AuditContext,
     ): Promise<repo.AccountRecord | null> {
-      if (!token || token.length > 100) return null;
-      const accountId = await inTransaction(db, async (tx) => {
-        const id = (await repo.useToken(tx, councilId, sha256(token), 'verify_email', now()))?.accountId;
-        if (!id) return undefined;
+      return spendLink(councilId, token, 'verify_email', context, async (tx, id) => {
         await repo.markVerified(tx, id, null);
         await recordAudit(tx, citizen(context, id), {
           action: 'account.email_verified',
           subjectType: 'citizen_account',
           subjectId: id,
         });
-        return id;
       });
-      if (!accountId) return null;
-      const account = await repo.findAccount(db, councilId, accountId);
-      return account ? ensureLinked(account, citizen(context, account.id)) : null;
     },
 
     /**
@@ -618,24 +633,17 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
       if (errors.length) throw new ValidationFailed(errors);
       if (!token || token.length > 100) return null;
       const passwordHash = await hashPassword(input.password ?? '');
-      const accountId = await inTransaction(db, async (tx) => {
-        const id = (await repo.useToken(tx, councilId, sha256(token), 'reset_password', now()))?.accountId;
-        if (!id) return undefined;
+      return spendLink(councilId, token, 'reset_password', context, async (tx, id) => {
         await repo.setPassword(tx, id, passwordHash, { verifyEmail: true });
         // Whoever else had the account loses what they started: other reset links, a change of address.
-        await repo.expireTokens(tx, id, 'reset_password');
-        await repo.expireTokens(tx, id, 'change_email');
+        await repo.expireTokens(tx, id, ['reset_password', 'change_email']);
         await deps.endSessions?.(tx, councilId, id);
         await recordAudit(tx, citizen({ ...context, councilId }, id), {
           action: 'account.password_reset',
           subjectType: 'citizen_account',
           subjectId: id,
         });
-        return id;
       });
-      if (!accountId) return null;
-      const account = await repo.findAccount(db, councilId, accountId);
-      return account ? ensureLinked(account, citizen(context, account.id)) : null;
     },
 
     // ---------- Changes from My details ----------
@@ -667,8 +675,7 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
       const passwordHash = await hashPassword(input.password ?? '');
       await inTransaction(db, async (tx) => {
         await repo.setPassword(tx, account.id, passwordHash, { verifyEmail: false });
-        await repo.expireTokens(tx, account.id, 'reset_password');
-        await repo.expireTokens(tx, account.id, 'change_email');
+        await repo.expireTokens(tx, account.id, ['reset_password', 'change_email']);
         await deps.endSessions?.(tx, councilId, account.id);
         await recordAudit(tx, citizen(context, account.id), {
           action: 'account.password_changed',
@@ -786,9 +793,7 @@ export function createAccountsService(db: Executor, deps: AccountsDeps) {
             return { reason: 'taken' };
           }
           // Links sent to the old address stop working with it.
-          await repo.expireTokens(tx, account.id, 'change_email');
-          await repo.expireTokens(tx, account.id, 'reset_password');
-          await repo.expireTokens(tx, account.id, 'verify_email');
+          await repo.expireTokens(tx, account.id, ['change_email', 'reset_password', 'verify_email']);
           if (account.partyId)
             await deps.parties.addVerifiedEmailIn(tx, councilId, account.partyId, used.newEmail, ctx);
           await deps.send(tx, {

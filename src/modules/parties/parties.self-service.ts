@@ -234,18 +234,7 @@ export function createSelfServiceParties(db: Executor) {
           // A new phone number takes the answer given with it; record the answer when it changes.
           if (wanted === had && !(purpose === 'sms_updates' && phone && before.phone !== phone.value))
             continue;
-          await consents.insertConsent(tx, councilId, id, {
-            purpose,
-            granted: wanted,
-            source,
-            recordedBy: context.actorLabel,
-          });
-          await recordAudit(tx, context, {
-            action: wanted ? 'party.consent_given' : 'party.consent_withdrawn',
-            subjectType: 'party',
-            subjectId: id,
-            details: { purpose, source },
-          });
+          await recordConsent(tx, councilId, id, purpose, wanted, source, context);
         }
         return read(tx, councilId, id);
       });
@@ -271,20 +260,8 @@ export function createSelfServiceParties(db: Executor) {
       await consents.setDoNotContact(tx, councilId, id, 'email', true);
       await consents.setDoNotContact(tx, councilId, id, 'phone', true);
       const withdrawn = CONSENT_PURPOSES.filter((purpose) => before.consents[purpose]);
-      for (const purpose of withdrawn) {
-        await consents.insertConsent(tx, councilId, id, {
-          purpose,
-          granted: false,
-          source,
-          recordedBy: context.actorLabel,
-        });
-        await recordAudit(tx, context, {
-          action: 'party.consent_withdrawn',
-          subjectType: 'party',
-          subjectId: id,
-          details: { purpose, source },
-        });
-      }
+      for (const purpose of withdrawn)
+        await recordConsent(tx, councilId, id, purpose, false, source, context);
       return withdrawn;
     },
 
@@ -339,6 +316,30 @@ export function createSelfServiceParties(db: Executor) {
       return consents.listConsents(db, councilId, partyId);
     },
   };
+}
+
+/** A consent given or withdrawn: its record, with its time and source, and an audit event. */
+async function recordConsent(
+  tx: Tx,
+  councilId: string,
+  partyId: string,
+  purpose: consents.ConsentPurpose,
+  granted: boolean,
+  source: consents.ConsentSource,
+  context: AuditContext,
+): Promise<void> {
+  await consents.insertConsent(tx, councilId, partyId, {
+    purpose,
+    granted,
+    source,
+    recordedBy: context.actorLabel,
+  });
+  await recordAudit(tx, context, {
+    action: granted ? 'party.consent_given' : 'party.consent_withdrawn',
+    subjectType: 'party',
+    subjectId: partyId,
+    details: { purpose, source },
+  });
 }
 
 async function replacePhone(
