@@ -64,11 +64,15 @@ describe('sent messages in a real browser', () => {
       .poll(
         async () => {
           await page.reload();
-          return page.locator('[data-test="notifications-table"]').innerText();
+          // The message's status tag, not the whole table: the table's caption ("Sent messages")
+          // would match while the message is still queued. Not there yet: look again next second,
+          // rather than wait out the browser's timeout.
+          const status = messages.table().locator('tbody .govuk-tag');
+          return (await status.count()) === 0 ? '' : status.first().innerText();
         },
         { timeout: 30_000, interval: 1_000 },
       )
-      .toContain('Sent');
+      .toBe('Sent');
     expect(await messages.table().innerText()).toContain('resident@example.com');
     expect(describeViolations(await axeViolations(page))).toBe('');
 

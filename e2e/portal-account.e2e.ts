@@ -42,6 +42,9 @@ async function emailedLink(
         await sent.search(to);
         if ((await staffPage.getByRole('link', { name: templateLabel }).count()) === 0) return false;
         await sent.openMessage(templateLabel);
+        // A message still queued has no body yet (it is written when first sent): look again, rather
+        // than wait out the browser's 30-second timeout for one.
+        if ((await sent.body().count()) === 0) return false;
         found = link.exec(await sent.body().innerText())?.[0];
         return found !== undefined;
       },
