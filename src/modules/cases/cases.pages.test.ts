@@ -84,6 +84,12 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     const page = await get(officer, `/staff/cases/${caseId}`);
     expect(page.statusCode).toBe(200);
     expect(page.body).toContain('By the school gates');
+    // The officer sees who asked, by name, with a link to their record.
+    expect(page.body).toMatch(
+      new RegExp(
+        `data-test="case-requester">\\s*<a class="govuk-link" href="/staff/parties/${partyId}">Tomos Rees</a>`,
+      ),
+    );
     const taken = await post(
       officer,
       `/staff/cases/${caseId}/assignment`,

@@ -81,17 +81,23 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
   ) {
     const principal = principalOf(request);
     const detail = await service.detail(principal.councilId, id, contextOf(request));
-    const [directory, nearby] = await Promise.all([
+    const nameOf = (partyId: string | null) =>
+      partyId ? service.callerName(principal.councilId, partyId) : Promise.resolve(null);
+    const [directory, nearby, requester, onBehalfOf] = await Promise.all([
       service.directory(principal.councilId),
       isOpen(detail.record.status) && !detail.record.duplicateOf
         ? service.nearby(principal.councilId, detail.record.id)
         : Promise.resolve([]),
+      nameOf(detail.record.requesterPartyId),
+      nameOf(detail.record.onBehalfOfPartyId),
     ]);
     const canWork = can(principal.role, 'cases.work');
     return reply.code(statusCode).view('cases/views/case.njk', {
       ...labels,
       c: detail.record,
       detail,
+      requester,
+      onBehalfOf,
       sla: detail.sla,
       slaState: detail.sla.state,
       nextStatuses: detail.nextStatuses.map((s) => ({
