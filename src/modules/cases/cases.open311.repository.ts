@@ -11,8 +11,8 @@ export interface Open311RequestQuery {
   submittedFrom?: Date;
   /** Exclusive. */
   submittedTo?: Date;
-  /** Exclusive: changed strictly after this time. */
-  updatedAfter?: Date;
+  /** Inclusive: changed at or after this time. */
+  updatedFrom?: Date;
   /** Exclusive: last changed strictly before this time. */
   updatedBefore?: Date;
   limit: number;
@@ -68,7 +68,7 @@ export async function listOpen311Requests(
   if (query.open !== undefined) where.push(sql`is_open = ${query.open}`);
   if (query.submittedFrom) where.push(sql`submitted_at >= ${query.submittedFrom}`);
   if (query.submittedTo) where.push(sql`submitted_at < ${query.submittedTo}`);
-  if (query.updatedAfter) where.push(sql`updated_at > ${query.updatedAfter}`);
+  if (query.updatedFrom) where.push(sql`updated_at >= ${query.updatedFrom}`);
   if (query.updatedBefore) where.push(sql`updated_at < ${query.updatedBefore}`);
   const result = await sql<Open311RequestRow>`
     select id, reference, status, outcome, service_code as "serviceCode", service_name as "serviceName",
@@ -88,6 +88,9 @@ export async function listOpen311Requests(
  */
 export interface Open311UpdateRow {
   updateId: string;
+  requestId: string;
+  /** The outside system's own id for the update that wrote this row, if one did. */
+  externalRef: string | null;
   reference: string;
   body: string;
   updatedAt: string;
@@ -96,18 +99,33 @@ export interface Open311UpdateRow {
   statusBody: string | null;
 }
 
+/** A window of updates: from (included) to (excluded), of these services only when given, paged. */
+export interface Open311UpdateWindow {
+  from: Date;
+  /** Exclusive. */
+  to: Date;
+  serviceCodes?: readonly string[];
+  limit: number;
+  offset?: number;
+}
+
 /**
- * The public updates and status changes made in a window (both ends included), oldest first, at most
- * `limit`, in one statement whatever the number of requests: each update's status comes from a lateral
- * look-up of its request's latest status change, served by service_request_update_public.
+ * The public updates and status changes made in a window, oldest first, at most `limit`, in one
+ * statement whatever the number of requests: each update's status comes from a lateral look-up of its
+ * request's latest status change, served by service_request_update_public. What one outside update
+ * wrote comes once, as its first row.
  */
 export async function listOpen311Updates(
   db: Executor,
   councilId: string,
-  window: { from: Date; to: Date; limit: number },
+  window: Open311UpdateWindow,
 ): Promise<Open311UpdateRow[]> {
+  const services = window.serviceCodes
+    ? sql`and r.service_code = any(${[...window.serviceCodes]}::text[])`
+    : sql``;
   const result = await sql<Open311UpdateRow>`
-    select u.id as "updateId", r.reference, u.body, ${w3c('u.created_at')} as "updatedAt",
+    select u.id as "updateId", u.request_id as "requestId", u.external_ref as "externalRef", r.reference,
+           u.body, ${w3c('u.created_at')} as "updatedAt",
            s.status_to as "statusTo", s.body as "statusBody"
       from service_request_update u
       join service_request r on r.council_id = u.council_id and r.id = u.request_id
@@ -121,8 +139,13 @@ export async function listOpen311Updates(
          limit 1
       ) s on true
      where u.council_id = ${councilId} and u.is_public and u.kind in ('status', 'public')
-       and u.created_at >= ${window.from} and u.created_at <= ${window.to}
+       and u.created_at >= ${window.from} and u.created_at < ${window.to} ${services}
+       -- What one outside update wrote (a status change and its message) is one item: the first.
+       and (u.external_ref is null or not exists (
+         select 1 from service_request_update e
+          where e.request_id = u.request_id and e.external_ref = u.external_ref and e.is_public
+            and (e.created_at, e.id) < (u.created_at, u.id)))
      order by u.created_at, u.id
-     limit ${window.limit}`.execute(db);
+     limit ${window.limit} offset ${window.offset ?? 0}`.execute(db);
   return result.rows;
 }

@@ -72,6 +72,7 @@ interface UpdateTable {
   status_to: string | null;
   author_id: string | null;
   author_label: string | null;
+  external_ref: string | null;
   created_at: Generated<Date>;
 }
 
@@ -655,6 +656,8 @@ export interface NewUpdate {
   statusTo?: string | null;
   authorId: string | null;
   authorLabel: string | null;
+  /** An outside system's own id for the update that wrote this (an Open311 client's update_id). */
+  externalRef?: string | null;
 }
 
 export interface UpdateRecord {
@@ -682,6 +685,7 @@ export async function insertUpdate(db: Executor, councilId: string, u: NewUpdate
       status_to: u.statusTo ?? null,
       author_id: u.authorId,
       author_label: u.authorLabel,
+      external_ref: u.externalRef ?? null,
     })
     .returning('id')
     .executeTakeFirstOrThrow();

@@ -986,7 +986,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     tx: Tx,
     councilId: string,
     record: repo.CaseRecord,
-    input: { body: string; public: boolean },
+    input: { body: string; public: boolean; externalRef?: string },
     context: AuditContext,
   ): Promise<string> {
     const updateId = await repo.insertUpdate(tx, councilId, {
@@ -996,6 +996,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       body: input.body,
       authorId: context.actorId,
       authorLabel: context.actorLabel,
+      externalRef: input.externalRef ?? null,
     });
     await event(tx, context, record.id, 'case.update_added', { updateId, public: input.public });
     return updateId;
@@ -1013,7 +1014,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
   async function changeStatus(
     councilId: string,
     idOrReference: string,
-    input: { status: string; outcome?: string; note?: string; notePublic?: boolean },
+    input: { status: string; outcome?: string; note?: string; notePublic?: boolean; externalRef?: string },
     context: AuditContext,
   ): Promise<CaseView> {
     const to = input.status as CaseStatus;
@@ -1103,11 +1104,22 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         statusTo: to,
         authorId: context.actorId,
         authorLabel: context.actorLabel,
+        externalRef: input.externalRef ?? null,
       });
       await event(tx, context, current.id, 'case.status_changed', { from, to, outcome: outcome ?? null });
       if (reopening) await event(tx, context, current.id, 'case.reopened', { from, to });
       if (note)
-        await addUpdateIn(tx, councilId, current, { body: note, public: input.notePublic ?? true }, context);
+        await addUpdateIn(
+          tx,
+          councilId,
+          current,
+          {
+            body: note,
+            public: input.notePublic ?? true,
+            ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+          },
+          context,
+        );
       await recordAudit(tx, context, {
         action: 'case.status_changed',
         subjectType: 'case',
@@ -1124,7 +1136,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
   async function addUpdate(
     councilId: string,
     idOrReference: string,
-    input: { body?: string; public?: boolean },
+    input: { body?: string; public?: boolean; externalRef?: string },
     context: AuditContext,
   ): Promise<{ updateId: string; caseId: string }> {
     const body = checkNote(input.body, 'body', true);
@@ -1141,7 +1153,11 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         tx,
         councilId,
         record,
-        { body, public: input.public as boolean },
+        {
+          body,
+          public: input.public as boolean,
+          ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+        },
         context,
       );
       await repo.updateCase(tx, councilId, record.id, {});
@@ -1679,28 +1695,33 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
 
   /**
    * An update from an outside system (an Open311 back office, a contractor): a public message and,
-   * when it differs and the move is allowed, a new status. One transaction per part.
+   * when it differs and the move is allowed, a new status, in one transaction. `externalRef` (the
+   * system's own id for the update) is kept on what it writes.
    */
   async function externalUpdate(
     councilId: string,
     idOrReference: string,
-    input: { status?: CaseStatus; outcome?: Outcome; description?: string },
+    input: { status?: CaseStatus; outcome?: Outcome; description?: string; externalRef?: string },
     context: AuditContext,
   ): Promise<CaseView> {
-    let view = await get(councilId, idOrReference);
-    if (input.status && input.status !== view.record.status) {
-      view = await changeStatus(
+    const view = await get(councilId, idOrReference);
+    const description = input.description?.trim();
+    const ref = input.externalRef ? { externalRef: input.externalRef } : {};
+    if (input.status && input.status !== view.record.status)
+      return changeStatus(
         councilId,
         view.record.id,
-        { status: input.status, ...(input.outcome ? { outcome: input.outcome } : {}) },
+        {
+          status: input.status,
+          ...(input.outcome ? { outcome: input.outcome } : {}),
+          ...(description ? { note: description, notePublic: true } : {}),
+          ...ref,
+        },
         context,
       );
-    }
-    if (input.description?.trim()) {
-      await addUpdate(councilId, view.record.id, { body: input.description, public: true }, context);
-      view = await get(councilId, view.record.id);
-    }
-    return view;
+    if (!description) return view;
+    await addUpdate(councilId, view.record.id, { body: description, public: true, ...ref }, context);
+    return get(councilId, view.record.id);
   }
 
   /**

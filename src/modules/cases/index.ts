@@ -25,6 +25,7 @@ export type {
   Open311RequestQuery,
   Open311RequestRow,
   Open311UpdateRow,
+  Open311UpdateWindow,
 } from './cases.open311.repository.ts';
 export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
 export type {
@@ -92,11 +93,14 @@ export interface ServiceRequests {
   get(councilId: string, idOrReference: string): Promise<CaseView>;
   /** Filters: ids, serviceCodes, submittedFrom/To (date range), status or open, updatedAfter; paging. */
   list(councilId: string, query: CaseListQueryInput): Promise<CaseListPage>;
-  /** An outside system's update: a new status (if allowed) and/or a public message. */
+  /**
+   * An outside system's update: a new status (if allowed) and/or a public message, in one transaction;
+   * `externalRef`, the system's id for the update, is kept on what it writes.
+   */
   externalUpdate(
     councilId: string,
     idOrReference: string,
-    input: { status?: CaseStatus; outcome?: Outcome; description?: string },
+    input: { status?: CaseStatus; outcome?: Outcome; description?: string; externalRef?: string },
     context: AuditContext,
   ): Promise<CaseView>;
   detail: CasesService['detail'];
@@ -125,12 +129,12 @@ export interface ServiceRequestFeed {
   ): Promise<open311Repo.Open311RequestRow[]>;
   /**
    * Open311's servicerequestupdates in one statement: the public updates and status changes made in
-   * the window (both ends included), oldest first, each with its request's reference and the status
-   * the request had by then.
+   * the window (`to` excluded), oldest first, each with its request's reference, the status the
+   * request had by then and the outside system's id for the update that wrote it.
    */
   open311Updates(
     councilId: string,
-    window: { from: Date; to: Date; limit: number },
+    window: open311Repo.Open311UpdateWindow,
   ): Promise<open311Repo.Open311UpdateRow[]>;
 }
 

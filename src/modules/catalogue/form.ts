@@ -483,7 +483,6 @@ const OPEN311_DESCRIPTIONS: Partial<Record<Question['type'], string>> = {
   date: 'A date, as YYYY-MM-DD (a full ISO 8601 date and time is read as its date)',
   email: 'An email address, like name@example.com',
   phone: 'A telephone number, like 01632 960 001',
-  address: 'An address; send the UPRN in attribute[<code>-uprn] where known',
   location:
     'A description of the place; the point itself goes in lat and long. Taken from address_string, or from lat and long, when not sent',
   asset: 'The identifier of the council asset (e.g. the number on a street light)',
@@ -551,7 +550,14 @@ export function toOpen311Attributes(questions: readonly Question[]): Open311Attr
       datatype: OPEN311_TYPES[q.type],
       // A location question is answered from the request's own lat/long or address_string.
       required: q.required && q.type !== 'location',
-      datatype_description: [OPEN311_DESCRIPTIONS[q.type], ...constraintsInWords(q), q.hint, when]
+      datatype_description: [
+        q.type === 'address'
+          ? `An address; send its UPRN in attribute[${q.code}-uprn] where known (address_id answers it when not sent)`
+          : OPEN311_DESCRIPTIONS[q.type],
+        ...constraintsInWords(q),
+        q.hint,
+        when,
+      ]
         .filter(Boolean)
         .join('. '),
       order: i + 1,

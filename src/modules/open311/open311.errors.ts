@@ -45,3 +45,11 @@ export function checkJurisdiction<T extends { slug: string }>(
     throw new UnknownJurisdiction(jurisdictionId.trim(), council.slug);
   return council;
 }
+
+/** 405 for a method a resource does not take; `allow` lists those it does. */
+export class MethodNotAllowed extends DomainError {
+  constructor(method: string, path: string, allow: string) {
+    super('MethodNotAllowed', `${method} is not allowed on ${path}: use ${allow}`, 405);
+    this.name = 'MethodNotAllowed';
+  }
+}

@@ -8,6 +8,7 @@ interface RequestTable {
   device_id: string | null;
   account_id: string | null;
   zipcode: string | null;
+  service_notice: string | null;
   created_at: Generated<Date>;
 }
 
@@ -32,6 +33,8 @@ export interface RequestExtras {
   deviceId: string | null;
   accountId: string | null;
   zipcode: string | null;
+  /** What POST requests told the client it left out. */
+  serviceNotice: string | null;
 }
 
 export async function insertRequestExtras(
@@ -49,6 +52,7 @@ export async function insertRequestExtras(
       device_id: extras.deviceId,
       account_id: extras.accountId,
       zipcode: extras.zipcode,
+      service_notice: extras.serviceNotice,
     })
     .onConflict((oc) => oc.column('request_id').doNothing())
     .execute();
@@ -63,7 +67,7 @@ export async function requestExtras(
   if (requestIds.length === 0) return new Map();
   const rows = await t(db)
     .selectFrom('open311_request')
-    .select(['request_id', 'media_url', 'device_id', 'account_id', 'zipcode'])
+    .select(['request_id', 'media_url', 'device_id', 'account_id', 'zipcode', 'service_notice'])
     .where('council_id', '=', councilId)
     // One text parameter rather than a thousand (or an array the driver escapes item by item).
     .where(sql<boolean>`request_id = any(string_to_array(${requestIds.join(',')}, ',')::uuid[])`)
@@ -71,7 +75,13 @@ export async function requestExtras(
   return new Map(
     rows.map((r) => [
       r.request_id,
-      { mediaUrl: r.media_url, deviceId: r.device_id, accountId: r.account_id, zipcode: r.zipcode },
+      {
+        mediaUrl: r.media_url,
+        deviceId: r.device_id,
+        accountId: r.account_id,
+        zipcode: r.zipcode,
+        serviceNotice: r.service_notice,
+      },
     ]),
   );
 }
@@ -98,21 +108,42 @@ function toPosted(r: import('kysely').Selectable<UpdateTable>): PostedUpdate {
   };
 }
 
+/** The update a client posted to this request under this update_id. */
 export async function findPostedUpdate(
   db: Executor,
   councilId: string,
+  requestId: string,
   updateId: string,
 ): Promise<PostedUpdate | null> {
   const row = await t(db)
     .selectFrom('open311_update')
     .selectAll()
     .where('council_id', '=', councilId)
+    .where('request_id', '=', requestId)
     .where('update_id', '=', updateId)
     .executeTakeFirst();
   return row ? toPosted(row) : null;
 }
 
-/** Records a posted update; false when its update_id was already taken (a retry). */
+/** The updates clients posted, by request and update_id, keyed `requestId update_id`. */
+export async function postedUpdatesFor(
+  db: Executor,
+  councilId: string,
+  keys: readonly { requestId: string; updateId: string }[],
+): Promise<Map<string, PostedUpdate>> {
+  if (keys.length === 0) return new Map();
+  const rows = await t(db)
+    .selectFrom('open311_update')
+    .selectAll()
+    .where('council_id', '=', councilId)
+    .where(
+      sql<boolean>`(request_id, update_id) in (select * from unnest(${keys.map((k) => k.requestId)}::uuid[], ${keys.map((k) => k.updateId)}::text[]))`,
+    )
+    .execute();
+  return new Map(rows.map((r) => [`${r.request_id} ${r.update_id}`, toPosted(r)]));
+}
+
+/** Records a posted update; false when its update_id was already taken on this request (a retry). */
 export async function insertPostedUpdate(db: Executor, councilId: string, u: PostedUpdate): Promise<boolean> {
   const row = await t(db)
     .insertInto('open311_update')
@@ -126,17 +157,23 @@ export async function insertPostedUpdate(db: Executor, councilId: string, u: Pos
       external_status_code: u.externalStatusCode,
       updated_at: u.updatedAt,
     })
-    .onConflict((oc) => oc.columns(['council_id', 'update_id']).doNothing())
+    .onConflict((oc) => oc.columns(['council_id', 'request_id', 'update_id']).doNothing())
     .returning('update_id')
     .executeTakeFirst();
   return row !== undefined;
 }
 
 /** Frees an update_id whose update could not be applied, so the client may try again. */
-export async function deletePostedUpdate(db: Executor, councilId: string, updateId: string): Promise<void> {
+export async function deletePostedUpdate(
+  db: Executor,
+  councilId: string,
+  requestId: string,
+  updateId: string,
+): Promise<void> {
   await t(db)
     .deleteFrom('open311_update')
     .where('council_id', '=', councilId)
+    .where('request_id', '=', requestId)
     .where('update_id', '=', updateId)
     .execute();
 }

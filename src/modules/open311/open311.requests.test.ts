@@ -101,7 +101,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(response.statusCode, response.body).toBe(200);
     expect(response.headers['content-type']).toBe('text/xml; charset=utf-8');
     expect(response.body).toMatch(
-      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<service_requests><request><service_request_id>GH-[0-9A-Z]{4}-[0-9A-Z]{4}<\/service_request_id><service_notice><\/service_notice><account_id>fms-42<\/account_id><\/request><\/service_requests>$/,
+      /^<\?xml version="1.0" encoding="UTF-8"\?>\n<service_requests><request><service_request_id>GH-[0-9A-Z]{4}-[0-9A-Z]{4}<\/service_request_id><service_notice>phone was left out: Enter a phone number[^<]*<\/service_notice><account_id>fms-42<\/account_id><\/request><\/service_requests>$/,
     );
     const id = /<service_request_id>([^<]+)</.exec(response.body)?.[1] ?? '';
     const view = await t.runtime.services.cases.get(t.councilId, id);
@@ -433,7 +433,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
       email: 'secret.person@example.com',
       first_name: 'Secret',
       last_name: 'Person',
-      phone: '07700 900999',
+      phone: '020 7946 0999',
       description: 'Outside the library',
       media_url: 'https://fixmystreet.example/p/2.jpeg',
     });
@@ -460,7 +460,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
         media_url: 'https://fixmystreet.example/p/2.jpeg',
       },
     ]);
-    expect(json.body).not.toMatch(/secret|07700/i);
+    expect(json.body).not.toMatch(/secret|7946/i);
     const xml = await get(`/open311/v2/requests/${reference.toLowerCase()}.xml`);
     expect(xml.statusCode).toBe(200);
     expect(xml.body).toContain(
@@ -610,6 +610,12 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     });
     expect(reopened.statusCode).toBe(200);
     expect((await get(`/open311/v2/requests/${reference}.json`)).json()[0].status).toBe('open');
+    await t.runtime.services.cases.addUpdate(
+      t.councilId,
+      reference,
+      { body: 'A crew is booked for Monday', public: true },
+      systemAuditContext(t.councilId, 'test'),
+    );
 
     const feed = await get(
       `/open311/v2/servicerequestupdates.json?start_date=${startedAt}&end_date=${new Date(Date.now() + 60_000).toISOString()}`,
@@ -618,21 +624,29 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     const feedItems = (feed.json() as Record<string, string>[]).filter(
       (u) => u.service_request_id === reference,
     );
-    expect(feedItems.map((u) => u.status)).toEqual([
-      'NO_FURTHER_ACTION',
-      'NO_FURTHER_ACTION',
-      'IN_PROGRESS',
-      'IN_PROGRESS',
+    // Each posted update comes back once, as it was posted, under the client's own update_id (so
+    // FixMyStreet knows it for its own); the officer's update comes under Guildhall's id.
+    expect(feedItems).toEqual([
+      {
+        update_id: 'fms-update-1',
+        service_request_id: reference,
+        status: 'CLOSED',
+        updated_datetime: '2026-11-22T10:00:00Z',
+        description: 'Filled in by the highways crew',
+        media_url: 'https://fixmystreet.example/u/1.jpeg',
+        external_status_code: 'REPAIRED',
+      },
+      expect.objectContaining({ update_id: 'fms-update-2', status: 'IN_PROGRESS' }),
+      {
+        update_id: expect.stringMatching(/^[0-9a-f-]{36}$/),
+        service_request_id: reference,
+        status: 'IN_PROGRESS',
+        updated_datetime: expect.stringMatching(/Z$/),
+        description: 'A crew is booked for Monday',
+        media_url: '',
+        external_status_code: 'in_progress',
+      },
     ]);
-    expect(feedItems[1]).toEqual({
-      update_id: expect.any(String),
-      service_request_id: reference,
-      status: 'NO_FURTHER_ACTION',
-      updated_datetime: expect.stringMatching(/Z$/),
-      description: 'Filled in by the highways crew\nhttps://fixmystreet.example/u/1.jpeg',
-      media_url: '',
-      external_status_code: 'resolved',
-    });
     const xmlFeed = await get(`/open311/v2/servicerequestupdates.xml?start_date=${startedAt}`);
     expect(xmlFeed.body).toMatch(/^<\?xml[^>]+>\n<service_request_updates><request_update><update_id>/);
     const later = await get(
@@ -696,6 +710,162 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(twenty.items.filter((u) => u.status === 'FIXED')).toHaveLength(40);
     expect(one.statements).toBe(1);
     expect(twenty.statements).toBe(1);
+  });
+
+  it('POST requests: an unreadable phone is left out with a notice, even when an optional attribute is too', async () => {
+    // A new requester (names, a new email), an optional attribute the form refuses (a registration of
+    // more than 8 characters) and a phone number the party register cannot hold: the report is made.
+    const response = await post('/open311/v2/requests.json', {
+      api_key: key,
+      service_code: 'abandoned-vehicle',
+      ...AT,
+      email: `new.${Date.now()}@example.com`,
+      first_name: 'Conformance',
+      last_name: 'Checker',
+      phone: '07700 900123',
+      'attribute[make_colour]': 'Blue estate',
+      'attribute[condition][]': 'burnt',
+      'attribute[registration]': 'Conformance check',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const [item] = response.json() as { service_request_id: string; service_notice: string }[];
+    expect(item?.service_notice).toMatch(/attribute\[registration\] was left out: .+; phone was left out: /);
+    // The notice is published with the request.
+    const [published] = (await get(`/open311/v2/requests/${item?.service_request_id}.json`)).json();
+    expect(published.service_notice).toBe(item?.service_notice);
+  });
+
+  it('shows and updates only requests for the services it lists: a safeguarding referral is not public', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const created = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'child-protection-concern',
+        channel: 'phone',
+        answers: { immediate_danger: 'no', details: 'Worried about a neighbour', professional: 'no' },
+        location: { lat: 51.5072, long: -0.1276 },
+      },
+      context,
+    );
+    const reference = created.body.reference;
+    expect((await get('/open311/v2/services/child-protection-concern.json')).statusCode).toBe(404);
+    expect((await get(`/open311/v2/requests/${reference}.json`)).statusCode).toBe(404);
+    expect((await get(`/open311/v2/tokens/${reference}.json`)).statusCode).toBe(404);
+    expect((await get(`/open311/v2/requests.json?service_request_id=${reference}`)).json()).toEqual([]);
+    expect((await get('/open311/v2/requests.json?service_code=child-protection-concern')).json()).toEqual([]);
+    const all = (await get('/open311/v2/requests.json')).json() as { service_code: string }[];
+    const listed = new Set(
+      ((await get('/open311/v2/services.json')).json() as { service_code: string }[]).map(
+        (x) => x.service_code,
+      ),
+    );
+    expect(all.length).toBeGreaterThan(0);
+    expect(all.filter((r) => !listed.has(r.service_code))).toEqual([]);
+    const closing = await post('/open311/v2/servicerequestupdates.json', {
+      api_key: key,
+      service_request_id: reference,
+      update_id: 'sg-1',
+      status: 'CLOSED',
+    });
+    expect(closing.statusCode).toBe(404);
+    expect((await t.runtime.services.cases.get(t.councilId, reference)).record.status).toBe('submitted');
+  });
+
+  it('answers 405 naming the allowed methods for a method a resource does not take', async () => {
+    const put = await t.app.inject({ method: 'PUT', url: '/open311/v2/requests.json' });
+    expect(put.statusCode).toBe(405);
+    expect(put.headers.allow).toBe('GET, HEAD, POST');
+    expect(put.json()).toEqual([{ code: 405, description: expect.stringMatching(/^PUT is not allowed/) }]);
+    const del = await t.app.inject({ method: 'DELETE', url: '/open311/v2/services.xml' });
+    expect(del.statusCode).toBe(405);
+    expect(del.headers.allow).toBe('GET, HEAD');
+    expect(del.body).toContain('<errors><error><code>405</code>');
+    const postServices = await t.app.inject({ method: 'POST', url: '/open311/v2/services/pothole.json' });
+    expect(postServices.statusCode).toBe(405);
+    const options = await t.app.inject({ method: 'OPTIONS', url: '/open311/v2/servicerequestupdates.json' });
+    expect(options.statusCode).toBe(204);
+    expect(options.headers.allow).toBe('GET, HEAD, POST');
+    // A long id is looked up like any other: a 404 in the errors format, not the router's own answer.
+    const long = await get(`/open311/v2/services/${'a'.repeat(101)}.xml`);
+    expect(long.statusCode).toBe(404);
+    expect(long.body).toContain('<errors><error><code>404</code>');
+  });
+
+  it('filters to the second, as times are published: end_date includes its second, updated_after excludes it', async () => {
+    const reference = await createPothole();
+    const [item] = (await get(`/open311/v2/requests/${reference}.json`)).json();
+    const at = item.requested_datetime as string;
+    const updated = item.updated_datetime as string;
+    const ids = (url: string) =>
+      get(url).then((r) => (r.json() as { service_request_id: string }[]).map((x) => x.service_request_id));
+    expect(
+      await ids(`/open311/v2/requests.json?service_code=pothole&start_date=${at}&end_date=${at}`),
+    ).toContain(reference);
+    expect(
+      await ids(`/open311/v2/requests.json?service_code=pothole&updated_after=${updated}`),
+    ).not.toContain(reference);
+    // An unencoded + in a zone offset arrives as a space, and is read as the + it was.
+    const plus = await get(`/open311/v2/requests.json?start_date=${at.replace('Z', '+00:00')}`);
+    expect(plus.statusCode, plus.body).toBe(200);
+    expect((plus.json() as { service_request_id: string }[]).map((x) => x.service_request_id)).toContain(
+      reference,
+    );
+    for (const bad of ['2026-02-30T00:00:00Z', '2026-11-20T25:00:00Z', '2026-11-20T10:00:00+99:00'])
+      expect(
+        (await get(`/open311/v2/requests.json?start_date=${encodeURIComponent(bad)}`)).statusCode,
+        bad,
+      ).toBe(400);
+  });
+
+  it('POST requests: values outside an attribute’s published datatype are a 400, optional or not', async () => {
+    const cases: [Record<string, string | string[]>, string][] = [
+      [pothole({ 'attribute[damage_claim]': 'true' }), 'damage_claim'],
+      [pothole({ 'attribute[where_on_road]': ['carriageway', 'junction'] }), 'where_on_road'],
+      [
+        {
+          api_key: key,
+          service_code: 'dead-animal',
+          ...AT,
+          'attribute[animal]': 'fox',
+          'attribute[collar]': 'maybe',
+        },
+        'collar',
+      ],
+      [pothole({ description: 'x'.repeat(4001) }), 'description'],
+    ];
+    for (const [fields, field] of cases) {
+      const response = await post('/open311/v2/requests.json', fields);
+      expect(response.statusCode, `${field}: ${response.body}`).toBe(400);
+      expect(
+        errorsOf(response).some((e) => e.description.includes(field)),
+        response.body,
+      ).toBe(true);
+    }
+  });
+
+  it('POST requests: address_id sent with lat/long keeps the property', async () => {
+    const found = await t.runtime.services.gazetteer.searchAddresses(t.councilId, '12 high street', 1);
+    const uprn = String(found.results[0]?.uprn ?? '');
+    expect(uprn).not.toBe('');
+    const reference = await createPothole({ address_id: uprn });
+    const [item] = (await get(`/open311/v2/requests/${reference}.json`)).json();
+    expect(item.address_id).toBe(uprn);
+  });
+
+  it('servicerequestupdates: an update_id is the client’s own within one request, not across them', async () => {
+    const first = await createPothole();
+    const second = await createPothole();
+    for (const reference of [first, second]) {
+      const response = await post('/open311/v2/servicerequestupdates.json', {
+        api_key: key,
+        service_request_id: reference,
+        update_id: '778',
+        status: 'FIXED',
+      });
+      expect(response.statusCode, response.body).toBe(200);
+      expect(response.json()[0].service_request_id).toBe(reference);
+      expect((await get(`/open311/v2/requests/${reference}.json`)).json()[0].status).toBe('closed');
+    }
   });
 
   it('servicerequestupdates POST: 403, 400 and 404 as the spec says', async () => {

@@ -56,6 +56,8 @@ export type Body = Record<string, unknown>;
 interface AttributeInfo {
   datatype: string;
   required: boolean;
+  /** The keys a list attribute takes. */
+  keys?: ReadonlySet<string>;
 }
 
 /** Most results one GET requests answers (the spec's default and cap). */
@@ -65,7 +67,50 @@ export const DEFAULT_WINDOW_DAYS = 90;
 const DAY_MS = 86_400_000;
 
 /** ISO 8601 with a zone (Z or ±hh:mm), as the spec requires; seconds and fractions optional. */
-const W3_DATETIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2})$/;
+const W3_DATETIME =
+  /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(?:Z|[+-](\d{2}):?(\d{2}))$/i;
+const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** A plain decimal number: no hex, binary, octal, exponent or thousands separator. */
+const DECIMAL = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
+/** The spec's limit on a request's description. */
+const MAX_DESCRIPTION = 4000;
+
+/** Whether year, month and day make a real calendar day (2026-02-30 does not). */
+function realDay(year: string, month: string, day: string): boolean {
+  const date = new Date(Date.UTC(Number(year), Number(month) - 1, Number(day)));
+  return (
+    date.getUTCFullYear() === Number(year) &&
+    date.getUTCMonth() === Number(month) - 1 &&
+    date.getUTCDate() === Number(day)
+  );
+}
+
+/**
+ * An ISO 8601 date and time with a zone that names a real moment (no 30 February, no 25 o'clock, no
+ * zone beyond ±14:00), or undefined. A `+` the client did not encode arrives as a space and is read
+ * as the `+` it was.
+ */
+function w3Moment(raw: string): Date | undefined {
+  const value = raw.replace(/ (\d{2}:?\d{2})$/, '+$1');
+  const m = W3_DATETIME.exec(value);
+  if (!m) return undefined;
+  const [, year = '', month = '', day = '', hour, minute, second, zoneHours, zoneMinutes] = m;
+  if (!realDay(year, month, day)) return undefined;
+  if (Number(hour) > 23 || Number(minute) > 59 || Number(second ?? 0) > 59) return undefined;
+  if (Number(zoneHours ?? 0) > 14 || Number(zoneMinutes ?? 0) > 59) return undefined;
+  const date = new Date(value);
+  return Number.isNaN(date.getTime()) ? undefined : date;
+}
+
+/**
+ * The first moment after a time as clients read it. Times are published to the second, so a whole
+ * second stands for all of it (an end_date of 09:30:00 takes in 09:30:00.999, and updated_after
+ * 09:30:00 starts at 09:30:01); a time given to the millisecond is taken as it is.
+ */
+const after = (d: Date) => new Date(d.getTime() + (d.getTime() % 1000 === 0 ? 1000 : 1));
+
+/** A time as GeoReport v2 publishes it: UTC, to the second. */
+const w3c = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
 
 /** The statuses clients may post in servicerequestupdates, and what each does to the request. */
 const POSTED_STATUSES: Record<string, { status?: CaseStatus; outcome?: Outcome; open: boolean }> = {
@@ -105,8 +150,8 @@ function commaList(value: string | undefined): string[] | undefined {
 
 function parseW3(value: string | undefined, field: string, errors: FieldError[]): Date | undefined {
   if (value === undefined) return undefined;
-  const date = new Date(value);
-  if (!W3_DATETIME.test(value) || Number.isNaN(date.getTime())) {
+  const date = w3Moment(value);
+  if (!date) {
     errors.push({
       field,
       message: `${field} must be an ISO 8601 date and time with a time zone, like 2026-11-22T09:30:00Z`,
@@ -149,6 +194,57 @@ function attributesOf(body: Body, errors: FieldError[]): Record<string, string |
     }
   }
   return parsed.attributes;
+}
+
+/**
+ * Checks each attribute against the datatype its service definition publishes, for optional and
+ * required attributes alike: a list takes only its keys (a single value list one of them), a number
+ * only a decimal number, a datetime a real date, or a real date and time with a zone. What the form
+ * checks beyond that (length, pattern, file type) is the form engine's. A datetime is passed on as its
+ * date, which is what the form keeps.
+ */
+function checkDatatypes(
+  attributes: Record<string, string | string[]>,
+  datatypes: ReadonlyMap<string, AttributeInfo>,
+  errors: FieldError[],
+): void {
+  for (const [code, value] of Object.entries(attributes)) {
+    const info = datatypes.get(code);
+    if (!info) continue;
+    const field = `attribute[${code}]`;
+    const values = Array.isArray(value) ? value : [value];
+    const bad = (message: string) => errors.push({ field, message: `${field}: ${message}` });
+    switch (info.datatype) {
+      case 'singlevaluelist':
+        if (values.length > 1) bad('takes one value, not a list');
+        else if (info.keys && !info.keys.has(values[0] ?? ''))
+          bad(`${String(values[0]).slice(0, 50)} is not one of its keys: ${[...info.keys].join(', ')}`);
+        break;
+      case 'multivaluelist': {
+        const unknown = info.keys ? values.filter((v) => !info.keys?.has(v)) : [];
+        if (unknown.length)
+          bad(
+            `${unknown.map((v) => v.slice(0, 50)).join(', ')} ${unknown.length === 1 ? 'is' : 'are'} not among its keys: ${[...(info.keys ?? [])].join(', ')}`,
+          );
+        break;
+      }
+      case 'number':
+        if (values.length > 1) bad('takes one number, not a list');
+        else if (!DECIMAL.test(String(values[0]).trim())) bad('must be a decimal number, like 12 or 3.5');
+        break;
+      case 'datetime': {
+        const text = String(values[0]).trim();
+        const date = ISO_DATE.exec(text);
+        if (values.length > 1) bad('takes one date, not a list');
+        else if (date ? !realDay(date[1] ?? '', date[2] ?? '', date[3] ?? '') : !w3Moment(text))
+          bad('must be a real date as YYYY-MM-DD, or an ISO 8601 date and time with a time zone');
+        else attributes[code] = text.slice(0, 10);
+        break;
+      }
+      default:
+        if (values.length > 1) bad('takes one value, not a list');
+    }
+  }
 }
 
 /** The Open311 name for a field the cases module reported. */
@@ -200,10 +296,17 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     let attributes: Map<string, AttributeInfo> | null;
     try {
       const definition = (await deps.open311.definition(code)) as {
-        attributes: { code: string; datatype: string; required: boolean }[];
+        attributes: { code: string; datatype: string; required: boolean; values?: { key: string }[] }[];
       };
       attributes = new Map(
-        definition.attributes.map((a) => [a.code, { datatype: a.datatype, required: a.required }]),
+        definition.attributes.map((a) => [
+          a.code,
+          {
+            datatype: a.datatype,
+            required: a.required,
+            ...(a.values ? { keys: new Set(a.values.map((v) => v.key)) } : {}),
+          },
+        ]),
       );
     } catch (error) {
       if (!(error instanceof DomainError) || error.status !== 404) throw error;
@@ -211,6 +314,17 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     }
     definitions.set(code, { at: Date.now(), attributes });
     return attributes;
+  }
+
+  // The services GeoReport v2 lists. Requests for any other service (a safeguarding referral, a fraud
+  // report) are the council's business, not the public's: Open311 neither shows nor updates them.
+  let offeredCache: { at: number; codes: string[] } | null = null;
+  async function offered(): Promise<string[]> {
+    if (!offeredCache || Date.now() - offeredCache.at > 15_000) {
+      const services = (await deps.open311.services()) as { service_code: string }[];
+      offeredCache = { at: Date.now(), codes: services.map((s) => s.service_code) };
+    }
+    return offeredCache.codes;
   }
 
   async function caller(body: Body, request: CallerRequest): Promise<AuditContext> {
@@ -233,7 +347,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       service_code: row.serviceCode,
       description: row.description ?? '',
       agency_responsible: agency,
-      service_notice: '',
+      service_notice: extras?.serviceNotice ?? '',
       requested_datetime: row.requestedAt,
       updated_datetime: row.updatedAt,
       expected_datetime: open ? row.dueAt : null,
@@ -282,6 +396,12 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
         });
     }
     let location: CaseLocationInput | undefined;
+    const uprn = addressId !== undefined && /^\d{1,12}$/.test(addressId) ? addressId : undefined;
+    if (addressId !== undefined && uprn === undefined)
+      errors.push({
+        field: 'address_id',
+        message: 'address_id must be a UPRN: a number of up to 12 digits',
+      });
     if (latText !== undefined || longText !== undefined) {
       const lat = Number(latText);
       const long = Number(longText);
@@ -300,14 +420,10 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
           field: 'lat',
           message: `lat/long ${lat}, ${long} is outside ${current.name}'s area (lat ${area.minLat} to ${area.maxLat}, long ${area.minLong} to ${area.maxLong})`,
         });
-      else location = { lat, long };
+      // A property's UPRN is exact, and the gazetteer knows its point: it wins over lat/long.
+      else location = uprn !== undefined ? { uprn } : { lat, long };
     } else if (addressId !== undefined) {
-      if (!/^\d{1,12}$/.test(addressId))
-        errors.push({
-          field: 'address_id',
-          message: 'address_id must be a UPRN: a number of up to 12 digits',
-        });
-      else location = { uprn: addressId };
+      if (uprn !== undefined) location = { uprn };
     } else if (addressString !== undefined || zipcode !== undefined)
       location = { address: [addressString, zipcode].filter(Boolean).join(', ') };
     else if (zipcodeText === undefined)
@@ -323,14 +439,13 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
       errors.push({ field: 'email', message: 'email must be an email address' });
     const attributes = attributesOf(body, errors);
-    // A datetime attribute may come as a full ISO 8601 date and time; the form engine takes the date.
-    for (const [code, value] of Object.entries(attributes))
-      if (
-        datatypes.get(code)?.datatype === 'datetime' &&
-        typeof value === 'string' &&
-        /^\d{4}-\d{2}-\d{2}T/.test(value)
-      )
-        attributes[code] = value.slice(0, 10);
+    checkDatatypes(attributes, datatypes, errors);
+    const description = text(body, 'description');
+    if (description !== undefined && description.length > MAX_DESCRIPTION)
+      errors.push({
+        field: 'description',
+        message: `description must be ${MAX_DESCRIPTION.toLocaleString('en-GB')} characters or fewer (it has ${description.length.toLocaleString('en-GB')})`,
+      });
     if (errors.length) throw new ValidationFailed(errors);
 
     const requester: RequesterDetails = {};
@@ -343,7 +458,6 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       const value = text(body, field);
       if (value !== undefined) requester[key] = value.slice(0, 200);
     }
-    const description = text(body, 'description');
     const input: CreateCaseInput = {
       serviceCode: serviceCode ?? '',
       channel: 'open311',
@@ -355,39 +469,46 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     };
     const codes = [...datatypes.keys()];
     const notices: string[] = [];
-    let created: Awaited<ReturnType<ServiceRequests['create']>>;
+    let created: Awaited<ReturnType<ServiceRequests['create']>> | undefined;
     try {
-      try {
-        created = await deps.requests.create(councilId, input, context);
-      } catch (error) {
-        // What the council can do without is dropped rather than losing the report: contact details
-        // the parties module cannot hold (a malformed phone number) and optional attributes that fail
-        // the form's checks. The request is made with what is good; service_notice says what was left out.
-        if (!(error instanceof DomainError) || error.status !== 400 || !error.fieldErrors.length) throw error;
-        const kept = { ...input.requester };
-        const answers = { ...attributes };
-        for (const e of error.fieldErrors) {
-          if (e.field.startsWith('requester.') && input.requester) {
-            const name = e.field.slice('requester.'.length);
-            if (name === 'email' || name === 'phone') delete kept[name];
-            else if (name === 'givenName') delete kept.firstName;
-            else if (name === 'familyName') delete kept.lastName;
-            else throw error;
-            continue;
+      // What the council can do without is dropped rather than losing the report: contact details the
+      // parties module cannot hold (a phone number it cannot read) and optional attributes that fail the
+      // form's own checks. Checks come in stages (the form's, then the requester's), so each try may
+      // find more to drop; the request is made with what is good, and service_notice says what was left out.
+      let attempt = input;
+      for (let tries = 0; !created; tries++) {
+        try {
+          created = await deps.requests.create(councilId, attempt, context);
+        } catch (error) {
+          if (
+            tries >= 3 ||
+            !(error instanceof DomainError) ||
+            error.status !== 400 ||
+            !error.fieldErrors.length
+          )
+            throw error;
+          const kept = { ...attempt.requester };
+          const answers = { ...attempt.answers };
+          for (const e of error.fieldErrors) {
+            if (e.field.startsWith('requester.') && attempt.requester) {
+              const name = e.field.slice('requester.'.length);
+              if (name === 'email' || name === 'phone') delete kept[name];
+              else if (name === 'givenName') delete kept.firstName;
+              else if (name === 'familyName') delete kept.lastName;
+              else throw error;
+              notices.push(`${open311Field(e.field, codes)} was left out: ${e.message}`);
+              continue;
+            }
+            const field = open311Field(e.field, codes);
+            const code = /^attribute\[(.+)\]$/.exec(field)?.[1];
+            const info = code === undefined ? undefined : datatypes.get(code);
+            if (code === undefined || !info || info.required || !(code in answers)) throw error;
+            delete answers[code];
+            notices.push(`${field} was left out: ${e.message}`);
           }
-          const field = open311Field(e.field, codes);
-          const code = /^attribute\[(.+)\]$/.exec(field)?.[1];
-          const info = code === undefined ? undefined : datatypes.get(code);
-          if (code === undefined || !info || info.required || !(code in answers)) throw error;
-          delete answers[code];
-          notices.push(`${field} was left out: ${e.message}`);
+          const { requester: _dropped, ...rest } = attempt;
+          attempt = { ...rest, answers, ...(Object.keys(kept).length ? { requester: kept } : {}) };
         }
-        const { requester: _dropped, ...rest } = input;
-        created = await deps.requests.create(
-          councilId,
-          { ...rest, answers, ...(Object.keys(kept).length ? { requester: kept } : {}) },
-          context,
-        );
       }
     } catch (error) {
       if (error instanceof DomainError && error.status === 400 && error.fieldErrors.length)
@@ -401,17 +522,19 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     }
     const accountId = text(body, 'account_id');
     const deviceId = text(body, 'device_id');
-    if (mediaUrl || accountId || deviceId || zipcode)
+    const serviceNotice = notices.join('; ');
+    if (mediaUrl || accountId || deviceId || zipcode || serviceNotice)
       await repo.insertRequestExtras(deps.db, councilId, created.body.id, {
         mediaUrl: mediaUrl ?? null,
         deviceId: deviceId?.slice(0, 200) ?? null,
         accountId: accountId?.slice(0, 200) ?? null,
         zipcode: zipcode ?? null,
+        serviceNotice: serviceNotice || null,
       });
     return [
       {
         service_request_id: created.body.reference,
-        service_notice: notices.join(' '),
+        service_notice: serviceNotice,
         account_id: accountId ?? null,
       },
     ];
@@ -453,30 +576,39 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
     if (updatedAfter && updatedBefore && updatedAfter >= updatedBefore)
       errors.push({ field: 'updated_after', message: 'updated_after must be before updated_before' });
+    // Ids override every other argument (spec), paging included; an id that is not valid is no match.
+    if (ids) {
+      const rows = await deps.feed.open311Requests(current.id, {
+        idsOrReferences: ids,
+        serviceCodes: await offered(),
+        limit: MAX_PAGE_SIZE,
+        offset: 0,
+      });
+      return published(current, rows);
+    }
     if (errors.length) throw new ValidationFailed(errors);
 
-    const paging = { limit: pageSize, offset: (page - 1) * pageSize };
-    // Ids override every other filter (spec).
-    if (ids)
-      return published(
-        current,
-        await deps.feed.open311Requests(current.id, { idsOrReferences: ids, ...paging }),
-      );
+    const offeredCodes = await offered();
+    const codes = serviceCodes ? serviceCodes.filter((c) => offeredCodes.includes(c)) : offeredCodes;
+    if (codes.length === 0) return [];
     const open = statuses && new Set(statuses).size === 1 ? statuses[0] === 'open' : undefined;
+    // Times are published to the second, so filters work to the second: end_date takes in the whole of
+    // its second, and updated_after starts at the second after its own.
     let submittedFrom = start;
-    const submittedTo = end ? new Date(end.getTime() + 1) : undefined;
+    const submittedTo = end && after(end);
     // With no dates, the last 90 days (unless asked what changed, by updated_after or updated_before).
     if (!start && !end && !updatedAfter && !updatedBefore)
       submittedFrom = new Date(now().getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
     else if (!start && end) submittedFrom = new Date(end.getTime() - DEFAULT_WINDOW_DAYS * DAY_MS);
     const rows = await deps.feed.open311Requests(current.id, {
-      ...(serviceCodes ? { serviceCodes } : {}),
+      serviceCodes: codes,
       ...(open !== undefined ? { open } : {}),
       ...(submittedFrom ? { submittedFrom } : {}),
       ...(submittedTo ? { submittedTo } : {}),
-      ...(updatedAfter ? { updatedAfter } : {}),
+      ...(updatedAfter ? { updatedFrom: after(updatedAfter) } : {}),
       ...(updatedBefore ? { updatedBefore } : {}),
-      ...paging,
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
     });
     return published(current, rows);
   }
@@ -484,7 +616,12 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   /** GET requests/{id}: one request, as a list of one (the spec's shape); unknown ids are 404. */
   async function one(id: string, query: Body): Promise<Open311RequestItem[]> {
     const current = await council(text(query, 'jurisdiction_id'));
-    const rows = await deps.feed.open311Requests(current.id, { idsOrReferences: [id], limit: 1, offset: 0 });
+    const rows = await deps.feed.open311Requests(current.id, {
+      idsOrReferences: [id],
+      serviceCodes: await offered(),
+      limit: 1,
+      offset: 0,
+    });
     if (rows.length === 0) throw new Open311RequestNotFound(id);
     return published(current, rows);
   }
@@ -494,6 +631,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     const current = await council(text(query, 'jurisdiction_id'));
     const [row] = await deps.feed.open311Requests(current.id, {
       idsOrReferences: [tokenId],
+      serviceCodes: await offered(),
       limit: 1,
       offset: 0,
     });
@@ -510,8 +648,11 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   }
 
   /**
-   * GET servicerequestupdates (FixMyStreet's extension): public updates and status changes in a window,
-   * oldest first, at most a page. One statement, however many requests changed.
+   * GET servicerequestupdates (FixMyStreet's extension): public updates and status changes made in a
+   * window (both ends included, to the second), oldest first, paged (page, page_size). An update a
+   * client posted comes once, as it was posted (the client's update_id, status, time, description and
+   * media_url), so its sender knows it for its own; the window is when Guildhall received it, so a
+   * client that polls never misses an update posted with an earlier time.
    */
   async function updates(query: Body): Promise<Open311Value> {
     const current = await council(text(query, 'jurisdiction_id'));
@@ -520,9 +661,29 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     const start =
       parseW3(text(query, 'start_date'), 'start_date', errors) ?? new Date(end.getTime() - DAY_MS);
     if (start > end) errors.push({ field: 'start_date', message: 'start_date must be before end_date' });
+    const page = positiveInteger(text(query, 'page'), 'page', errors) ?? 1;
+    const pageSize = Math.min(
+      positiveInteger(text(query, 'page_size'), 'page_size', errors) ?? MAX_PAGE_SIZE,
+      MAX_PAGE_SIZE,
+    );
     if (errors.length) throw new ValidationFailed(errors);
-    const rows = await deps.feed.open311Updates(current.id, { from: start, to: end, limit: MAX_PAGE_SIZE });
+    const rows = await deps.feed.open311Updates(current.id, {
+      from: start,
+      to: after(end),
+      serviceCodes: await offered(),
+      limit: pageSize,
+      offset: (page - 1) * pageSize,
+    });
+    const posted = await repo.postedUpdatesFor(
+      deps.db,
+      current.id,
+      rows.flatMap((u) =>
+        u.externalRef === null ? [] : [{ requestId: u.requestId, updateId: u.externalRef }],
+      ),
+    );
     return rows.map((u) => {
+      const mine = u.externalRef === null ? undefined : posted.get(`${u.requestId} ${u.externalRef}`);
+      if (mine) return postedView(mine, u.reference);
       const status: CaseStatus = u.statusTo ?? 'submitted';
       return {
         update_id: u.updateId,
@@ -541,7 +702,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       update_id: u.updateId,
       service_request_id: reference,
       status: u.status,
-      updated_datetime: u.updatedAt,
+      updated_datetime: w3c(u.updatedAt),
       description: u.description,
       media_url: u.mediaUrl ?? '',
       external_status_code: u.externalStatusCode ?? '',
@@ -573,8 +734,11 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       });
     const updatedAt = parseW3(text(body, 'updated_datetime'), 'updated_datetime', errors) ?? now();
     const description = text(body, 'description') ?? '';
-    if (description.length > 5000)
-      errors.push({ field: 'description', message: 'description must be 5,000 characters or fewer' });
+    if (description.length > MAX_DESCRIPTION)
+      errors.push({
+        field: 'description',
+        message: `description must be ${MAX_DESCRIPTION.toLocaleString('en-GB')} characters or fewer`,
+      });
     const mediaUrl = text(body, 'media_url');
     if (mediaUrl !== undefined && (!HTTP_URL.test(mediaUrl) || mediaUrl.length > 2000))
       errors.push({ field: 'media_url', message: 'media_url must be an http or https URL' });
@@ -589,6 +753,8 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       if (error instanceof CaseNotFound) throw new Open311RequestNotFound(serviceRequestId);
       throw error;
     }
+    // A request for a service Open311 does not list is not Open311's to see or to change.
+    if (!(await offered()).includes(record.serviceCode)) throw new Open311RequestNotFound(serviceRequestId);
     const update: repo.PostedUpdate = {
       updateId,
       requestId: record.id,
@@ -598,14 +764,11 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       externalStatusCode: externalStatusCode ?? null,
       updatedAt,
     };
-    // The update_id is claimed first, so a retry (or a race) never applies an update twice.
+    // The update_id is claimed first (one per request), so a retry, or a race, never applies an
+    // update twice.
     if (!(await repo.insertPostedUpdate(deps.db, councilId, update))) {
-      const earlier = await repo.findPostedUpdate(deps.db, councilId, updateId);
-      const reference =
-        earlier && earlier.requestId !== record.id
-          ? (await deps.requests.get(councilId, earlier.requestId)).record.reference
-          : record.reference;
-      return [postedView(earlier ?? update, reference)];
+      const earlier = await repo.findPostedUpdate(deps.db, councilId, record.id, updateId);
+      return [postedView(earlier ?? update, record.reference)];
     }
     try {
       let status: CaseStatus | undefined;
@@ -622,11 +785,12 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
           ...(status ? { status } : {}),
           ...(outcome ? { outcome } : {}),
           ...(message ? { description: message } : {}),
+          externalRef: updateId,
         },
         context,
       );
     } catch (error) {
-      await repo.deletePostedUpdate(deps.db, councilId, updateId);
+      await repo.deletePostedUpdate(deps.db, councilId, record.id, updateId);
       throw error;
     }
     return [postedView(update, record.reference)];

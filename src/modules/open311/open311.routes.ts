@@ -1,7 +1,7 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ValidationFailed } from '../../platform/http/errors.ts';
-import { UnknownFormat } from './open311.errors.ts';
+import { MethodNotAllowed, UnknownFormat } from './open311.errors.ts';
 import {
   formatFrom,
   OPEN311_CONTENT_TYPES,
@@ -137,6 +137,33 @@ export async function open311Routes(app: FastifyInstance, options: Open311RouteO
   );
 
   const requests = options.requests;
+  // Any other method on a resource is a 405 naming those it takes (OPTIONS is answered with them).
+  const readOnly = ['discovery', 'services', 'services/:service_code'];
+  const readWrite = requests ? ['requests', 'servicerequestupdates'] : [];
+  const allowedOn = [
+    ...readOnly.map((name) => ({ name, allow: ['GET', 'HEAD'] })),
+    ...(requests ? ['requests/:id', 'tokens/:id'] : []).map((name) => ({ name, allow: ['GET', 'HEAD'] })),
+    ...readWrite.map((name) => ({ name, allow: ['GET', 'HEAD', 'POST'] })),
+  ];
+  for (const { name, allow } of allowedOn) {
+    const others = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS'].filter((m) => !allow.includes(m));
+    const urls = name.includes(':') ? [`/open311/v2/${name}`] : paths(name);
+    for (const url of urls)
+      app.route({
+        method: others,
+        url,
+        config,
+        handler: async (request, reply) => {
+          reply.header('allow', allow.join(', '));
+          if (request.method === 'OPTIONS') return reply.code(204).send();
+          throw new MethodNotAllowed(
+            request.method,
+            request.url.split('?')[0] ?? request.url,
+            allow.join(', '),
+          );
+        },
+      });
+  }
   if (!requests) return;
   const caller = (request: FastifyRequest) => ({ id: request.id, ip: request.ip });
 
