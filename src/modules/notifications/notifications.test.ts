@@ -205,12 +205,13 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       reference: 'GH-2026-CASE1',
       serviceName: 'Report a missed bin',
       statusLabel: 'In progress',
+      outcomeLabel: null,
       expectedAt: new Date('2026-12-03T17:00:00Z'),
       partyId: null,
       email: 'caller@example.com',
       phone: null,
       trackUrl: 'https://demo.example/track/case1',
-      latestPublicUpdate: 'The crew will return tomorrow',
+      update: 'The crew will return tomorrow',
       language: 'cy',
     });
     const db = t.runtime.database.db;
