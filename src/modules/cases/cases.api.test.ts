@@ -418,7 +418,7 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
       partyId,
       email: 'nia.pritchard@example.com',
       phone: expect.stringContaining('7911'),
-      trackUrl: `/track/${c.reference}`,
+      trackPath: `/track/${c.reference}`,
       // The event's own update, not the latest one.
       update: 'We will inspect it this week',
       language: 'cy',

@@ -1639,7 +1639,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       partyId: record.requesterPartyId,
       email,
       phone,
-      trackUrl: `/track/${record.reference}`,
+      trackPath: `/track/${record.reference}`,
       update,
       language,
     };

@@ -32,7 +32,7 @@ describe.each(testDatabaseKinds())('case notifications (%s)', (kind) => {
   };
 
   beforeAll(async () => {
-    t = await createTestApp(kind);
+    t = await createTestApp(kind, { PUBLIC_URL: 'https://council.example.gov.uk' });
     token = await createToken(t, 'integration');
     // The job queues must exist before jobs can be put on them; the jobs are worked below, by hand.
     queue = await startJobQueue({
@@ -119,6 +119,10 @@ describe.each(testDatabaseKinds())('case notifications (%s)', (kind) => {
     const resolved = messages.find((m) => m.subject?.endsWith('Resolved'));
     expect(resolved?.body).toContain(`(reference ${reference}) is now: Resolved – Fixed.`);
     expect(resolved?.body).not.toContain('We expect to deal with it by');
+
+    // Every message links to the request on the public site by its whole address.
+    for (const m of messages)
+      expect(m.body, m.subject ?? '').toContain(`\nhttps://council.example.gov.uk/track/${reference}\n`);
 
     // A job run again (a redelivery) sends nothing twice.
     expect((await workJobs(reference)).length).toBe(messages.length);

@@ -4,6 +4,7 @@ import type { Executor, Tx } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { StoredDomainEvent } from '../../platform/events/outbox.ts';
 import { ValidationFailed } from '../../platform/http/errors.ts';
+import { publicLink } from '../../platform/http/public-link.ts';
 import type { JobSender } from '../../platform/jobs/jobs.ts';
 import {
   type NotificationAdapter,
@@ -46,7 +47,8 @@ export interface CaseNotificationDetails {
   partyId: string | null;
   email: string | null;
   phone: string | null;
-  trackUrl: string;
+  /** Where the person follows the request on the public site: a path, such as /track/GH-7KQ2-M4XD. */
+  trackPath: string;
   /** The text of the event's public update; null when the event added none (or it is not public). */
   update: string | null;
   language: 'en' | 'cy';
@@ -78,6 +80,8 @@ export interface NotificationsDeps {
   recipients?: RecipientLookup | undefined;
   /** The council's name, to sign messages with. */
   councilName?: ((councilId: string) => Promise<string>) | undefined;
+  /** The public site's address (config.publicUrl), so that links in messages are whole addresses. */
+  publicUrl: string;
 }
 
 export interface SendRequest {
@@ -347,7 +351,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           status: details.statusLabel,
           outcome: template === 'status_changed' ? details.outcomeLabel : null,
           expectedAt: details.expectedAt?.toISOString() ?? null,
-          trackUrl: details.trackUrl,
+          trackUrl: publicLink(deps.publicUrl, details.trackPath),
           update: template === 'update_added' ? details.update : null,
         },
         sourceKey: `domain_event:${data.eventId}`,
@@ -390,7 +394,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           serviceName: reminder.serviceName,
           place: reminder.place,
           appointmentAt: reminder.appointmentAt.toISOString(),
-          trackUrl: `/bookings/${reminder.reference}`,
+          trackUrl: publicLink(deps.publicUrl, `/bookings/${reminder.reference}`),
         },
         sourceKey: `appointment_reminder:${reminder.bookingId}`,
       }),

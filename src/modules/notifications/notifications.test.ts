@@ -39,6 +39,7 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       caseLookup: async (_councilId: string, caseId: string) => cases.get(caseId) ?? null,
       recipients: async (_councilId: string, id: string) => preferences.get(id) ?? null,
       councilName,
+      publicUrl: 'https://council.example.gov.uk',
     };
     service = createNotificationsService(db, { ...deps, adapter: createOutboxAdapter(db) });
     viaNotify = createNotificationsService(db, {
@@ -210,7 +211,7 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       partyId: null,
       email: 'caller@example.com',
       phone: null,
-      trackUrl: 'https://demo.example/track/case1',
+      trackPath: '/track/GH-2026-CASE1',
       update: 'The crew will return tomorrow',
       language: 'cy',
     });
@@ -264,6 +265,7 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       ]);
       const update = found.find((m) => m.template === 'update_added');
       expect(update?.body).toContain('The crew will return tomorrow');
+      expect(update?.body).toContain('\nhttps://council.example.gov.uk/track/GH-2026-CASE1\n');
       expect(update?.recipient).toBe('caller@example.com');
       const outbox = await service.outbox(t.councilId);
       expect(outbox.filter((o) => found.some((m) => m.id === o.messageId))).toHaveLength(2);
