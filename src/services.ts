@@ -78,6 +78,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     councilName: async (councilId) => (await governance.getCouncil(councilId)).name,
     caseLookup: caseNotificationLookup(cases),
     recipients: communicationPreferences(parties),
+    publicUrl: config.publicUrl,
   });
   const domainEventHandlers: DomainEventHandler[] = [notifications.handleDomainEvent];
   const selfService = createSelfServiceParties(database.db);

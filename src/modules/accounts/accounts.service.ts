@@ -6,6 +6,7 @@ import type { Executor, Tx } from '../../platform/db/database.ts';
 import { isUniqueViolation } from '../../platform/db/together.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import { type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
+import { publicLink } from '../../platform/http/public-link.ts';
 import type { SelfServiceParties } from '../parties/index.ts';
 import { AccountLocked } from './accounts.errors.ts';
 import * as repo from './accounts.repository.ts';
@@ -132,7 +133,7 @@ export function maskEmail(email: string): string {
  */
 export function createAccountsService(db: Executor, deps: AccountsDeps) {
   const now = deps.now ?? (() => new Date());
-  const link = (path: string) => `${deps.publicUrl.replace(/\/+$/, '')}${path}`;
+  const link = (path: string) => publicLink(deps.publicUrl, path);
 
   /** Queues a verification link for the account in the caller's transaction. */
   async function sendVerification(

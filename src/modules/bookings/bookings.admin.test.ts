@@ -217,6 +217,7 @@ describe.each(testDatabaseKinds())('bookable resources and reminders (%s)', (kin
       jobs: createJobSender(),
       adapter: createOutboxAdapter(db),
       recipients: async (_councilId, partyId) => preferences.get(partyId) ?? null,
+      publicUrl: 'https://council.example.gov.uk/',
     });
     const court = (await t.runtime.services.bookings.resources(t.councilId)).find(
       (r) => r.name === 'Victoria Park tennis court 1',
@@ -270,7 +271,8 @@ describe.each(testDatabaseKinds())('bookable resources and reminders (%s)', (kin
     expect(delivered?.subject).toContain('Reminder: your appointment on');
     expect(delivered?.body).toContain('Victoria Park tennis court 1');
     expect(delivered?.body).toContain('Time: 9:00am');
-    expect(delivered?.body).toContain(`/bookings/${soon.reference}`);
+    // A whole address under PUBLIC_URL: a path alone is no link in an email.
+    expect(delivered?.body).toContain(`\nhttps://council.example.gov.uk/bookings/${soon.reference}`);
 
     const [stopped] = await sent(optedOut.reference);
     expect(stopped).toMatchObject({ language: 'cy', recipient: 'optout@example.com' });

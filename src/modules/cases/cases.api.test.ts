@@ -400,24 +400,44 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
 
   it('gives notifications the requester’s contact points, language and tracking link', async () => {
     const c = await create({ ...POTHOLE, partyId });
-    await api('POST', `/api/v1/cases/${c.id}/updates`, {
+    const added = await api('POST', `/api/v1/cases/${c.id}/updates`, {
       body: 'We will inspect it this week',
       public: true,
     });
-    const details = await t.runtime.services.cases.notificationDetails(t.councilId, c.id);
+    const { id: updateId } = added.json() as { id: string };
+    await api('POST', `/api/v1/cases/${c.id}/updates`, { body: 'A later update', public: true });
+    const note = await api('POST', `/api/v1/cases/${c.id}/updates`, { body: 'Internal', public: false });
+    const notificationDetails = t.runtime.services.cases.notificationDetails;
+    const details = await notificationDetails(t.councilId, c.id, { updateId });
     expect(details).toMatchObject({
       caseId: c.id,
       reference: c.reference,
       serviceName: 'Report a pothole',
       statusLabel: 'Submitted',
+      outcomeLabel: null,
       partyId,
       email: 'nia.pritchard@example.com',
       phone: expect.stringContaining('7911'),
-      trackUrl: `/track/${c.reference}`,
-      latestPublicUpdate: 'We will inspect it this week',
+      trackPath: `/track/${c.reference}`,
+      // The event's own update, not the latest one.
+      update: 'We will inspect it this week',
       language: 'cy',
     });
     expect(details?.expectedAt).toBeInstanceOf(Date);
+    // An internal note is never the text of a message.
+    const internal = await notificationDetails(t.councilId, c.id, {
+      updateId: (note.json() as { id: string }).id,
+    });
+    expect(internal?.update).toBeNull();
+    // A status change tells of the status and outcome it recorded, whatever the request's status is now.
+    expect(
+      await notificationDetails(t.councilId, c.id, { status: 'resolved', outcome: 'fixed' }),
+    ).toMatchObject({
+      statusLabel: 'Resolved',
+      outcomeLabel: 'Fixed',
+      expectedAt: null,
+      update: null,
+    });
     expect(
       await t.runtime.services.cases.notificationDetails(t.councilId, '00000000-0000-0000-0000-000000000000'),
     ).toBeNull();

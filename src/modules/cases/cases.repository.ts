@@ -718,20 +718,20 @@ export async function listUpdates(
   }));
 }
 
-export async function latestPublicUpdate(
+/** The text of one public update on a request; null when there is no such update or it is internal. */
+export async function publicUpdateBody(
   db: Executor,
   councilId: string,
   requestId: string,
+  updateId: string,
 ): Promise<string | null> {
   const row = await t(db)
     .selectFrom('service_request_update')
     .select('body')
     .where('council_id', '=', councilId)
     .where('request_id', '=', requestId)
+    .where('id', '=', updateId)
     .where('is_public', '=', true)
-    .where('kind', '=', 'public')
-    .orderBy('created_at', 'desc')
-    .limit(1)
     .executeTakeFirst();
   return row?.body ?? null;
 }

@@ -1609,12 +1609,25 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
 
   // --- For other modules -----------------------------------------------------------------------
 
-  /** What a notification about a request needs: the requester's preferred contact points, the status, the latest public update. */
-  const notificationDetails: CaseNotificationLookup = async (councilId, caseId) => {
+  /**
+   * What a notification about a request needs: the requester's preferred contact points, and the
+   * status and public update of the event it tells of (not the request's state when the job runs,
+   * which later changes may have moved on).
+   */
+  const notificationDetails: CaseNotificationLookup = async (councilId, caseId, facts = {}) => {
     if (!isUuid(caseId)) return null;
     const record = await repo.findCase(db, councilId, caseId);
     if (!record) return null;
-    const latest = await repo.latestPublicUpdate(db, councilId, record.id);
+    const status = (CASE_STATUSES as readonly string[]).includes(facts.status ?? '')
+      ? (facts.status as CaseStatus)
+      : record.status;
+    const outcome = (OUTCOMES as readonly string[]).includes(facts.outcome ?? '')
+      ? (facts.outcome as Outcome)
+      : null;
+    const update =
+      facts.updateId && isUuid(facts.updateId)
+        ? await repo.publicUpdateBody(db, councilId, record.id, facts.updateId)
+        : null;
     let email: string | null = record.contactDetails?.email ?? null;
     let phone: string | null = record.contactDetails?.phone ?? null;
     let language: 'en' | 'cy' = 'en';
@@ -1635,13 +1648,15 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       caseId: record.id,
       reference: record.reference,
       serviceName: record.serviceName,
-      statusLabel: STATUS_LABELS[record.status],
-      expectedAt: isOpen(record.status) ? (sla.dueAt ?? record.dueAt) : null,
+      statusLabel: STATUS_LABELS[status],
+      outcomeLabel: outcome ? OUTCOME_LABELS[outcome] : null,
+      // A date to expect is given only while the request is open, then and now.
+      expectedAt: isOpen(status) && isOpen(record.status) ? (sla.dueAt ?? record.dueAt) : null,
       partyId: record.requesterPartyId,
       email,
       phone,
-      trackUrl: `/track/${record.reference}`,
-      latestPublicUpdate: latest,
+      trackPath: `/track/${record.reference}`,
+      update,
       language,
     };
   };

@@ -19,6 +19,7 @@ export { type NotificationsRouteOptions, notificationsRoutes } from './notificat
 export {
   CASE_EVENT_JOB,
   CASE_EVENTS,
+  type CaseEventFacts,
   type CaseNotificationDetails,
   type CaseNotificationLookup,
   createNotificationsService,

@@ -21,7 +21,16 @@ export function notificationJobDefinitions(service: NotificationsService): JobDe
           typeof eventType !== 'string'
         )
           return;
-        await service.notifyCaseEvent({ eventId, councilId, caseId, eventType });
+        const text = (value: unknown) => (typeof value === 'string' ? value : null);
+        await service.notifyCaseEvent({
+          eventId,
+          councilId,
+          caseId,
+          eventType,
+          status: text(data.status),
+          outcome: text(data.outcome),
+          updateId: text(data.updateId),
+        });
       },
     },
   ];

@@ -54,6 +54,8 @@ type Tables = {
 const t = (db: Executor) => db.withTables<Tables>();
 
 export type MessageStatus = 'queued' | 'retrying' | 'sent' | 'failed' | 'opted_out';
+/** A status as staff read it: `sent` by the outbox adapter is `kept_in_outbox`, for it went to no one. */
+export type ShownStatus = MessageStatus | 'kept_in_outbox';
 
 export interface MessageRecord {
   id: string;
@@ -250,7 +252,7 @@ export async function listAttempts(db: Executor, messageId: string): Promise<Att
 export interface MessageFilter {
   /** Matches the recipient or the reference, anywhere in it. */
   q?: string | undefined;
-  status?: MessageStatus | undefined;
+  status?: ShownStatus | undefined;
   /** Keyset paging: messages older than this one (ids are time-ordered UUIDs). */
   before?: string | undefined;
 }
@@ -268,7 +270,11 @@ export async function listMessages(
       eb.or([eb('recipient', 'ilike', pattern), eb('reference', 'ilike', pattern)]),
     );
   }
-  if (filter.status) query = query.where('status', '=', filter.status);
+  if (filter.status === 'kept_in_outbox')
+    query = query.where('status', '=', 'sent').where('adapter', '=', 'outbox');
+  else if (filter.status === 'sent')
+    query = query.where('status', '=', 'sent').where('adapter', '<>', 'outbox');
+  else if (filter.status) query = query.where('status', '=', filter.status);
   if (filter.before) query = query.where('id', '<', filter.before);
   const rows = await query.orderBy('id', 'desc').limit(limit).execute();
   return rows.map(toMessage);

@@ -4,7 +4,13 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { auditContextFor } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import type { MessageFilter } from './notifications.repository.ts';
-import { MESSAGE_STATUSES, MessageListQuery, MessageParams, STATUS_LABELS } from './notifications.schemas.ts';
+import {
+  MESSAGE_STATUSES,
+  MessageListQuery,
+  MessageParams,
+  STATUS_LABELS,
+  shownStatus,
+} from './notifications.schemas.ts';
 import type { NotificationsService } from './notifications.service.ts';
 import { TEMPLATE_LABELS, type TemplateKey } from './notifications.templates.ts';
 
@@ -52,7 +58,7 @@ export async function notificationsRoutes(
       const messages = found.slice(0, PAGE_SIZE);
       const { before: _before, ...query } = request.query;
       return reply.view('notifications/views/list.njk', {
-        messages,
+        messages: messages.map((m) => ({ ...m, shownStatus: shownStatus(m) })),
         query,
         nextBefore: found.length > PAGE_SIZE ? messages.at(-1)?.id : undefined,
         filtered: Boolean(filter.q || filter.status),
@@ -90,7 +96,7 @@ export async function notificationsRoutes(
           m.language,
           cell(m.recipient),
           cell(m.reference),
-          m.status,
+          shownStatus(m),
           cell(m.statusDetail),
           m.adapter ?? '',
           m.attempts,
@@ -132,10 +138,16 @@ export async function notificationsRoutes(
         request.params.id,
         auditContextFor(principal, request),
       );
+      const shown = shownStatus(message);
       return reply.view('notifications/views/message.njk', {
         message,
-        attempts,
-        statusLabel: STATUS_LABELS[message.status],
+        attempts: attempts.map((a) => ({
+          ...a,
+          outcomeText:
+            a.outcome === 'sent' && a.adapter === 'outbox' ? 'kept in outbox' : a.outcome.replace(/_/g, ' '),
+        })),
+        shownStatus: shown,
+        statusLabel: STATUS_LABELS[shown],
         templateLabel: TEMPLATE_LABELS[message.template as TemplateKey] ?? message.template,
       });
     },

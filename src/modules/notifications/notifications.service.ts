@@ -4,6 +4,7 @@ import type { Executor, Tx } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { StoredDomainEvent } from '../../platform/events/outbox.ts';
 import { ValidationFailed } from '../../platform/http/errors.ts';
+import { publicLink } from '../../platform/http/public-link.ts';
 import type { JobSender } from '../../platform/jobs/jobs.ts';
 import {
   type NotificationAdapter,
@@ -21,23 +22,41 @@ import {
   type TemplateKey,
 } from './notifications.templates.ts';
 
-/** What a case notification says; the cases module answers this for a case id. */
+/**
+ * What a case event said, from its payload (codes and ids only). A message tells of its own event, not
+ * of the case as it stands when the job runs: by then later changes may have been made.
+ */
+export interface CaseEventFacts {
+  /** case.status_changed: the status the request moved to, and the outcome recorded with it. */
+  status?: string | null | undefined;
+  outcome?: string | null | undefined;
+  /** case.update_added: the public update that was added. */
+  updateId?: string | null | undefined;
+}
+
+/** What a case notification says; the cases module answers this for a case id and an event's facts. */
 export interface CaseNotificationDetails {
   caseId: string;
   reference: string;
   serviceName: string;
+  /** The status the event moved the request to; the request's current status when the event has none. */
   statusLabel: string;
+  /** The outcome recorded with the event's status change, if any. */
+  outcomeLabel: string | null;
   expectedAt: Date | null;
   partyId: string | null;
   email: string | null;
   phone: string | null;
-  trackUrl: string;
-  latestPublicUpdate: string | null;
+  /** Where the person follows the request on the public site: a path, such as /track/GH-7KQ2-M4XD. */
+  trackPath: string;
+  /** The text of the event's public update; null when the event added none (or it is not public). */
+  update: string | null;
   language: 'en' | 'cy';
 }
 export type CaseNotificationLookup = (
   councilId: string,
   caseId: string,
+  facts?: CaseEventFacts,
 ) => Promise<CaseNotificationDetails | null>;
 
 /** A party's communication needs and consents, as the parties module holds them. */
@@ -61,6 +80,8 @@ export interface NotificationsDeps {
   recipients?: RecipientLookup | undefined;
   /** The council's name, to sign messages with. */
   councilName?: ((councilId: string) => Promise<string>) | undefined;
+  /** The public site's address (config.publicUrl), so that links in messages are whole addresses. */
+  publicUrl: string;
 }
 
 export interface SendRequest {
@@ -112,6 +133,15 @@ function optedOut(preferences: RecipientPreferences, channel: Channel, recipient
   return preferences.contactPoints.some(
     (c) => c.kind === kind && c.doNotContact && normaliseRecipient(channel, c.value) === recipient,
   );
+}
+
+/** The facts a case event's job carries from its payload: codes and ids only, never personal data. */
+function caseEventFacts(event: StoredDomainEvent): CaseEventFacts {
+  const text = (value: unknown) => (typeof value === 'string' ? value : null);
+  if (event.eventType === 'case.status_changed')
+    return { status: text(event.payload.to), outcome: text(event.payload.outcome) };
+  if (event.eventType === 'case.update_added') return { updateId: text(event.payload.updateId) };
+  return {};
 }
 
 function errorText(error: unknown): string {
@@ -251,6 +281,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
         councilId: event.councilId,
         caseId: event.aggregateId,
         eventType: event.eventType,
+        ...caseEventFacts(event),
       },
       DELIVERY_RETRY,
     );
@@ -281,19 +312,30 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
     return null;
   }
 
-  /** The case-event job: reads the case's details and queues one message on the right channel. */
-  async function notifyCaseEvent(data: {
-    eventId: number;
-    councilId: string;
-    caseId: string;
-    eventType: string;
-  }): Promise<string | null> {
+  /**
+   * The case-event job: reads the case's details as of the event (its status, its update) and queues
+   * one message on the right channel.
+   */
+  async function notifyCaseEvent(
+    data: {
+      eventId: number;
+      councilId: string;
+      caseId: string;
+      eventType: string;
+    } & CaseEventFacts,
+  ): Promise<string | null> {
     if (!deps.caseLookup || !(data.eventType in CASE_TEMPLATES)) return null;
-    const details = await deps.caseLookup(data.councilId, data.caseId);
+    const template = CASE_TEMPLATES[data.eventType as (typeof CASE_EVENTS)[number]];
+    const details = await deps.caseLookup(data.councilId, data.caseId, {
+      status: data.status ?? null,
+      outcome: data.outcome ?? null,
+      updateId: data.updateId ?? null,
+    });
     if (!details) return null;
+    // An update message without its update (no longer public, or a job queued without its id) says nothing.
+    if (template === 'update_added' && !details.update) return null;
     const target = await chooseTarget(data.councilId, details);
     if (!target) return null;
-    const template = CASE_TEMPLATES[data.eventType as (typeof CASE_EVENTS)[number]];
     return inTransaction(db, (tx) =>
       send(tx, {
         councilId: data.councilId,
@@ -307,9 +349,10 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           reference: details.reference,
           serviceName: details.serviceName,
           status: details.statusLabel,
+          outcome: template === 'status_changed' ? details.outcomeLabel : null,
           expectedAt: details.expectedAt?.toISOString() ?? null,
-          trackUrl: details.trackUrl,
-          update: template === 'update_added' ? details.latestPublicUpdate : null,
+          trackUrl: publicLink(deps.publicUrl, details.trackPath),
+          update: template === 'update_added' ? details.update : null,
         },
         sourceKey: `domain_event:${data.eventId}`,
       }),
@@ -351,7 +394,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           serviceName: reminder.serviceName,
           place: reminder.place,
           appointmentAt: reminder.appointmentAt.toISOString(),
-          trackUrl: `/bookings/${reminder.reference}`,
+          trackUrl: publicLink(deps.publicUrl, `/bookings/${reminder.reference}`),
         },
         sourceKey: `appointment_reminder:${reminder.bookingId}`,
       }),

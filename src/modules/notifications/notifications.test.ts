@@ -39,6 +39,7 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       caseLookup: async (_councilId: string, caseId: string) => cases.get(caseId) ?? null,
       recipients: async (_councilId: string, id: string) => preferences.get(id) ?? null,
       councilName,
+      publicUrl: 'https://council.example.gov.uk',
     };
     service = createNotificationsService(db, { ...deps, adapter: createOutboxAdapter(db) });
     viaNotify = createNotificationsService(db, {
@@ -205,12 +206,13 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       reference: 'GH-2026-CASE1',
       serviceName: 'Report a missed bin',
       statusLabel: 'In progress',
+      outcomeLabel: null,
       expectedAt: new Date('2026-12-03T17:00:00Z'),
       partyId: null,
       email: 'caller@example.com',
       phone: null,
-      trackUrl: 'https://demo.example/track/case1',
-      latestPublicUpdate: 'The crew will return tomorrow',
+      trackPath: '/track/GH-2026-CASE1',
+      update: 'The crew will return tomorrow',
       language: 'cy',
     });
     const db = t.runtime.database.db;
@@ -263,6 +265,7 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
       ]);
       const update = found.find((m) => m.template === 'update_added');
       expect(update?.body).toContain('The crew will return tomorrow');
+      expect(update?.body).toContain('\nhttps://council.example.gov.uk/track/GH-2026-CASE1\n');
       expect(update?.recipient).toBe('caller@example.com');
       const outbox = await service.outbox(t.councilId);
       expect(outbox.filter((o) => found.some((m) => m.id === o.messageId))).toHaveLength(2);
@@ -290,6 +293,37 @@ describe.each(testDatabaseKinds())('notifications (%s)', (kind) => {
     });
     expect(detail.statusCode).toBe(200);
     expect(detail.body).toContain('We have your request: Report a missed bin (GH-TEST-0001)');
+    // The outbox sends nothing: its messages read as kept there, in the list, on the page and in the
+    // CSV; a message a real provider took reads as sent.
+    const tags = (html: string) =>
+      [...html.matchAll(/<strong class="govuk-tag[^"]*">([^<]*)<\/strong>/g)].map((m) => m[1]);
+    expect(tags(page.body)).toEqual(['Kept in outbox (not sent)']);
+    expect(tags(detail.body)).toEqual(['Kept in outbox (not sent)']);
+    expect(detail.body).toContain('kept in outbox');
+    const viaProvider = await t.app.inject({
+      method: 'GET',
+      url: '/staff/notifications?q=GH-NOTIFY-500',
+      headers: { cookie: supervisor.cookie },
+    });
+    expect(tags(viaProvider.body)).toEqual(['Sent']);
+    const statusOf = async (query: string) => {
+      const download = await t.app.inject({
+        method: 'GET',
+        url: `/staff/notifications.csv?${query}`,
+        headers: { cookie: supervisor.cookie },
+      });
+      return download.body
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => line.split(',')[8]);
+    };
+    expect(await statusOf('q=GH-OUTBOX-1')).toEqual(['kept_in_outbox']);
+    expect(await statusOf('q=GH-NOTIFY-500')).toEqual(['sent']);
+    // Searching by status tells the two apart.
+    expect(await statusOf('q=GH-&status=sent')).toEqual(['sent']);
+    expect(await statusOf('q=GH-OUTBOX-1&status=kept_in_outbox')).toEqual(['kept_in_outbox']);
+    expect(await statusOf('q=GH-NOTIFY-500&status=kept_in_outbox')).toEqual([]);
     const none = await t.app.inject({
       method: 'GET',
       url: '/staff/notifications?q=nobody-at-all',
