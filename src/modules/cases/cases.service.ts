@@ -1722,19 +1722,26 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     const view = await get(councilId, idOrReference);
     const description = input.description?.trim();
     const ref = input.externalRef ? { externalRef: input.externalRef } : {};
-    if (input.status && input.status !== view.record.status)
-      return changeStatus(
-        councilId,
-        view.record.id,
-        {
-          status: input.status,
-          ...(input.outcome ? { outcome: input.outcome } : {}),
-          ...(description ? { note: description, notePublic: true } : {}),
-          ...ref,
-        },
-        context,
-      );
-    if (!description) return view;
+    if (input.status && input.status !== view.record.status) {
+      try {
+        return await changeStatus(
+          councilId,
+          view.record.id,
+          {
+            status: input.status,
+            ...(input.outcome ? { outcome: input.outcome } : {}),
+            ...(description ? { note: description, notePublic: true } : {}),
+            ...ref,
+          },
+          context,
+        );
+      } catch (error) {
+        // Another update moved the request first (two posted at once): the move is no longer needed,
+        // or no longer allowed, and the message still stands.
+        if (!(error instanceof ImpossibleTransition)) throw error;
+      }
+    }
+    if (!description) return get(councilId, view.record.id);
     await addUpdate(councilId, view.record.id, { body: description, public: true, ...ref }, context);
     return get(councilId, view.record.id);
   }

@@ -868,6 +868,28 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     }
   });
 
+  it('servicerequestupdates: updates posted at once all land, whichever moves the request first', async () => {
+    const reference = await createPothole();
+    const responses = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        post('/open311/v2/servicerequestupdates.json', {
+          api_key: key,
+          service_request_id: reference,
+          update_id: `burst-${i}`,
+          status: 'IN_PROGRESS',
+          description: `Crew note ${i}`,
+        }),
+      ),
+    );
+    expect(responses.map((r) => r.statusCode)).toEqual(Array(8).fill(200));
+    const detail = await t.runtime.services.cases.detail(t.councilId, reference);
+    expect(detail.record.status).toBe('in_progress');
+    expect(detail.updates.filter((u) => u.kind === 'status' && u.statusTo === 'in_progress')).toHaveLength(1);
+    expect(detail.updates.filter((u) => u.kind === 'public' && u.body.startsWith('Crew note'))).toHaveLength(
+      8,
+    );
+  });
+
   it('servicerequestupdates POST: 403, 400 and 404 as the spec says', async () => {
     const reference = await createPothole();
     const base = { api_key: key, service_request_id: reference, update_id: 'u-errors', status: 'FIXED' };
