@@ -986,7 +986,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     tx: Tx,
     councilId: string,
     record: repo.CaseRecord,
-    input: { body: string; public: boolean; externalRef?: string },
+    input: { body: string; public: boolean; externalRef?: string; withStatusChange?: boolean },
     context: AuditContext,
   ): Promise<string> {
     const updateId = await repo.insertUpdate(tx, councilId, {
@@ -998,7 +998,12 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       authorLabel: context.actorLabel,
       externalRef: input.externalRef ?? null,
     });
-    await event(tx, context, record.id, 'case.update_added', { updateId, public: input.public });
+    // A message that goes with a status change is told with it, in one notification (withStatus).
+    await event(tx, context, record.id, 'case.update_added', {
+      updateId,
+      public: input.public,
+      ...(input.withStatusChange ? { withStatus: true } : {}),
+    });
     return updateId;
   }
 
@@ -1106,20 +1111,28 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         authorLabel: context.actorLabel,
         externalRef: input.externalRef ?? null,
       });
-      await event(tx, context, current.id, 'case.status_changed', { from, to, outcome: outcome ?? null });
+      // A public message given with the change goes out with it, as one notification.
+      const noteId = note
+        ? await addUpdateIn(
+            tx,
+            councilId,
+            current,
+            {
+              body: note,
+              public: input.notePublic ?? true,
+              withStatusChange: true,
+              ...(input.externalRef ? { externalRef: input.externalRef } : {}),
+            },
+            context,
+          )
+        : null;
+      await event(tx, context, current.id, 'case.status_changed', {
+        from,
+        to,
+        outcome: outcome ?? null,
+        ...(noteId && (input.notePublic ?? true) ? { updateId: noteId } : {}),
+      });
       if (reopening) await event(tx, context, current.id, 'case.reopened', { from, to });
-      if (note)
-        await addUpdateIn(
-          tx,
-          councilId,
-          current,
-          {
-            body: note,
-            public: input.notePublic ?? true,
-            ...(input.externalRef ? { externalRef: input.externalRef } : {}),
-          },
-          context,
-        );
       await recordAudit(tx, context, {
         action: 'case.status_changed',
         subjectType: 'case',

@@ -97,9 +97,9 @@ describe.each(testDatabaseKinds())('case notifications (%s)', (kind) => {
     const messages = await workJobs(reference);
     expect(messages.every((m) => m.status === 'sent' && m.recipient === 'rhys.bevan@example.com')).toBe(true);
     const subjects = messages.map((m) => m.subject).sort();
+    // The message given with the resolution goes out with it: one notification, not two.
     expect(subjects).toEqual(
       [
-        `An update on your request ${reference}`,
         `An update on your request ${reference}`,
         `We have your request: Report a pothole (${reference})`,
         `Your request ${reference} is now: On hold`,
@@ -110,7 +110,7 @@ describe.each(testDatabaseKinds())('case notifications (%s)', (kind) => {
     // Each update message carries its own update, and the internal note is never sent.
     const updates = messages.filter((m) => m.template === 'update_added').map((m) => m.body ?? '');
     expect(updates.filter((b) => b.includes('A crew will return tomorrow'))).toHaveLength(1);
-    expect(updates.filter((b) => b.includes('Your bin was collected this morning'))).toHaveLength(1);
+    expect(updates.filter((b) => b.includes('Your bin was collected this morning'))).toHaveLength(0);
     expect(messages.some((m) => m.body?.includes('Checked the kerb'))).toBe(false);
 
     // Each status message says the status it was about, with its outcome when it has one.
@@ -119,6 +119,7 @@ describe.each(testDatabaseKinds())('case notifications (%s)', (kind) => {
     const resolved = messages.find((m) => m.subject?.endsWith('Resolved'));
     expect(resolved?.body).toContain(`(reference ${reference}) is now: Resolved – Fixed.`);
     expect(resolved?.body).not.toContain('We expect to deal with it by');
+    expect(resolved?.body).toContain('\nYour bin was collected this morning\n');
 
     // Every message links to the request on the public site by its whole address.
     for (const m of messages)

@@ -30,7 +30,7 @@ export interface CaseEventFacts {
   /** case.status_changed: the status the request moved to, and the outcome recorded with it. */
   status?: string | null | undefined;
   outcome?: string | null | undefined;
-  /** case.update_added: the public update that was added. */
+  /** case.update_added: the public update that was added; case.status_changed: the message given with it. */
   updateId?: string | null | undefined;
 }
 
@@ -139,7 +139,12 @@ function optedOut(preferences: RecipientPreferences, channel: Channel, recipient
 function caseEventFacts(event: StoredDomainEvent): CaseEventFacts {
   const text = (value: unknown) => (typeof value === 'string' ? value : null);
   if (event.eventType === 'case.status_changed')
-    return { status: text(event.payload.to), outcome: text(event.payload.outcome) };
+    return {
+      status: text(event.payload.to),
+      outcome: text(event.payload.outcome),
+      // The public message given with the change, told in the same notification.
+      ...(text(event.payload.updateId) ? { updateId: text(event.payload.updateId) } : {}),
+    };
   if (event.eventType === 'case.update_added') return { updateId: text(event.payload.updateId) };
   return {};
 }
@@ -272,6 +277,8 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
     if (event.aggregateType !== 'case' || !(CASE_EVENTS as readonly string[]).includes(event.eventType))
       return;
     if (event.eventType === 'case.update_added' && event.payload.public !== true) return;
+    // A message given with a status change goes out with that change's notification.
+    if (event.eventType === 'case.update_added' && event.payload.withStatus === true) return;
     if (!deps.caseLookup) return;
     await deps.jobs.enqueue(
       tx,
@@ -352,7 +359,7 @@ export function createNotificationsService(db: Executor, deps: NotificationsDeps
           outcome: template === 'status_changed' ? details.outcomeLabel : null,
           expectedAt: details.expectedAt?.toISOString() ?? null,
           trackUrl: publicLink(deps.publicUrl, details.trackPath),
-          update: template === 'update_added' ? details.update : null,
+          update: template === 'update_added' || template === 'status_changed' ? details.update : null,
         },
         sourceKey: `domain_event:${data.eventId}`,
       }),
