@@ -63,6 +63,13 @@ describe('Open311 format layer', () => {
     });
   });
 
+  it('reads indexed lists, as PHP and Rails clients send them (attribute[code][0])', () => {
+    expect(parseAttributes({ 'attribute[items][0]': 'sofa', 'attribute[items][1]': 'fridge' })).toEqual({
+      attributes: { items: ['sofa', 'fridge'] },
+      errors: [],
+    });
+  });
+
   it('names each bad attribute field', () => {
     expect(parseAttributes({ 'attribute[bad code]': 'x', attribute: 'y', 'attribute[n]': 3 }).errors).toEqual(
       [

@@ -151,7 +151,8 @@ export function isFormat(value: string): value is Open311Format {
   return value === 'xml' || value === 'json';
 }
 
-const ATTRIBUTE_KEY = /^attribute\[([^\][]*)\](\[\])?$/;
+/** attribute[code], attribute[code][] and, as PHP and Rails clients send lists, attribute[code][0]. */
+const ATTRIBUTE_KEY = /^attribute\[([^\][]*)\](\[\d{0,3}\])?$/;
 const ATTRIBUTE_CODE = /^[A-Za-z0-9_.-]{1,100}$/;
 
 export interface ParsedAttributes {

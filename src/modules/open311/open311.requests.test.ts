@@ -843,6 +843,20 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     }
   });
 
+  it('reads a field sent twice as clients mean it: statuses as a list, the api_key as itself', async () => {
+    const reference = await createPothole();
+    const both = await get('/open311/v2/requests.json?service_code=pothole&status=open&status=closed');
+    expect((both.json() as { service_request_id: string }[]).map((r) => r.service_request_id)).toContain(
+      reference,
+    );
+    const closed = await get('/open311/v2/requests.json?service_code=pothole&status=closed');
+    expect(
+      (closed.json() as { service_request_id: string }[]).map((r) => r.service_request_id),
+    ).not.toContain(reference);
+    const twice = await post('/open311/v2/requests.json', { ...pothole(), api_key: [key, key] });
+    expect(twice.statusCode, twice.body).toBe(200);
+  });
+
   it('POST requests: address_id sent with lat/long keeps the property', async () => {
     const found = await t.runtime.services.gazetteer.searchAddresses(t.councilId, '12 high street', 1);
     const uprn = String(found.results[0]?.uprn ?? '');

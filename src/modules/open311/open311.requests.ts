@@ -139,6 +139,14 @@ function text(body: Body, name: string): string | undefined {
   return trimmed === '' ? undefined : trimmed;
 }
 
+/** A field that may be sent more than once (status=open&status=closed) as one comma list. */
+function joined(body: Body, name: string): string | undefined {
+  const raw = body[name];
+  if (!Array.isArray(raw)) return text(body, name);
+  const parts = raw.filter((v): v is string => typeof v === 'string' && v.trim() !== '');
+  return parts.length ? parts.join(',') : undefined;
+}
+
 function commaList(value: string | undefined): string[] | undefined {
   if (value === undefined) return undefined;
   const items = value
@@ -328,7 +336,7 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   }
 
   async function caller(body: Body, request: CallerRequest): Promise<AuditContext> {
-    const principal = await requireApiKey(deps.resolver, body.api_key);
+    const principal = await requireApiKey(deps.resolver, text(body, 'api_key'));
     return auditContextFor(principal, request);
   }
 
@@ -557,13 +565,13 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   async function list(query: Body): Promise<Open311RequestItem[]> {
     const current = await council(text(query, 'jurisdiction_id'));
     const errors: FieldError[] = [];
-    const ids = commaList(text(query, 'service_request_id'));
-    const serviceCodes = commaList(text(query, 'service_code'));
+    const ids = commaList(joined(query, 'service_request_id'));
+    const serviceCodes = commaList(joined(query, 'service_code'));
     const start = parseW3(text(query, 'start_date'), 'start_date', errors);
     const end = parseW3(text(query, 'end_date'), 'end_date', errors);
     const updatedAfter = parseW3(text(query, 'updated_after'), 'updated_after', errors);
     const updatedBefore = parseW3(text(query, 'updated_before'), 'updated_before', errors);
-    const statuses = commaList(text(query, 'status')?.toLowerCase());
+    const statuses = commaList(joined(query, 'status')?.toLowerCase());
     for (const s of statuses ?? [])
       if (s !== 'open' && s !== 'closed')
         errors.push({ field: 'status', message: `status ${s} is not open or closed` });
