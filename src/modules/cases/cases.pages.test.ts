@@ -99,6 +99,13 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(taken.statusCode).toBe(303);
     const mine = await get(officer, '/staff/queues/mine');
     expect(mine.body).toContain(reference);
+    // Both messages default to staff only: internal wording must not reach a resident by habit.
+    expect(page.body).toMatch(
+      /id="noteVisibility" name="noteVisibility" type="radio" value="internal" checked/,
+    );
+    expect(page.body).not.toMatch(/name="noteVisibility" type="radio" value="public" checked/);
+    expect(page.body).toMatch(/id="visibility" name="visibility" type="radio" value="internal" checked/);
+    expect(page.body).not.toMatch(/name="visibility" type="radio" value="public" checked/);
     // No status is chosen for the officer: the button alone moves nothing.
     expect(page.body).toMatch(
       /<select class="govuk-select" id="status" name="status">\s*<option value="">Choose a status<\/option>/,
@@ -115,12 +122,29 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     const noOutcome = await post(
       officer,
       `/staff/cases/${caseId}/status`,
-      { status: 'resolved', outcome: '' },
+      {
+        status: 'resolved',
+        outcome: '',
+        note: 'Checked the site & found it filled',
+        noteVisibility: 'public',
+      },
       `/staff/cases/${caseId}`,
     );
     expect(noOutcome.statusCode).toBe(400);
     expect(noOutcome.body).toContain('govuk-error-summary');
     expect(noOutcome.body).toContain('Choose the outcome');
+    // GOV.UK pattern: the summary links to the field, the field shows its error, and what the officer
+    // chose and typed is still there.
+    expect(noOutcome.body).toMatch(/<a href="#outcome">Choose the outcome/);
+    expect(noOutcome.body).toMatch(/<p id="outcome-error" class="govuk-error-message">/);
+    expect(noOutcome.body).toMatch(/class="govuk-select govuk-select--error" id="outcome"/);
+    expect(noOutcome.body).toMatch(/<option value="resolved" selected>Resolved<\/option>/);
+    expect(noOutcome.body).toContain(
+      'name="note" rows="3">Checked the site &amp; found it filled</textarea>',
+    );
+    expect(noOutcome.body).toMatch(
+      /id="noteVisibility-public" name="noteVisibility" type="radio" value="public" checked/,
+    );
     const resolved = await post(
       officer,
       `/staff/cases/${caseId}/status`,

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { can } from '../../platform/auth/permissions.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
+import { fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import { contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
 import { CaseIdParams, ListCasesQuery } from './cases.schemas.ts';
 import {
@@ -63,10 +64,23 @@ const labels = {
 const PAGE_SIZE = 50;
 const CSV_LIMIT = 50_000;
 
-function errorList(errors: readonly FieldError[], fallback: string) {
+/**
+ * The GOV.UK error summary's list. `ids` maps a field to its input's id where the two differ (one page
+ * has several forms, so their inputs cannot all be named after the field).
+ */
+function errorList(errors: readonly FieldError[], fallback: string, ids: Record<string, string> = {}) {
   if (errors.length === 0) return [{ text: fallback, href: '#main-content' }];
-  return errors.map((e) => ({ text: e.message, href: `#${e.field.replace(/\./g, '-')}` }));
+  return errors.map((e) => ({ text: e.message, href: `#${ids[e.field] ?? e.field.replace(/\./g, '-')}` }));
 }
+
+/** Each form on the case page: its fields' input ids, where they differ from the field's name. */
+const FORM_IDS: Record<string, Record<string, string>> = {
+  status: { note: 'status-note' },
+  update: {},
+  assignment: {},
+  link: {},
+  complaint: { note: 'complaint-note' },
+};
 
 /** Staff pages: the case page, work queues, My work and the supervisor dashboard. */
 export async function casePages(app: FastifyInstance, service: CasesService): Promise<void> {
@@ -121,11 +135,16 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
     });
   }
 
+  /**
+   * Runs one of the case page's forms. When it is refused, the page comes back with the error summary,
+   * the error beside each field, and what the officer chose and typed in that form (`form`).
+   */
   async function caseAction(
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
     action: () => Promise<unknown>,
     done: string,
+    form: { name: keyof typeof FORM_IDS; values: Record<string, string> },
   ) {
     try {
       await action();
@@ -136,7 +155,10 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
           request,
           reply,
           request.params.id,
-          { errors: errorList(error.fieldErrors, error.message) },
+          {
+            errors: errorList(error.fieldErrors, error.message, FORM_IDS[form.name]),
+            form: { name: form.name, values: form.values, errors: fieldErrorMessages(error.fieldErrors) },
+          },
           error.status === 409 ? 409 : 400,
         );
       throw error;
@@ -156,6 +178,8 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       const principal = principalOf(request);
       const body = (request.body ?? {}) as FormBody;
       const status = field(body, 'status');
+      // The message stays with staff unless the officer chooses the requester.
+      const noteVisibility = field(body, 'noteVisibility') === 'public' ? 'public' : 'internal';
       return caseAction(
         request,
         reply,
@@ -169,11 +193,15 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
                 ? { outcome: field(body, 'outcome') }
                 : {}),
               note: field(body, 'note'),
-              notePublic: field(body, 'noteVisibility') !== 'internal',
+              notePublic: noteVisibility === 'public',
             },
             contextOf(request),
           ),
         'status',
+        {
+          name: 'status',
+          values: { status, outcome: field(body, 'outcome'), note: field(body, 'note'), noteVisibility },
+        },
       );
     },
   );
@@ -203,6 +231,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         visibility === 'public' ? 'update' : 'note',
+        { name: 'update', values: { body: field(body, 'body'), visibility: visibility || 'internal' } },
       );
     },
   );
@@ -232,6 +261,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'assigned',
+        { name: 'assignment', values: { teamId, assigneeId } },
       );
     },
   );
@@ -253,6 +283,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'linked',
+        { name: 'link', values: { kind: field(body, 'kind'), otherId: field(body, 'otherId') } },
       );
     },
   );
@@ -274,6 +305,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'complaint',
+        { name: 'complaint', values: { to: field(body, 'to'), note: field(body, 'note') } },
       );
     },
   );
