@@ -29,6 +29,7 @@ import {
   partiesAtProperty,
   partiesNavigation,
   partiesRoutes,
+  partyAlerts,
   partySearchProvider,
 } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
@@ -240,7 +241,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         name: s.name,
       })),
   });
-  await app.register(casesRoutes, { service: services.cases });
+  await app.register(casesRoutes, {
+    service: services.cases,
+    catalogue: services.catalogue,
+    partyAlerts: partyAlerts(services.parties),
+  });
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });
   await app.register(open311Routes, {

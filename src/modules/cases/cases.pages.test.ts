@@ -158,6 +158,102 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(after.body).toMatch(/data-test="case-sla">SLA: Met/);
   });
 
+  it('shows the answers in words, places and describes the request from them, and starts the timeline with its making', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const created = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'missed-bin',
+        channel: 'phone',
+        answers: {
+          address: { text: '12 Mill Lane, Demoton DB5 0EF' },
+          bin_type: 'refuse',
+          put_out_time: true,
+          collection_date: '2026-11-20',
+          details: 'Bin left by the gate',
+        },
+      },
+      context,
+    );
+    const page = await get(officer, `/staff/cases/${created.body.id}`);
+    expect(page.statusCode).toBe(200);
+    const answers = /data-test="case-answers">([\s\S]*?)<\/dl>/.exec(page.body)?.[1] ?? '';
+    expect(answers).toContain('Which bin was not collected?');
+    expect(answers).toContain('Black bin (general rubbish)');
+    expect(answers).not.toMatch(/>refuse</);
+    expect(answers).toContain('20 November 2026');
+    expect(answers).not.toContain('2026-11-20');
+    expect(page.body).toMatch(/data-test="case-location">\s*12 Mill Lane, Demoton DB5 0EF/);
+    expect(page.body).toMatch(/data-test="case-description">Bin left by the gate<br>/);
+    expect(page.body).not.toContain('Nothing has happened yet');
+    expect(page.body).toMatch(/data-test="case-made">[\s\S]*?Request made[\s\S]*?Telephone/);
+  });
+
+  it('says by how much an overdue request is late, not a share of its target over 100%', async () => {
+    const breached = await t.runtime.services.cases.list(t.councilId, { slaState: 'breached', open: true });
+    const late = breached.items.find((i) => i.status !== 'on_hold');
+    if (!late) throw new Error('the demo seed has no breached request');
+    const page = await get(officer, `/staff/cases/${late.id}`);
+    const due = /data-test="case-due">([\s\S]*?)<\/dd>/.exec(page.body)?.[1] ?? '';
+    expect(due).toMatch(/Overdue by (\d+ working (hours?|days?)|less than a working (hour|day))/);
+    expect(due).not.toMatch(/\d{3,}% of the time used/);
+  });
+
+  it('shows the requester’s alerts that the viewer’s role may see on the case page and the raise-request form', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const party = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'person', givenName: 'Margaret', familyName: 'Alertson' },
+      context,
+    );
+    const reviewOn = `${new Date().getUTCFullYear() + 1}-03-31`;
+    await t.runtime.services.parties.addAlert(
+      t.councilId,
+      party.id,
+      { kind: 'vulnerable', reason: 'Lives with dementia; speak to her carer', reviewOn },
+      context,
+    );
+    await t.runtime.services.parties.addAlert(
+      t.councilId,
+      party.id,
+      {
+        kind: 'other',
+        reason: 'Supervisors only: open safeguarding enquiry',
+        reviewOn,
+        visibleTo: ['supervisor'],
+      },
+      context,
+    );
+    const created = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'pothole',
+        channel: 'phone',
+        partyId: party.id,
+        location: { easting: 530_900, northing: 180_900 },
+        answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+      },
+      context,
+    );
+    const asOfficer = await get(officer, `/staff/cases/${created.body.id}`);
+    expect(asOfficer.body).toMatch(
+      /class="moj-alert moj-alert--warning" role="region" aria-label="Alert: Vulnerable person" data-test="party-alert"/,
+    );
+    expect(asOfficer.body).toContain('class="moj-alert__icon"');
+    expect(asOfficer.body).toContain('Lives with dementia; speak to her carer');
+    expect(asOfficer.body).not.toContain('open safeguarding enquiry');
+    const asSupervisor = await get(supervisor, `/staff/cases/${created.body.id}`);
+    expect(asSupervisor.body).toContain('Lives with dementia; speak to her carer');
+    expect(asSupervisor.body).toContain('Supervisors only: open safeguarding enquiry');
+    const form = await get(agent, `/staff/requests/new/missed-bin?partyId=${party.id}`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toMatch(/aria-label="Alert: Vulnerable person" data-test="party-alert"/);
+    expect(form.body).toContain('Lives with dementia; speak to her carer');
+    expect(form.body).not.toContain('open safeguarding enquiry');
+    // A request without a requester, and a requester without alerts, show none.
+    expect((await get(officer, `/staff/cases/${caseId}`)).body).not.toContain('data-test="party-alert"');
+  });
+
   it('bulk assigns selected rows to an officer', async () => {
     const context = systemAuditContext(t.councilId, 'test');
     const ids: string[] = [];
