@@ -280,14 +280,29 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     );
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/staff/queues?team=all&done=2');
+    const done = await get(supervisor, '/staff/queues?team=all&done=2');
+    expect(done.body).toContain('2 requests assigned');
+    // The form comes back to the queue, not to the banner of the assignment just made.
+    expect(done.body).toContain('name="returnTo" value="/staff/queues?team=all"');
+    // The signed-in supervisor is offered as "Me", not also by name.
+    const me = users.find((u) => u.role === 'supervisor');
+    const assignTo =
+      /<select class="govuk-select" id="assignTo"[\s\S]*?<\/select>/.exec(done.body)?.[0] ?? '';
+    expect(assignTo).toContain('<option value="me">Me</option>');
+    expect(assignTo).toContain(`value="officer:${owen?.id}"`);
+    expect(assignTo).not.toContain(`value="officer:${me?.id}"`);
+    // Pressing the button again with nothing ticked, from a page an older form sent back to the banner:
+    // only the error shows.
     const none = await post(
       supervisor,
       '/staff/queues/assign',
-      { assignTo: 'me', returnTo: '/staff/queues?team=all' },
-      '/staff/queues?team=all',
+      { assignTo: 'me', returnTo: '/staff/queues?team=all&done=2' },
+      '/staff/queues?team=all&done=2',
     );
     expect(none.statusCode).toBe(400);
     expect(none.body).toContain('Select at least one request');
+    expect(none.body).not.toContain('requests assigned');
+    expect(none.body).not.toContain('govuk-notification-banner--success');
   });
 
   it('shows supervisors queue sizes, SLA states, ageing and workload; agents may not see it', async () => {

@@ -454,7 +454,9 @@ export async function casePages(
       exportHref: `/staff/queues/export.csv${toQuery({ ...cleaned, ...(mine ? { assignee: principal.id } : {}), page: '' })}`,
       errors: errors.length ? errorList(errors, '') : undefined,
       done: (request.query as Record<string, string | undefined>).done,
-      returnTo: request.url.split('#')[0],
+      meId: principal.id,
+      // Where the form comes back to, without the last action's banner.
+      returnTo: withoutDone(request.url.split('#')[0] ?? path),
       ...extra,
     });
   }
@@ -528,9 +530,9 @@ export async function casePages(
     const principal = principalOf(request);
     const body = (request.body ?? {}) as FormBody;
     const target = field(body, 'assignTo');
-    const back = field(body, 'returnTo').startsWith('/staff/queues')
-      ? field(body, 'returnTo')
-      : '/staff/queues';
+    const back = withoutDone(
+      field(body, 'returnTo').startsWith('/staff/queues') ? field(body, 'returnTo') : '/staff/queues',
+    );
     const ids = list(body, 'ids');
     const [kind, id] = target.split(':');
     const input =
@@ -553,9 +555,11 @@ export async function casePages(
       if (error instanceof DomainError && error.status < 500) {
         request.query = Object.fromEntries(new URL(back, 'http://localhost').searchParams) as never;
         reply.code(400);
+        // Only the error: the banner of an earlier assignment is no news now.
         return renderQueue(request, reply, back.startsWith('/staff/queues/mine'), {
           errors: errorList(error.fieldErrors, error.message),
           returnTo: back,
+          done: undefined,
         });
       }
       throw error;
@@ -574,6 +578,15 @@ export async function casePages(
       ageing: figures.ageing.map((a) => ({ ...a, width: Math.round((a.count / maxAgeing) * 100) })),
     });
   });
+}
+
+/** A queue address without the `done` banner of the action that led to it. */
+function withoutDone(url: string): string {
+  const [path = '', query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
+  params.delete('done');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
 }
 
 function toQuery(params: Record<string, unknown>): string {
