@@ -99,6 +99,9 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(taken.statusCode).toBe(303);
     const mine = await get(officer, '/staff/queues/mine');
     expect(mine.body).toContain(reference);
+    // Owen is in Waste and Recycling; the pothole stays with Highways, in Owen's My work.
+    const takenPage = await get(officer, `/staff/cases/${caseId}`);
+    expect(takenPage.body).toMatch(/data-test="case-assignee">Owen Officer, Highways and Street Lighting</);
     // Both messages default to staff only: internal wording must not reach a resident by habit.
     expect(page.body).toMatch(
       /id="noteVisibility" name="noteVisibility" type="radio" value="internal" checked/,
@@ -280,6 +283,26 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     );
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/staff/queues?team=all&done=2');
+    // Assigning an officer keeps each request in its team; moving team is its own choice.
+    const teams = await t.runtime.services.governance.listTeams(t.councilId);
+    const highways = teams.find((x) => x.name === 'Highways and Street Lighting');
+    for (const id of ids)
+      expect((await t.runtime.services.cases.get(t.councilId, id)).record).toMatchObject({
+        assigneeId: owen?.id,
+        teamId: highways?.id,
+      });
+    const waste = teams.find((x) => x.name === 'Waste and Recycling');
+    const moved = await post(
+      supervisor,
+      '/staff/queues/assign',
+      { ids: [ids[0] ?? ''], assignTo: `team:${waste?.id}`, returnTo: '/staff/queues?team=all' },
+      '/staff/queues?team=all',
+    );
+    expect(moved.statusCode).toBe(303);
+    expect((await t.runtime.services.cases.get(t.councilId, ids[0] ?? '')).record).toMatchObject({
+      assigneeId: null,
+      teamId: waste?.id,
+    });
     const done = await get(supervisor, '/staff/queues?team=all&done=2');
     expect(done.body).toContain('2 requests assigned');
     // The form comes back to the queue, not to the banner of the assignment just made.
