@@ -148,6 +148,11 @@ describe('a citizen account in a real browser', () => {
     await page.getByRole('link', { name: 'My requests' }).click();
     expect(await account.myRequests().innerText()).toContain(reference);
     await axe();
+    // On a 390 px phone the list fits: nothing scrolls sideways.
+    const wide = page.viewportSize();
+    await page.setViewportSize({ width: 390, height: 844 });
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+    if (wide) await page.setViewportSize(wide);
     await account.myRequests().getByRole('link', { name: reference }).click();
     await page.waitForURL(new RegExp(`/track/${reference}$`));
     expect(await page.locator('[data-test="status"]').innerText()).toBe('Received');

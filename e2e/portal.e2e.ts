@@ -137,7 +137,7 @@ describe('the citizen portal in a real browser', () => {
     // An officer resolves it; the citizen's tracking page then says so, with the public message.
     await staffPage.goto(`${server.url}/staff/cases/${reference}`);
     const request = new CasePage(staffPage);
-    await request.changeStatus('Resolved', 'Fixed', 'We replaced the lamp on Tuesday.');
+    await request.changeStatus('Resolved', 'Fixed', 'We replaced the lamp on Tuesday.', 'The requester');
     expect(await request.status().innerText()).toContain('Resolved');
     await trackerPage.reload();
     expect(await tracker.status().innerText()).toBe('Resolved');

@@ -29,13 +29,14 @@ import {
   partiesAtProperty,
   partiesNavigation,
   partiesRoutes,
+  partyAlerts,
   partySearchProvider,
 } from './modules/parties/index.ts';
 import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
-import { registerErrorHandling } from './platform/http/error-handler.ts';
+import { type PublicNotFound, registerErrorHandling } from './platform/http/error-handler.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { loggerOptions } from './platform/logging/logging.ts';
 import type { NavItem, SearchProvider } from './platform/search/search.ts';
@@ -178,11 +179,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
   });
-  registerErrorHandling(app);
+  // The citizen portal, registered below, answers unknown public pages in its own layout and language.
+  const publicNotFound: PublicNotFound = {};
+  registerErrorHandling(app, { publicNotFound });
 
   await app.register(healthRoutes, { database });
   app.get('/api/openapi.json', { config: { public: true } }, async () => app.swagger());
   await app.register(portalRoutes, {
+    notFound: publicNotFound,
     catalogue: services.catalogue,
     gazetteer: services.gazetteer,
     requests: serviceRequests(services.cases),
@@ -242,7 +246,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         name: s.name,
       })),
   });
-  await app.register(casesRoutes, { service: services.cases });
+  await app.register(casesRoutes, {
+    service: services.cases,
+    catalogue: services.catalogue,
+    partyAlerts: partyAlerts(services.parties),
+  });
   await app.register(bookingsRoutes, { service: services.bookings });
   await app.register(notificationsRoutes, { service: services.notifications });
   await app.register(open311Routes, {

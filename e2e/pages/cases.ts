@@ -75,11 +75,18 @@ export class CasePage {
     await this.page.getByRole('button', { name: 'Assign to me' }).click();
     await this.page.waitForLoadState('load');
   }
-  async changeStatus(status: string, outcome?: string, message?: string): Promise<void> {
+  /** The message is for staff only unless `seenBy` says the requester, as on the page. */
+  async changeStatus(
+    status: string,
+    outcome?: string,
+    message?: string,
+    seenBy: 'Staff only' | 'The requester' = 'Staff only',
+  ): Promise<void> {
     await this.page.getByLabel('New status').selectOption({ label: status });
     if (outcome)
       await this.page.getByLabel('Outcome (when resolving or cancelling)').selectOption({ label: outcome });
     if (message) await this.page.getByLabel('Message (optional)').fill(message);
+    await this.page.getByLabel(seenBy, { exact: true }).check();
     await this.page.getByRole('button', { name: 'Change status' }).click();
     await this.page.waitForLoadState('load');
   }

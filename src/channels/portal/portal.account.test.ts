@@ -271,6 +271,9 @@ describe.each(testDatabaseKinds())('citizen accounts on the portal (%s)', (kind)
     const mine = await browser.get('/account/requests');
     const listed = [...mine.body.matchAll(/href="\/track\/(GH-[0-9A-Z-]+)"/g)].map((m) => m[1]);
     expect(listed).toEqual([byPhone.body.reference, reference]);
+    // One summary card a request, whose rows stack on a phone; a five-column table did not fit 390 px.
+    expect(mine.body.match(/class="govuk-summary-card" data-test="my-request"/g)).toHaveLength(2);
+    expect(mine.body).not.toContain('<table');
 
     // Signed in on another browser, the tracking page needs no proof.
     const other = visitor();

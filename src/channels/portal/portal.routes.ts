@@ -6,6 +6,7 @@ import type { ServiceRequests } from '../../modules/cases/index.ts';
 import type { CatalogueService } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import type { SelfServiceParties } from '../../modules/parties/index.ts';
+import type { PublicNotFound } from '../../platform/http/error-handler.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
 import { accountDetailsForJourney, accountRoutes } from './portal.account.ts';
 import { bookingJourneyRoutes } from './portal.bookings.ts';
@@ -42,6 +43,8 @@ export interface PortalRouteOptions {
   accounts?: AccountsService | undefined;
   selfService?: SelfServiceParties | undefined;
   oidc?: OidcProvider | undefined;
+  /** The platform's "page not found" for public pages, which the portal answers in its layout and language. */
+  notFound?: PublicNotFound | undefined;
 }
 
 const LANG_COOKIE = 'lang';
@@ -133,6 +136,10 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
       switchLanguageHref: council.profile.features.welsh ? `${path}?${params.toString()}` : null,
     };
   }
+
+  if (options.notFound)
+    options.notFound.render = async (request, reply) =>
+      reply.code(404).view('portal/views/not-found.njk', await pageContext(request, reply));
 
   app.get('/', pub, async (request, reply) => {
     const page = await pageContext(request, reply);

@@ -76,6 +76,24 @@ describe.each(testDatabaseKinds())('citizen portal (%s)', (kind) => {
     expect(missing.body).toContain('We could not find that service');
   });
 
+  it('answers an unknown public page in the portal’s layout and language; staff pages keep the staff one', async () => {
+    const missing = await get('/nope');
+    expect(missing.statusCode).toBe(404);
+    expect(missing.body).toContain('<html lang="en"');
+    expect(missing.body).toContain('Page not found');
+    expect(missing.body).toContain('href="/services"');
+    expect(missing.body).not.toContain('Go to the staff home page');
+    expect(missing.body).not.toContain('/api/docs');
+    const welsh = await get('/nope', { cookie: 'lang=cy' });
+    expect(welsh.statusCode).toBe(404);
+    expect(welsh.body).toContain('<html lang="cy"');
+    expect(welsh.body).toContain('Heb ddod o hyd i&#39;r dudalen');
+    const staff = await get('/staff/nope');
+    expect(staff.statusCode).toBe(404);
+    expect(staff.body).toContain('Go to the staff home page');
+    expect((await get('/api/v1/nope')).headers['content-type']).toContain('application/problem+json');
+  });
+
   it('switches to Welsh with ?lang=cy, remembers it in a cookie, and follows the browser’s language', async () => {
     const welsh = await get('/?lang=cy');
     expect(welsh.body).toContain('<html lang="cy"');

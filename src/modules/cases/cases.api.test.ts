@@ -247,7 +247,13 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
     if (!officer) throw new Error('no demo officer');
     const assigned = await api('POST', `/api/v1/cases/${c.id}/assignment`, { assigneeId: officer.id });
     expect(assigned.statusCode, assigned.body).toBe(200);
-    expect(assigned.json()).toMatchObject({ assigneeId: officer.id, assigneeName: officer.displayName });
+    // The officer (Waste and Recycling) takes a Highways request: it stays in its team.
+    expect(assigned.json()).toMatchObject({
+      assigneeId: officer.id,
+      assigneeName: officer.displayName,
+      teamId: c.teamId,
+    });
+    expect(officer.teamId).not.toBe(c.teamId);
     const mine = (await api('GET', `/api/v1/cases?assignee=${officer.id}&pageSize=500`)).json() as {
       results: { id: string }[];
     };
@@ -255,7 +261,7 @@ describe.each(testDatabaseKinds())('cases REST API (%s)', (kind) => {
     const open = (
       await api(
         'GET',
-        `/api/v1/cases?status=open&slaState=on_track&team=${officer.teamId}&sort=submitted&direction=desc`,
+        `/api/v1/cases?status=open&slaState=on_track&team=${c.teamId}&sort=submitted&direction=desc`,
       )
     ).json() as {
       results: { id: string }[];

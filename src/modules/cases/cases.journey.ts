@@ -6,7 +6,7 @@ import type { FieldError } from '../../platform/http/errors.ts';
 import { DomainError } from '../../platform/http/errors.ts';
 import { idempotencyCaller } from '../../platform/idempotency/idempotency.ts';
 import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
-import { contextOf, principalOf } from './cases.routes.ts';
+import { type CasesRouteOptions, contextOf, principalOf } from './cases.routes.ts';
 import {
   CASE_CHANNELS,
   type CaseChannel,
@@ -15,7 +15,7 @@ import {
   isUuid,
 } from './cases.service.ts';
 
-const CHANNEL_LABELS: Record<CaseChannel, string> = {
+export const CHANNEL_LABELS: Record<CaseChannel, string> = {
   phone: 'Telephone',
   face_to_face: 'Face to face',
   email: 'Email',
@@ -58,7 +58,11 @@ const str = (v: string | string[] | undefined) => (Array.isArray(v) ? v[0] : v)?
  * Raising a request for a caller, from their record: find the service, answer its questions (prefilled
  * from what is known), check the answers, eligibility and route with the caller, then submit.
  */
-export async function requestJourney(app: FastifyInstance, service: CasesService): Promise<void> {
+export async function requestJourney(
+  app: FastifyInstance,
+  service: CasesService,
+  options: Pick<CasesRouteOptions, 'partyAlerts'> = {},
+): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
   const partyParam = (request: FastifyRequest): string | undefined => {
@@ -87,11 +91,17 @@ export async function requestJourney(app: FastifyInstance, service: CasesService
   ) {
     const principal = principalOf(request);
     const partyId = partyParam(request);
-    const started = await service.startRequest(principal, request.params.code, partyId, contextOf(request));
+    const [started, alerts] = await Promise.all([
+      service.startRequest(principal, request.params.code, partyId, contextOf(request)),
+      partyId && options.partyAlerts
+        ? options.partyAlerts(principal, partyId, contextOf(request), 'request')
+        : Promise.resolve([]),
+    ]);
     const body = (request.body ?? {}) as FormBody;
     return reply.code(errors.length ? 400 : 200).view('cases/views/new-form.njk', {
       d: started.view.definition,
       caller: started.caller,
+      alerts,
       partyId,
       raw: raw ?? started.raw,
       description: str(body.description),

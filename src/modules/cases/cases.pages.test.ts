@@ -99,6 +99,16 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(taken.statusCode).toBe(303);
     const mine = await get(officer, '/staff/queues/mine');
     expect(mine.body).toContain(reference);
+    // Owen is in Waste and Recycling; the pothole stays with Highways, in Owen's My work.
+    const takenPage = await get(officer, `/staff/cases/${caseId}`);
+    expect(takenPage.body).toMatch(/data-test="case-assignee">Owen Officer, Highways and Street Lighting</);
+    // Both messages default to staff only: internal wording must not reach a resident by habit.
+    expect(page.body).toMatch(
+      /id="noteVisibility" name="noteVisibility" type="radio" value="internal" checked/,
+    );
+    expect(page.body).not.toMatch(/name="noteVisibility" type="radio" value="public" checked/);
+    expect(page.body).toMatch(/id="visibility" name="visibility" type="radio" value="internal" checked/);
+    expect(page.body).not.toMatch(/name="visibility" type="radio" value="public" checked/);
     // No status is chosen for the officer: the button alone moves nothing.
     expect(page.body).toMatch(
       /<select class="govuk-select" id="status" name="status">\s*<option value="">Choose a status<\/option>/,
@@ -115,12 +125,29 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     const noOutcome = await post(
       officer,
       `/staff/cases/${caseId}/status`,
-      { status: 'resolved', outcome: '' },
+      {
+        status: 'resolved',
+        outcome: '',
+        note: 'Checked the site & found it filled',
+        noteVisibility: 'public',
+      },
       `/staff/cases/${caseId}`,
     );
     expect(noOutcome.statusCode).toBe(400);
     expect(noOutcome.body).toContain('govuk-error-summary');
     expect(noOutcome.body).toContain('Choose the outcome');
+    // GOV.UK pattern: the summary links to the field, the field shows its error, and what the officer
+    // chose and typed is still there.
+    expect(noOutcome.body).toMatch(/<a href="#outcome">Choose the outcome/);
+    expect(noOutcome.body).toMatch(/<p id="outcome-error" class="govuk-error-message">/);
+    expect(noOutcome.body).toMatch(/class="govuk-select govuk-select--error" id="outcome"/);
+    expect(noOutcome.body).toMatch(/<option value="resolved" selected>Resolved<\/option>/);
+    expect(noOutcome.body).toContain(
+      'name="note" rows="3">Checked the site &amp; found it filled</textarea>',
+    );
+    expect(noOutcome.body).toMatch(
+      /id="noteVisibility-public" name="noteVisibility" type="radio" value="public" checked/,
+    );
     const resolved = await post(
       officer,
       `/staff/cases/${caseId}/status`,
@@ -132,6 +159,102 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(after.body).toContain('Status changed to resolved');
     expect(after.body).toContain('Repaired this morning');
     expect(after.body).toMatch(/data-test="case-sla">SLA: Met/);
+  });
+
+  it('shows the answers in words, places and describes the request from them, and starts the timeline with its making', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const created = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'missed-bin',
+        channel: 'phone',
+        answers: {
+          address: { text: '12 Mill Lane, Demoton DB5 0EF' },
+          bin_type: 'refuse',
+          put_out_time: true,
+          collection_date: '2026-11-20',
+          details: 'Bin left by the gate',
+        },
+      },
+      context,
+    );
+    const page = await get(officer, `/staff/cases/${created.body.id}`);
+    expect(page.statusCode).toBe(200);
+    const answers = /data-test="case-answers">([\s\S]*?)<\/dl>/.exec(page.body)?.[1] ?? '';
+    expect(answers).toContain('Which bin was not collected?');
+    expect(answers).toContain('Black bin (general rubbish)');
+    expect(answers).not.toMatch(/>refuse</);
+    expect(answers).toContain('20 November 2026');
+    expect(answers).not.toContain('2026-11-20');
+    expect(page.body).toMatch(/data-test="case-location">\s*12 Mill Lane, Demoton DB5 0EF/);
+    expect(page.body).toMatch(/data-test="case-description">Bin left by the gate<br>/);
+    expect(page.body).not.toContain('Nothing has happened yet');
+    expect(page.body).toMatch(/data-test="case-made">[\s\S]*?Request made[\s\S]*?Telephone/);
+  });
+
+  it('says by how much an overdue request is late, not a share of its target over 100%', async () => {
+    const breached = await t.runtime.services.cases.list(t.councilId, { slaState: 'breached', open: true });
+    const late = breached.items.find((i) => i.status !== 'on_hold');
+    if (!late) throw new Error('the demo seed has no breached request');
+    const page = await get(officer, `/staff/cases/${late.id}`);
+    const due = /data-test="case-due">([\s\S]*?)<\/dd>/.exec(page.body)?.[1] ?? '';
+    expect(due).toMatch(/Overdue by (\d+ working (hours?|days?)|less than a working (hour|day))/);
+    expect(due).not.toMatch(/\d{3,}% of the time used/);
+  });
+
+  it('shows the requester’s alerts that the viewer’s role may see on the case page and the raise-request form', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    const party = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'person', givenName: 'Margaret', familyName: 'Alertson' },
+      context,
+    );
+    const reviewOn = `${new Date().getUTCFullYear() + 1}-03-31`;
+    await t.runtime.services.parties.addAlert(
+      t.councilId,
+      party.id,
+      { kind: 'vulnerable', reason: 'Lives with dementia; speak to her carer', reviewOn },
+      context,
+    );
+    await t.runtime.services.parties.addAlert(
+      t.councilId,
+      party.id,
+      {
+        kind: 'other',
+        reason: 'Supervisors only: open safeguarding enquiry',
+        reviewOn,
+        visibleTo: ['supervisor'],
+      },
+      context,
+    );
+    const created = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'pothole',
+        channel: 'phone',
+        partyId: party.id,
+        location: { easting: 530_900, northing: 180_900 },
+        answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+      },
+      context,
+    );
+    const asOfficer = await get(officer, `/staff/cases/${created.body.id}`);
+    expect(asOfficer.body).toMatch(
+      /class="moj-alert moj-alert--warning" role="region" aria-label="Alert: Vulnerable person" data-test="party-alert"/,
+    );
+    expect(asOfficer.body).toContain('class="moj-alert__icon"');
+    expect(asOfficer.body).toContain('Lives with dementia; speak to her carer');
+    expect(asOfficer.body).not.toContain('open safeguarding enquiry');
+    const asSupervisor = await get(supervisor, `/staff/cases/${created.body.id}`);
+    expect(asSupervisor.body).toContain('Lives with dementia; speak to her carer');
+    expect(asSupervisor.body).toContain('Supervisors only: open safeguarding enquiry');
+    const form = await get(agent, `/staff/requests/new/missed-bin?partyId=${party.id}`);
+    expect(form.statusCode).toBe(200);
+    expect(form.body).toMatch(/aria-label="Alert: Vulnerable person" data-test="party-alert"/);
+    expect(form.body).toContain('Lives with dementia; speak to her carer');
+    expect(form.body).not.toContain('open safeguarding enquiry');
+    // A request without a requester, and a requester without alerts, show none.
+    expect((await get(officer, `/staff/cases/${caseId}`)).body).not.toContain('data-test="party-alert"');
   });
 
   it('bulk assigns selected rows to an officer', async () => {
@@ -160,14 +283,49 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     );
     expect(response.statusCode).toBe(303);
     expect(response.headers.location).toBe('/staff/queues?team=all&done=2');
+    // Assigning an officer keeps each request in its team; moving team is its own choice.
+    const teams = await t.runtime.services.governance.listTeams(t.councilId);
+    const highways = teams.find((x) => x.name === 'Highways and Street Lighting');
+    for (const id of ids)
+      expect((await t.runtime.services.cases.get(t.councilId, id)).record).toMatchObject({
+        assigneeId: owen?.id,
+        teamId: highways?.id,
+      });
+    const waste = teams.find((x) => x.name === 'Waste and Recycling');
+    const moved = await post(
+      supervisor,
+      '/staff/queues/assign',
+      { ids: [ids[0] ?? ''], assignTo: `team:${waste?.id}`, returnTo: '/staff/queues?team=all' },
+      '/staff/queues?team=all',
+    );
+    expect(moved.statusCode).toBe(303);
+    expect((await t.runtime.services.cases.get(t.councilId, ids[0] ?? '')).record).toMatchObject({
+      assigneeId: null,
+      teamId: waste?.id,
+    });
+    const done = await get(supervisor, '/staff/queues?team=all&done=2');
+    expect(done.body).toContain('2 requests assigned');
+    // The form comes back to the queue, not to the banner of the assignment just made.
+    expect(done.body).toContain('name="returnTo" value="/staff/queues?team=all"');
+    // The signed-in supervisor is offered as "Me", not also by name.
+    const me = users.find((u) => u.role === 'supervisor');
+    const assignTo =
+      /<select class="govuk-select" id="assignTo"[\s\S]*?<\/select>/.exec(done.body)?.[0] ?? '';
+    expect(assignTo).toContain('<option value="me">Me</option>');
+    expect(assignTo).toContain(`value="officer:${owen?.id}"`);
+    expect(assignTo).not.toContain(`value="officer:${me?.id}"`);
+    // Pressing the button again with nothing ticked, from a page an older form sent back to the banner:
+    // only the error shows.
     const none = await post(
       supervisor,
       '/staff/queues/assign',
-      { assignTo: 'me', returnTo: '/staff/queues?team=all' },
-      '/staff/queues?team=all',
+      { assignTo: 'me', returnTo: '/staff/queues?team=all&done=2' },
+      '/staff/queues?team=all&done=2',
     );
     expect(none.statusCode).toBe(400);
     expect(none.body).toContain('Select at least one request');
+    expect(none.body).not.toContain('requests assigned');
+    expect(none.body).not.toContain('govuk-notification-banner--success');
   });
 
   it('shows supervisors queue sizes, SLA states, ageing and workload; agents may not see it', async () => {

@@ -4,9 +4,13 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { can } from '../../platform/auth/permissions.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
-import { contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
+import { fieldErrorMessages } from '../../platform/views/form-errors.ts';
+import { type Answers, checkAnswersRows, displayAnswer, type ServiceDefinition } from '../catalogue/index.ts';
+import { CHANNEL_LABELS } from './cases.journey.ts';
+import { type CasesRouteOptions, contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
 import { CaseIdParams, ListCasesQuery } from './cases.schemas.ts';
 import {
+  type CaseChannel,
   type CaseListQueryInput,
   type CasesService,
   COMPLAINT_STAGE_DAYS,
@@ -63,14 +67,42 @@ const labels = {
 const PAGE_SIZE = 50;
 const CSV_LIMIT = 50_000;
 
-function errorList(errors: readonly FieldError[], fallback: string) {
+/**
+ * The GOV.UK error summary's list. `ids` maps a field to its input's id where the two differ (one page
+ * has several forms, so their inputs cannot all be named after the field).
+ */
+function errorList(errors: readonly FieldError[], fallback: string, ids: Record<string, string> = {}) {
   if (errors.length === 0) return [{ text: fallback, href: '#main-content' }];
-  return errors.map((e) => ({ text: e.message, href: `#${e.field.replace(/\./g, '-')}` }));
+  return errors.map((e) => ({ text: e.message, href: `#${ids[e.field] ?? e.field.replace(/\./g, '-')}` }));
 }
 
+/** Each form on the case page: its fields' input ids, where they differ from the field's name. */
+const FORM_IDS: Record<string, Record<string, string>> = {
+  status: { note: 'status-note' },
+  update: {},
+  assignment: {},
+  link: {},
+  complaint: { note: 'complaint-note' },
+};
+
 /** Staff pages: the case page, work queues, My work and the supervisor dashboard. */
-export async function casePages(app: FastifyInstance, service: CasesService): Promise<void> {
+export async function casePages(
+  app: FastifyInstance,
+  service: CasesService,
+  options: Pick<CasesRouteOptions, 'catalogue' | 'partyAlerts'> = {},
+): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
+
+  /** The definition the request was made against; null if the catalogue no longer has it. */
+  async function definitionOf(councilId: string, code: string, version: number) {
+    if (!options.catalogue) return null;
+    try {
+      return (await options.catalogue.get(councilId, code, version)).definition;
+    } catch (error) {
+      if (error instanceof DomainError && error.status === 404) return null;
+      throw error;
+    }
+  }
 
   async function renderCase(
     request: FastifyRequest,
@@ -83,33 +115,48 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
     const detail = await service.detail(principal.councilId, id, contextOf(request));
     const nameOf = (partyId: string | null) =>
       partyId ? service.callerName(principal.councilId, partyId) : Promise.resolve(null);
-    const [directory, nearby, requester, onBehalfOf] = await Promise.all([
-      service.directory(principal.councilId),
-      isOpen(detail.record.status) && !detail.record.duplicateOf
-        ? service.nearby(principal.councilId, detail.record.id)
-        : Promise.resolve([]),
-      nameOf(detail.record.requesterPartyId),
-      nameOf(detail.record.onBehalfOfPartyId),
-    ]);
+    const record = detail.record;
+    const alertsOf = (partyId: string | null) =>
+      partyId && options.partyAlerts
+        ? options.partyAlerts(principal, partyId, contextOf(request), 'case')
+        : Promise.resolve([]);
+    const [directory, nearby, requester, onBehalfOf, definition, requesterAlerts, onBehalfOfAlerts] =
+      await Promise.all([
+        service.directory(principal.councilId),
+        isOpen(record.status) && !record.duplicateOf
+          ? service.nearby(principal.councilId, record.id)
+          : Promise.resolve([]),
+        nameOf(record.requesterPartyId),
+        nameOf(record.onBehalfOfPartyId),
+        definitionOf(principal.councilId, record.serviceCode, record.serviceVersion),
+        alertsOf(record.requesterPartyId),
+        alertsOf(record.onBehalfOfPartyId),
+      ]);
     const canWork = can(principal.role, 'cases.work');
+    const answers = record.answers as Answers;
     return reply.code(statusCode).view('cases/views/case.njk', {
       ...labels,
-      c: detail.record,
+      c: record,
       detail,
       requester,
       onBehalfOf,
+      alerts: [
+        ...requesterAlerts.map((a) => ({ ...a, subject: requester?.displayName ?? null })),
+        ...onBehalfOfAlerts.map((a) => ({ ...a, subject: onBehalfOf?.displayName ?? null })),
+      ],
       sla: detail.sla,
       slaState: detail.sla.state,
+      slaUse: slaUse(detail.sla.used, record.slaAmount, record.slaUnit),
       nextStatuses: detail.nextStatuses.map((s) => ({
         value: s,
         text: STATUS_LABELS[s],
         needsOutcome: needsOutcome(s),
       })),
       outcomes: OUTCOMES.map((o) => ({ value: o, text: OUTCOME_LABELS[o] })),
-      answers: Object.entries(detail.record.answers).map(([code, value]) => ({
-        code,
-        value: displayValue(value),
-      })),
+      answers: answerRows(definition, answers),
+      placeAnswered: definition ? placeFromAnswers(definition, answers) : null,
+      describedIn: definition && !record.description ? describedIn(definition, answers) : null,
+      channelLabel: CHANNEL_LABELS[record.channel as CaseChannel] ?? record.channel,
       teams: directory.teams,
       officers: directory.officers,
       nearby,
@@ -121,11 +168,16 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
     });
   }
 
+  /**
+   * Runs one of the case page's forms. When it is refused, the page comes back with the error summary,
+   * the error beside each field, and what the officer chose and typed in that form (`form`).
+   */
   async function caseAction(
     request: FastifyRequest<{ Params: { id: string } }>,
     reply: FastifyReply,
     action: () => Promise<unknown>,
     done: string,
+    form: { name: keyof typeof FORM_IDS; values: Record<string, string> },
   ) {
     try {
       await action();
@@ -136,7 +188,10 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
           request,
           reply,
           request.params.id,
-          { errors: errorList(error.fieldErrors, error.message) },
+          {
+            errors: errorList(error.fieldErrors, error.message, FORM_IDS[form.name]),
+            form: { name: form.name, values: form.values, errors: fieldErrorMessages(error.fieldErrors) },
+          },
           error.status === 409 ? 409 : 400,
         );
       throw error;
@@ -156,6 +211,8 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       const principal = principalOf(request);
       const body = (request.body ?? {}) as FormBody;
       const status = field(body, 'status');
+      // The message stays with staff unless the officer chooses the requester.
+      const noteVisibility = field(body, 'noteVisibility') === 'public' ? 'public' : 'internal';
       return caseAction(
         request,
         reply,
@@ -169,11 +226,15 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
                 ? { outcome: field(body, 'outcome') }
                 : {}),
               note: field(body, 'note'),
-              notePublic: field(body, 'noteVisibility') !== 'internal',
+              notePublic: noteVisibility === 'public',
             },
             contextOf(request),
           ),
         'status',
+        {
+          name: 'status',
+          values: { status, outcome: field(body, 'outcome'), note: field(body, 'note'), noteVisibility },
+        },
       );
     },
   );
@@ -203,6 +264,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         visibility === 'public' ? 'update' : 'note',
+        { name: 'update', values: { body: field(body, 'body'), visibility: visibility || 'internal' } },
       );
     },
   );
@@ -232,6 +294,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'assigned',
+        { name: 'assignment', values: { teamId, assigneeId } },
       );
     },
   );
@@ -253,6 +316,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'linked',
+        { name: 'link', values: { kind: field(body, 'kind'), otherId: field(body, 'otherId') } },
       );
     },
   );
@@ -274,6 +338,7 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
             contextOf(request),
           ),
         'complaint',
+        { name: 'complaint', values: { to: field(body, 'to'), note: field(body, 'note') } },
       );
     },
   );
@@ -389,7 +454,9 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       exportHref: `/staff/queues/export.csv${toQuery({ ...cleaned, ...(mine ? { assignee: principal.id } : {}), page: '' })}`,
       errors: errors.length ? errorList(errors, '') : undefined,
       done: (request.query as Record<string, string | undefined>).done,
-      returnTo: request.url.split('#')[0],
+      meId: principal.id,
+      // Where the form comes back to, without the last action's banner.
+      returnTo: withoutDone(request.url.split('#')[0] ?? path),
       ...extra,
     });
   }
@@ -463,9 +530,9 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
     const principal = principalOf(request);
     const body = (request.body ?? {}) as FormBody;
     const target = field(body, 'assignTo');
-    const back = field(body, 'returnTo').startsWith('/staff/queues')
-      ? field(body, 'returnTo')
-      : '/staff/queues';
+    const back = withoutDone(
+      field(body, 'returnTo').startsWith('/staff/queues') ? field(body, 'returnTo') : '/staff/queues',
+    );
     const ids = list(body, 'ids');
     const [kind, id] = target.split(':');
     const input =
@@ -488,9 +555,11 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       if (error instanceof DomainError && error.status < 500) {
         request.query = Object.fromEntries(new URL(back, 'http://localhost').searchParams) as never;
         reply.code(400);
+        // Only the error: the banner of an earlier assignment is no news now.
         return renderQueue(request, reply, back.startsWith('/staff/queues/mine'), {
           errors: errorList(error.fieldErrors, error.message),
           returnTo: back,
+          done: undefined,
         });
       }
       throw error;
@@ -509,6 +578,15 @@ export async function casePages(app: FastifyInstance, service: CasesService): Pr
       ageing: figures.ageing.map((a) => ({ ...a, width: Math.round((a.count / maxAgeing) * 100) })),
     });
   });
+}
+
+/** A queue address without the `done` banner of the action that led to it. */
+function withoutDone(url: string): string {
+  const [path = '', query = ''] = url.split('?');
+  const params = new URLSearchParams(query);
+  params.delete('done');
+  const rest = params.toString();
+  return rest ? `${path}?${rest}` : path;
 }
 
 function toQuery(params: Record<string, unknown>): string {
@@ -534,4 +612,62 @@ function displayValue(value: unknown): string {
     return parts.filter(Boolean).join(' – ');
   }
   return String(value ?? '');
+}
+
+/**
+ * The answers as the form asked them: each question's label and the answer in words (an option's
+ * label, a UK date), in the form's order. Answers the definition does not know (an import, a changed
+ * form) are shown as stored.
+ */
+function answerRows(definition: ServiceDefinition | null, answers: Answers) {
+  const humanise = (code: string) => {
+    const words = code.replace(/_/g, ' ');
+    return words.charAt(0).toUpperCase() + words.slice(1);
+  };
+  if (!definition)
+    return Object.entries(answers).map(([code, value]) => ({
+      label: humanise(code),
+      value: displayValue(value),
+    }));
+  const known = new Set(definition.questions.map((q) => q.code));
+  return [
+    ...checkAnswersRows(definition.questions, answers)
+      .filter((row) => answers[row.code] !== undefined && answers[row.code] !== '')
+      .map((row) => ({ label: row.label, value: row.value })),
+    ...Object.entries(answers)
+      .filter(([code]) => !known.has(code))
+      .map(([code, value]) => ({ label: humanise(code), value: displayValue(value) })),
+  ];
+}
+
+/** Where the request is about, from its address or location answer, for a request made without a place. */
+function placeFromAnswers(definition: ServiceDefinition, answers: Answers): string | null {
+  for (const q of definition.questions) {
+    const value = answers[q.code];
+    if (value === undefined || value === null || typeof value !== 'object' || Array.isArray(value)) continue;
+    const v = value as { text?: string; description?: string };
+    if (q.type === 'address' && v.text) return v.text;
+    if (q.type === 'location') return v.description || displayAnswer(q, value);
+  }
+  return null;
+}
+
+/** The question whose free-text answer describes the request, when the request has no description of its own. */
+function describedIn(
+  definition: ServiceDefinition,
+  answers: Answers,
+): { label: string; text: string } | null {
+  const q = definition.questions.find(
+    (q) => q.type === 'textarea' && typeof answers[q.code] === 'string' && answers[q.code] !== '',
+  );
+  return q ? { label: q.label, text: answers[q.code] as string } : null;
+}
+
+/** How much of the target is used, or by how much it is overdue, in the target's own working units. */
+function slaUse(used: number, amount: number, unit: 'working_hours' | 'working_days'): string {
+  const noun = unit === 'working_days' ? 'working day' : 'working hour';
+  if (used <= 1) return `${Math.round(used * 100)}% of the time used`;
+  const over = Math.round((used - 1) * amount);
+  if (over < 1) return `Overdue by less than a ${noun}`;
+  return `Overdue by ${over} ${noun}${over === 1 ? '' : 's'}`;
 }

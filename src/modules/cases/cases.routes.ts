@@ -4,6 +4,8 @@ import { auditContextFor } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { ValidationFailed } from '../../platform/http/errors.ts';
 import { idempotencyCaller, idempotencyKeyFrom } from '../../platform/idempotency/idempotency.ts';
+import type { CatalogueService } from '../catalogue/index.ts';
+import type { PartyAlertsLookup } from '../parties/index.ts';
 import { requestJourney } from './cases.journey.ts';
 import { casePages } from './cases.pages.ts';
 import {
@@ -32,6 +34,10 @@ import { CASE_STATUSES, type CaseStatus } from './lifecycle.ts';
 
 export interface CasesRouteOptions {
   service: CasesService;
+  /** The catalogue's service versions: a request's answers are shown as the version it was made against asked them. */
+  catalogue?: Pick<CatalogueService, 'get'>;
+  /** The parties module's staff alerts on a requester, as the viewer's role may see them. */
+  partyAlerts?: PartyAlertsLookup;
 }
 
 export function principalOf(request: FastifyRequest): Principal {
@@ -518,6 +524,6 @@ export async function casesRoutes(app: FastifyInstance, options: CasesRouteOptio
     },
   );
 
-  await casePages(app, service);
-  await requestJourney(app, service);
+  await casePages(app, service, options);
+  await requestJourney(app, service, options);
 }

@@ -1212,9 +1212,9 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     context: AuditContext,
   ): Promise<void> {
     if (!isOpen(record.status)) throw new CaseClosed('This request is closed; reopen it before assigning it');
-    // An officer from another team brings the request to their team.
-    const officerTeam = input.assigneeId ? (dir.users.get(input.assigneeId)?.teamId ?? null) : null;
-    const teamId = input.teamId !== undefined ? input.teamId : (officerTeam ?? record.teamId);
+    // Assigning an officer keeps the request in its team (it shows in the officer's My work); moving
+    // it to another team is a choice made on its own, and leaves it with nobody in the new team.
+    const teamId = input.teamId !== undefined ? input.teamId : record.teamId;
     const assigneeId =
       input.assigneeId !== undefined ? input.assigneeId : teamId !== record.teamId ? null : record.assigneeId;
     if (teamId === record.teamId && assigneeId === record.assigneeId) return;

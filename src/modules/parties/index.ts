@@ -1,9 +1,9 @@
-import { systemAuditContext } from '../../platform/audit/audit.ts';
+import { type AuditContext, systemAuditContext } from '../../platform/audit/audit.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError } from '../../platform/http/errors.ts';
 import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
 import { formatPartialDate } from './parties.normalise.ts';
-import type { PartiesService } from './parties.service.ts';
+import { ALERT_KINDS, type PartiesService } from './parties.service.ts';
 
 export { importParties, runImportCommand } from './parties.command.ts';
 export {
@@ -87,6 +87,43 @@ export {
 } from './parties.linkage.repository.ts';
 export { type PreparedBulk, prepareBulk } from './parties.service.ts';
 export type { ValidParty } from './parties.validate.ts';
+
+/** A staff alert on a party, ready for the shared alert view (`parties/views/alert.njk`). */
+export interface PartyAlert {
+  id: string;
+  kind: string;
+  /** What kind of alert it is, in words ("Vulnerable person"). */
+  label: string;
+  reason: string;
+  reviewOn: string;
+  raisedBy: string | null;
+  /** Its review date has come. */
+  overdue: boolean;
+}
+
+/** The alerts in force on a party that the viewer's role may see; audited with the purpose given. */
+export type PartyAlertsLookup = (
+  principal: Principal,
+  partyId: string,
+  context: AuditContext,
+  purpose: string,
+) => Promise<PartyAlert[]>;
+
+/** Another module's pages about a party (a request, a form raising one) show its alerts through this. */
+export function partyAlerts(service: PartiesService): PartyAlertsLookup {
+  return async (principal, partyId, context, purpose) => {
+    const today = new Date().toISOString().slice(0, 10);
+    return (await service.alertsFor(principal, partyId, context, purpose)).map((a) => ({
+      id: a.id,
+      kind: a.kind,
+      label: ALERT_KINDS[a.kind as keyof typeof ALERT_KINDS] ?? a.kind,
+      reason: a.reason,
+      reviewOn: a.reviewOn,
+      raisedBy: a.raisedBy,
+      overdue: a.reviewOn <= today,
+    }));
+  };
+}
 
 /** Who lives or gets post at a property: what the gazetteer's property page lists. */
 export type PartiesAtProperty = (

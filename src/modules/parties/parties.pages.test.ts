@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestApp, type StaffSession, signInAs, type TestApp } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
+import { systemAuditContext } from '../../platform/audit/audit.ts';
 
 const form = (values: Record<string, string | string[]>) => {
   const params = new URLSearchParams();
@@ -30,6 +31,46 @@ describe.each(testDatabaseKinds())('parties staff pages (%s)', (kind) => {
     supervisor = await signInAs(t.app, 'supervisor');
   });
   afterAll(() => t?.close());
+
+  it('says the search shows only the best 20 when there are more, and prints a postcode once', async () => {
+    const context = systemAuditContext(t.councilId, 'test');
+    await t.runtime.services.parties.createParty(
+      t.councilId,
+      {
+        kind: 'person',
+        givenName: 'Ada',
+        familyName: 'Quillfeather',
+        address: { text: '3 Mill Lane, Demoton, DB5 0EF', postcode: 'DB5 0EF' },
+      },
+      context,
+    );
+    await t.runtime.services.parties.createParty(
+      t.councilId,
+      {
+        kind: 'person',
+        givenName: 'Bea',
+        familyName: 'Quillfeather',
+        address: { text: '4 Mill Lane, Demoton', postcode: 'DB5 0EF' },
+      },
+      context,
+    );
+    const few = await get(agent, '/staff/parties?q=Quillfeather');
+    expect(few.body).toMatch(/data-test="results-heading">2 matches for ‘Quillfeather’/);
+    expect(few.body).not.toContain('data-test="narrow-search"');
+    expect(few.body).toContain('3 Mill Lane, Demoton, DB5 0EF</td>');
+    expect(few.body).not.toContain('DB5 0EF, DB5 0EF');
+    expect(few.body).toContain('4 Mill Lane, Demoton, DB5 0EF</td>');
+    for (let i = 0; i < 20; i++)
+      await t.runtime.services.parties.createParty(
+        t.councilId,
+        { kind: 'person', givenName: `Cai${String.fromCharCode(97 + i)}`, familyName: 'Quillfeather' },
+        context,
+      );
+    const many = await get(agent, '/staff/parties?q=Quillfeather');
+    expect(many.body).toMatch(/data-test="results-heading">Showing the best 20 matches for ‘Quillfeather’/);
+    expect(many.body).toContain('Add a date of birth or postcode to narrow the search.');
+    expect(many.body.match(/<tr class="govuk-table__row">\s*<td/g)).toHaveLength(20);
+  });
 
   it('finds the seeded caller from the header search box by nickname, with the reason', async () => {
     const page = await get(agent, '/staff/search?q=maggie+thompson');

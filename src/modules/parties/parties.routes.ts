@@ -222,8 +222,26 @@ function dobText(p: {
   return p.dateOfBirth && p.birthDatePrecision ? formatPartialDate(p.dateOfBirth, p.birthDatePrecision) : '';
 }
 
+/** How many people the staff search page shows: the best matches, with a note when there are more. */
+const SEARCH_PAGE = 20;
+
+/** The address with its postcode, once: many address texts already end with it. */
+function addressWithPostcode(address: string | null, postcode: string | null): string {
+  const text = (address ?? '').trim();
+  if (!postcode) return text;
+  const squash = (s: string) => s.replace(/\s+/g, '').toUpperCase();
+  if (squash(text).endsWith(squash(postcode))) return text;
+  return text ? `${text}, ${postcode}` : postcode;
+}
+
 function resultLocals(r: PartySearchResult) {
-  return { ...r.party, dob: dobText(r.party), score: r.score, reasons: r.reasons };
+  return {
+    ...r.party,
+    dob: dobText(r.party),
+    fullAddress: addressWithPostcode(r.party.address, r.party.postcode),
+    score: r.score,
+    reasons: r.reasons,
+  };
 }
 
 /** The banner after a change made on one of the edit pages. */
@@ -611,10 +629,12 @@ export async function partiesRoutes(app: FastifyInstance, options: PartiesRouteO
     async (request, reply) => {
       const principal = principalOf(request);
       const q = (request.query.q ?? '').trim();
-      const results = q ? await service.search(principal.councilId, q, 20) : [];
+      // One more than is shown, to know whether there are more than the best SEARCH_PAGE.
+      const found = q ? await service.search(principal.councilId, q, SEARCH_PAGE + 1) : [];
       return reply.view('parties/views/search.njk', {
         q,
-        results: results.map(resultLocals),
+        results: found.slice(0, SEARCH_PAGE).map(resultLocals),
+        more: found.length > SEARCH_PAGE,
         canCreate: can(principal.role, 'parties.write'),
       });
     },

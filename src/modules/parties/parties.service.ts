@@ -444,6 +444,34 @@ export function createPartiesService(db: Executor) {
       });
     },
 
+    /**
+     * The alerts in force on a party that the viewer's role may see, exactly as the single view shows
+     * them, for another module's page about the party (a request, a form raising one). Showing one is
+     * a read of the person's record, so it is audited with the purpose; no alerts, no read.
+     */
+    async alertsFor(
+      principal: Principal,
+      partyId: string,
+      context: AuditContext,
+      purpose: string,
+    ): Promise<repo.AlertRecord[]> {
+      if (!isUuid(partyId)) return [];
+      return inTransaction(db, async (tx) => {
+        const party = await repo.findParty(tx, principal.councilId, partyId);
+        if (!party) return [];
+        const alerts = await repo.listAlerts(tx, partyId, principal.role);
+        if (alerts.length > 0)
+          await recordAudit(tx, context, {
+            action: 'party.alerts_viewed',
+            subjectType: 'party',
+            subjectId: partyId,
+            purpose,
+            details: { alertIds: alerts.map((a) => a.id) },
+          });
+        return alerts;
+      });
+    },
+
     /** A party without its related rows and without an audit event (for forms and checks). */
     async getParty(councilId: string, id: string): Promise<repo.PartyRecord> {
       if (!isUuid(id)) throw new PartyNotFound();

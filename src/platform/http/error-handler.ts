@@ -41,8 +41,24 @@ function renderErrorPage(reply: FastifyReply, status: number, heading?: string) 
   return reply.code(status).view(template, { heading });
 }
 
+/**
+ * The citizen-facing "page not found", in the public site's own layout and language. The public site
+ * (a channel, registered after the platform) fills it in; until then, or without one, every unknown
+ * page gets the staff error page.
+ */
+export interface PublicNotFound {
+  render?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+}
+
+/** Staff pages keep the staff layout for their errors; everything else outside the APIs is public. */
+const isStaffPath = (url: string) =>
+  url === '/staff' || url.startsWith('/staff/') || url.startsWith('/staff?');
+
 /** One error path for every route: problem+json for the API, a GOV.UK error page for everything else. */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(
+  app: FastifyInstance,
+  options: { publicNotFound?: PublicNotFound } = {},
+): void {
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isOpen311Request(request)) return renderOpen311Error(error, request, reply);
     const api = isApiRequest(request);
@@ -93,6 +109,8 @@ export function registerErrorHandling(app: FastifyInstance): void {
         `No such endpoint: ${request.method} ${request.url}`,
       );
     }
+    const publicNotFound = options.publicNotFound?.render;
+    if (publicNotFound && !isStaffPath(request.url)) return publicNotFound(request, reply);
     return renderErrorPage(reply, 404);
   });
 }
