@@ -234,11 +234,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         (p) => p.displayName,
         () => null,
       ),
+    // The council's own requestable services, not the ~1,500 national information entries: any
+    // service can still be typed by name or code, but the page stays small.
     serviceOptions: async (councilId) =>
-      (await services.catalogue.list(councilId, { status: 'published', limit: 2000 })).results.map((s) => ({
-        code: s.code,
-        name: s.name,
-      })),
+      (
+        await services.catalogue.list(councilId, { status: 'published', informationOnly: false, limit: 500 })
+      ).results.map((s) => ({ code: s.code, name: s.name })),
   });
   await app.register(casesRoutes, { service: services.cases });
   await app.register(bookingsRoutes, { service: services.bookings });
