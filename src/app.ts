@@ -31,7 +31,7 @@ import {
   partiesRoutes,
   partySearchProvider,
 } from './modules/parties/index.ts';
-import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
+import { can, type Permission, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
@@ -162,6 +162,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return {
         principal,
         roleLabel: principal ? ROLE_LABELS[principal.role] : undefined,
+        // Lets a page offer a link into another module only to those who may follow it.
+        can: (permission: Permission) => (principal ? can(principal.role, permission) : false),
         nav: principal
           ? navigation
               .filter((item) => can(principal.role, item.permission))

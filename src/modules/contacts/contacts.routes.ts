@@ -337,12 +337,18 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
   }
 
   // Screen 1: how, and what about.
-  app.get<{ Querystring: { partyId?: string } }>(
+  // "Record this contact" after raising a request comes here with the caller and the new request
+  // (`?partyId=...&caseId=...`); the request is carried to the wrap-up's "Linked requests".
+  app.get<{ Querystring: { partyId?: string; caseId?: string } }>(
     '/staff/contacts/new',
     { config: { permission: 'contacts.record' } },
     async (request, reply) => {
       const principal = principalOf(request);
       const party = await partyLocals(principal, request.query.partyId);
+      const caseRefs = await service.requestReferences(
+        principal,
+        (request.query.caseId ?? '').split(CASE_ID_SPLIT).filter(Boolean).slice(0, 10),
+      );
       return reply.view(
         'contacts/views/start.njk',
         await startLocals(principal, {
@@ -352,6 +358,7 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
           openedAt: new Date().toISOString(),
           formId: randomUUID(),
           serviceCodes: [],
+          caseIds: caseRefs.join(' '),
         }),
       );
     },

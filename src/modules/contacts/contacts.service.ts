@@ -557,6 +557,15 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       return codes.map((code) => ({ code, name: names.get(code) ?? code }));
     },
 
+    /** The references of the requests with these ids or references; what matches no request is dropped. */
+    async requestReferences(principal: Principal, idsOrReferences: readonly string[]): Promise<string[]> {
+      const keys = idsOrReferences
+        .map((v) => (isUuid(v.trim()) ? v.trim().toLowerCase() : normaliseReference(v.trim())))
+        .filter((k): k is string => Boolean(k));
+      if (keys.length === 0 || !deps.findRequests) return [];
+      return (await deps.findRequests(principal.councilId, keys)).map((r) => r.reference);
+    },
+
     sites: (councilId: string) => deps.sites.listSites(councilId),
 
     /** Contacts on a party's timeline. */

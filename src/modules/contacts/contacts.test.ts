@@ -467,6 +467,50 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     expect(csv.body).toContain(request.reference);
   });
 
+  it('offers "Record this contact" after raising a request, with the caller and the request filled in', async () => {
+    // A request the demo seed raised for a known caller.
+    const raised = (await t.runtime.services.cases.list(t.councilId, { pageSize: 50 })).items.find(
+      (c) => c.requesterPartyId,
+    );
+    if (!raised?.requesterPartyId) throw new Error('the demo seed made no requests for known callers');
+    const caseId = raised.id;
+    const callerId = raised.requesterPartyId;
+    const callerName = (await t.runtime.services.parties.getParty(t.councilId, callerId)).displayName;
+    const { get, post } = await browser();
+    const confirmation = await get(`/staff/requests/${caseId}/confirmation`);
+    expect(confirmation.statusCode).toBe(200);
+    const href = /href="([^"]+)" data-test="record-contact">Record this contact</.exec(
+      confirmation.body,
+    )?.[1];
+    expect(href?.replaceAll('&amp;', '&')).toBe(`/staff/contacts/new?partyId=${callerId}&caseId=${caseId}`);
+
+    const start = await get((href ?? '').replaceAll('&amp;', '&'));
+    expect(start.statusCode).toBe(200);
+    expect(start.body).toContain(callerName.replaceAll("'", '&#39;'));
+    expect(hiddenIn(start.body, 'partyId')).toBe(callerId);
+    const view = await t.runtime.services.cases.get(t.councilId, caseId);
+    expect(hiddenIn(start.body, 'caseIds')).toBe(view.record.reference);
+    const wrapUp = await post('/staff/contacts/new', {
+      _csrf: csrfFrom(start.body),
+      partyId: hiddenIn(start.body, 'partyId'),
+      openedAt: hiddenIn(start.body, 'openedAt'),
+      formId: hiddenIn(start.body, 'formId'),
+      caseIds: hiddenIn(start.body, 'caseIds'),
+      channel: 'phone',
+      direction: 'inbound',
+    });
+    expect(wrapUp.statusCode).toBe(200);
+    expect(/id="caseIds" name="caseIds" type="text"[^>]*value="([^"]*)"/.exec(wrapUp.body)?.[1]).toBe(
+      view.record.reference,
+    );
+
+    // An administrator may raise requests but not record contacts: no link they cannot follow.
+    const admin = await browser('admin');
+    const adminView = await admin.get(`/staff/requests/${caseId}/confirmation`);
+    expect(adminView.statusCode).toBe(200);
+    expect(adminView.body).not.toContain('Record this contact');
+  });
+
   it('lets agents choose services discussed by name, suggests only requestable ones, and shows names', async () => {
     const service = await requestableService();
     const { get, post } = await browser();
