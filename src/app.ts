@@ -32,7 +32,7 @@ import {
   partyAlerts,
   partySearchProvider,
 } from './modules/parties/index.ts';
-import { can, ROLE_LABELS } from './platform/auth/permissions.ts';
+import { can, type Permission, ROLE_LABELS } from './platform/auth/permissions.ts';
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
@@ -165,6 +165,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return {
         principal,
         roleLabel: principal ? ROLE_LABELS[principal.role] : undefined,
+        // Lets a page offer a link into another module only to those who may follow it.
+        can: (permission: Permission) => (principal ? can(principal.role, permission) : false),
         nav: principal
           ? navigation
               .filter((item) => can(principal.role, item.permission))
@@ -240,11 +242,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         (p) => p.displayName,
         () => null,
       ),
+    // The council's own requestable services, not the ~1,500 national information entries: any
+    // service can still be typed by name or code, but the page stays small.
     serviceOptions: async (councilId) =>
-      (await services.catalogue.list(councilId, { status: 'published', limit: 2000 })).results.map((s) => ({
-        code: s.code,
-        name: s.name,
-      })),
+      (
+        await services.catalogue.list(councilId, { status: 'published', informationOnly: false, limit: 500 })
+      ).results.map((s) => ({ code: s.code, name: s.name })),
   });
   await app.register(casesRoutes, {
     service: services.cases,

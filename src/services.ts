@@ -12,8 +12,13 @@ import {
   bookingJobDefinitions,
   createBookingsService,
 } from './modules/bookings/index.ts';
-import { type CasesService, caseNotificationLookup, createCasesService } from './modules/cases/index.ts';
-import { type CatalogueService, createCatalogueService } from './modules/catalogue/index.ts';
+import {
+  type CasesService,
+  caseNotificationLookup,
+  createCasesService,
+  serviceRequestFeed,
+} from './modules/cases/index.ts';
+import { type CatalogueService, createCatalogueService, serviceLookup } from './modules/catalogue/index.ts';
 import { type ContactsService, createContactsService } from './modules/contacts/index.ts';
 import { createGazetteerService, type GazetteerService } from './modules/gazetteer/index.ts';
 import { createGovernanceService, type GovernanceService } from './modules/governance/index.ts';
@@ -106,23 +111,15 @@ export function createServices(database: Database, config: Config, sessionSecret
     contacts: createContactsService(database.db, {
       parties,
       sites: governance,
-      knownServiceCodes: async (councilId, codes) => {
-        const known = new Set<string>();
-        for (const code of codes) {
-          if (
-            await catalogue.get(councilId, code).then(
-              () => true,
-              () => false,
-            )
-          )
-            known.add(code);
-        }
-        return known;
-      },
-      knownCaseIds: async (councilId, ids) =>
-        new Set(
-          (await cases.list(councilId, { ids, pageSize: Math.max(1, ids.length) })).items.map((c) => c.id),
-        ),
+      findServices: serviceLookup(catalogue),
+      findRequests: async (councilId, idsOrReferences) =>
+        (
+          await serviceRequestFeed(database.db).open311Requests(councilId, {
+            idsOrReferences,
+            limit: idsOrReferences.length,
+            offset: 0,
+          })
+        ).map((r) => ({ id: r.id, reference: r.reference })),
     }),
     identity: createIdentityService(database.db, { parties }),
     selfService,

@@ -296,6 +296,73 @@ describe.each(testDatabaseKinds())('citizen accounts on the portal (%s)', (kind)
     expect((await browser.get('/account')).headers.location).toBe('/account/sign-in');
   });
 
+  /** The value of the input with this id on a page. */
+  const inputValue = (html: string, id: string) =>
+    /value="([^"]*)"/.exec(new RegExp(`<input[^>]*id="${id}"[^>]*>`).exec(html)?.[0] ?? '')?.[1];
+
+  it('uses the sign-up name when the linked person never had a proper name, keeping the old one as history', async () => {
+    const email = 'pat.walker@example.com';
+    // An earlier street-light report gave only a made-up surname with this email.
+    const earlier = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'person', familyName: 'Walker82037', email },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const browser = visitor();
+    await createAccount(browser, email, ['Pat', 'Walker']);
+    await signIn(browser, email);
+    await verify(browser, email);
+    const row = await sql<{ party_id: string }>`
+      select party_id from citizen_account where email = ${email}`.execute(t.runtime.database.db);
+    expect(row.rows[0]?.party_id).toBe(earlier.id);
+
+    const details = await browser.get('/account/details');
+    expect(details.statusCode).toBe(200);
+    expect(inputValue(details.body, 'givenNames')).toBe('Pat');
+    expect(inputValue(details.body, 'familyName')).toBe('Walker');
+    expect(details.body).not.toContain('Walker82037');
+    expect(details.body).not.toContain('data-test="name-at-sign-up"');
+    const party = await t.runtime.services.parties.getParty(t.councilId, earlier.id);
+    expect(party).toMatchObject({ givenNames: 'Pat', familyName: 'Walker' });
+    const names = await sql<{ family_name: string; use: string }>`
+      select family_name, use from party_name where party_id = ${earlier.id}`.execute(t.runtime.database.db);
+    expect(names.rows).toContainEqual(
+      expect.objectContaining({ family_name: 'Walker82037', use: 'previous' }),
+    );
+  });
+
+  it('keeps a proper name on the linked person, and My details shows the sign-up name so it can be corrected', async () => {
+    const email = 'patricia.walker@example.com';
+    const known = await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'person', givenNames: 'Patricia', familyName: 'Walker', email },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    const browser = visitor();
+    await createAccount(browser, email, ['Pat', 'Walker']);
+    await signIn(browser, email);
+    await verify(browser, email);
+    const details = await browser.get('/account/details');
+    expect(inputValue(details.body, 'givenNames')).toBe('Patricia');
+    const notice = /data-test="name-at-sign-up">([^<]*)</.exec(details.body)?.[1] ?? '';
+    expect(notice).toContain('You gave your name as Pat Walker');
+    expect(notice).toContain('Patricia Walker');
+    expect((await t.runtime.services.parties.getParty(t.councilId, known.id)).givenNames).toBe('Patricia');
+
+    const saved = await browser.post('/account/details', {
+      givenNames: 'Pat',
+      familyName: 'Walker',
+      phone: '',
+      addressText: '',
+      postcode: '',
+      preferredChannel: 'email',
+      language: 'en',
+    });
+    expect(saved.headers.location).toBe('/account?saved=1');
+    expect((await t.runtime.services.parties.getParty(t.councilId, known.id)).givenNames).toBe('Pat');
+    expect((await browser.get('/account/details')).body).not.toContain('data-test="name-at-sign-up"');
+  });
+
   it('changes My details and consents through the parties module, recording each consent with its time and source', async () => {
     const email = 'my.details@example.com';
     const browser = visitor();

@@ -101,6 +101,27 @@ export function accountDetailsForJourney(
   };
 }
 
+/**
+ * The name given at sign-up and the one on the linked record, when they differ: the account was
+ * linked to a person already known by its email address, whose proper name was kept. My details
+ * shows both, so the citizen can correct the record.
+ */
+function namesApart(
+  account: { givenName: string | null; familyName: string | null },
+  record: { givenNames: string; familyName: string },
+): { nameAtSignUp?: string; nameOnRecord?: string } {
+  const full = (given: string | null, family: string | null) =>
+    [given, family]
+      .map((part) => part?.trim() ?? '')
+      .filter(Boolean)
+      .join(' ')
+      .replace(/\s+/g, ' ');
+  const signUp = full(account.givenName, account.familyName);
+  const onRecord = full(record.givenNames, record.familyName);
+  if (!signUp || signUp.toLowerCase() === onRecord.toLowerCase()) return {};
+  return { nameAtSignUp: signUp, nameOnRecord: onRecord };
+}
+
 /** An OIDC sign-in must come back within this time. */
 const OIDC_PENDING_MS = 10 * 60_000;
 
@@ -500,7 +521,9 @@ export async function accountRoutes(app: FastifyInstance, deps: AccountRouteDeps
         : null;
       return reply.view(
         'portal/views/account-details.njk',
-        detailsView(page, account, details ?? { email: account.email, language: page.locale, consents: {} }),
+        detailsView(page, account, details ?? { email: account.email, language: page.locale, consents: {} }, {
+          ...(details ? namesApart(account, details) : {}),
+        }),
       );
     }),
   );

@@ -15,6 +15,7 @@ import {
 } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import { allowTiles, mapTiles } from '../../modules/gazetteer/index.ts';
+import { normalisePhone } from '../../modules/parties/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
@@ -82,7 +83,22 @@ const isUploadedFile = (v: unknown): v is UploadedFile =>
 
 const ONLINE_INTERACTIONS = new Set(['report', 'request', 'application', 'complaint', 'enquiry']);
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const PHONE = /^\+?[0-9 ()-]{10,20}$/;
+
+type YourDetails = NonNullable<Journey['details']>;
+
+/**
+ * Checks "Your details" as the party register will when the request is sent: the phone by the
+ * register's own rule, so a number the register refuses is caught here, on its field, and never on
+ * the check page.
+ */
+function detailsErrors(details: YourDetails, t: Translate): FieldError[] {
+  const errors: FieldError[] = [];
+  if (details.email && !EMAIL.test(details.email))
+    errors.push({ field: 'email', message: t('details.errorEmail') });
+  if (details.phone && !normalisePhone(details.phone))
+    errors.push({ field: 'phone', message: t('details.errorPhone') });
+  return errors;
+}
 
 /** Can a citizen make this request online? Bookings and payments need more than a form. */
 export function canRequestOnline(service: { interaction: string; informationOnly: boolean }): boolean {
@@ -462,11 +478,7 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
         email: (body.email ?? '').trim().slice(0, 254),
         phone: (body.phone ?? '').trim().slice(0, 30),
       };
-      const errors: FieldError[] = [];
-      if (details.email && !EMAIL.test(details.email))
-        errors.push({ field: 'email', message: page.t('details.errorEmail') });
-      if (details.phone && !PHONE.test(details.phone))
-        errors.push({ field: 'phone', message: page.t('details.errorPhone') });
+      const errors = detailsErrors(details, page.t);
       if (errors.length) {
         return reply.code(400).view('portal/views/details.njk', {
           ...page,
@@ -578,6 +590,20 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
   app.post('/services/:code/request/check', pub, (request, reply) =>
     withJourney(request, reply, async ({ page, definition, journey, state }) => {
       const d = journey.details;
+      // Details kept from before the details page checked them as the register does (an older
+      // session): send the citizen back to the field to correct, rather than fail on Send.
+      const detailErrors = d ? detailsErrors(d, page.t) : [];
+      if (d && detailErrors.length) {
+        return reply.code(400).view('portal/views/details.njk', {
+          ...page,
+          d: definition,
+          details: d,
+          action: `${base(definition.code)}/details`,
+          back: previousStep(definition, journey, 'details'),
+          errors: errorSummary(detailErrors),
+          fieldErrors: fieldErrorMessages(detailErrors),
+        });
+      }
       const l = journey.location;
       const context = citizenContext(request, page);
       const hasContact = Boolean(d?.email || d?.phone);

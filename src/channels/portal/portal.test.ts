@@ -130,6 +130,8 @@ describe.each(testDatabaseKinds())('reporting and tracking a problem on the port
       return response;
     };
     return {
+      /** The portal session token this browser holds. */
+      sessionToken: () => /guildhall_portal=([^;]+)/.exec(cookie)?.[1] ?? '',
       get: async (url: string) => remember(await t.app.inject({ method: 'GET', url, headers: { cookie } })),
       post: async (url: string, form: Record<string, string>) =>
         remember(
@@ -142,6 +144,59 @@ describe.each(testDatabaseKinds())('reporting and tracking a problem on the port
         ),
     };
   }
+
+  it('checks the phone on "Your details" as the party register does, so Send never fails on it', async () => {
+    const [address] = (await t.runtime.services.gazetteer.searchAddresses(t.councilId, 'high street', 5))
+      .results;
+    const browser = visitor();
+    await browser.get('/services/street-light-fault');
+    await browser.post('/services/street-light-fault/start', {});
+    await browser.get('/services/street-light-fault/request/where');
+    await browser.post('/services/street-light-fault/request/where', { uprn: String(address?.uprn) });
+    await browser.post('/services/street-light-fault/request/1', { column_number: 'SL-0413' });
+    await browser.post('/services/street-light-fault/request/3', { fault: 'out' });
+    await browser.post('/services/street-light-fault/request/4', {});
+    const toDetails = await browser.post('/services/street-light-fault/request/5', { contact_phone: '' });
+    expect(toDetails.headers.location).toBe('/services/street-light-fault/request/details');
+    await browser.get('/services/street-light-fault/request/details');
+
+    // A number of the form the old check let through, which the register (libphonenumber) refuses.
+    const details = { firstName: 'Pat', lastName: 'Phoneless', email: 'pat.phone@example.com' };
+    const refused = await browser.post('/services/street-light-fault/request/details', {
+      ...details,
+      phone: '07700 900456',
+    });
+    expect(refused.statusCode).toBe(400);
+    expect(refused.body).toContain('href="#phone"');
+    expect(refused.body).toMatch(/id="phone-error"[^>]*>[\s\S]*?Enter a phone number/);
+    expect(refused.body).toContain('value="07700 900456"');
+
+    // A session that kept such a number from before (details saved under the old check): Send shows
+    // the details page with the field to correct, and sends nothing.
+    const sessions = t.runtime.services.portalSessions;
+    const data = await sessions.load(browser.sessionToken(), t.councilId);
+    const journey = data.journeys['street-light-fault'];
+    if (!journey) throw new Error('no journey in the session');
+    journey.details = { ...details, phone: '07700 900456' };
+    await sessions.save(browser.sessionToken(), t.councilId, data);
+    await browser.get('/services/street-light-fault/request/check');
+    const before = (await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).total;
+    const held = await browser.post('/services/street-light-fault/request/check', {});
+    expect(held.statusCode).toBe(400);
+    expect(held.body).toContain('action="/services/street-light-fault/request/details"');
+    expect(held.body).toMatch(/id="phone-error"[^>]*>[\s\S]*?Enter a phone number/);
+    expect((await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).total).toBe(before);
+
+    const accepted = await browser.post('/services/street-light-fault/request/details', {
+      ...details,
+      phone: '07911 123456',
+    });
+    expect(accepted.headers.location).toBe('/services/street-light-fault/request/check');
+    await browser.get('/services/street-light-fault/request/check');
+    const sent = await browser.post('/services/street-light-fault/request/check', {});
+    expect(sent.statusCode).toBe(303);
+    expect(sent.headers.location).toMatch(/^\/track\/GH-/);
+  });
 
   it('a citizen reports a defective street light at an address, gets a reference, and tracks it', async () => {
     const [address] = (await t.runtime.services.gazetteer.searchAddresses(t.councilId, 'high street', 5))

@@ -39,7 +39,11 @@ export interface ContactsRouteOptions {
   timelineSources: readonly TimelineSource[];
   /** Names a party for the pages (the parties module's getParty); the API never needs it. */
   partyName: (councilId: string, partyId: string) => Promise<string | null>;
-  /** Services an agent can pick as "discussed" (code and name), from the catalogue. */
+  /**
+   * Services the form suggests as "discussed" (code and name), from the catalogue: the council's own
+   * requestable services, not every information entry, so the page stays small. Any other service can
+   * still be typed by name or code.
+   */
   serviceOptions?: (councilId: string) => Promise<{ code: string; name: string }[]>;
 }
 
@@ -69,6 +73,8 @@ export function contactJson(c: ContactRecord) {
     avoidableReason: c.avoidableReason,
     notes: c.notes,
     caseIds: c.caseIds,
+    requests: c.requests,
+    services: c.services,
     createdAt: c.createdAt.toISOString(),
   };
 }
@@ -331,12 +337,18 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
   }
 
   // Screen 1: how, and what about.
-  app.get<{ Querystring: { partyId?: string } }>(
+  // "Record this contact" after raising a request comes here with the caller and the new request
+  // (`?partyId=...&caseId=...`); the request is carried to the wrap-up's "Linked requests".
+  app.get<{ Querystring: { partyId?: string; caseId?: string } }>(
     '/staff/contacts/new',
     { config: { permission: 'contacts.record' } },
     async (request, reply) => {
       const principal = principalOf(request);
       const party = await partyLocals(principal, request.query.partyId);
+      const caseRefs = await service.requestReferences(
+        principal,
+        (request.query.caseId ?? '').split(CASE_ID_SPLIT).filter(Boolean).slice(0, 10),
+      );
       return reply.view(
         'contacts/views/start.njk',
         await startLocals(principal, {
@@ -346,6 +358,7 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
           openedAt: new Date().toISOString(),
           formId: randomUUID(),
           serviceCodes: [],
+          caseIds: caseRefs.join(' '),
         }),
       );
     },
@@ -367,9 +380,11 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
         serviceCodes: fields(body, 'serviceCodes'),
         openedAt: field(body, 'openedAt') || new Date().toISOString(),
         formId: isUuid(field(body, 'formId')) ? field(body, 'formId') : randomUUID(),
+        caseIds: field(body, 'caseIds'),
       };
+      let services: Awaited<ReturnType<ContactsService['checkStart']>>;
       try {
-        await service.checkStart(principal, values);
+        services = await service.checkStart(principal, values);
       } catch (error) {
         if (error instanceof DomainError && error.fieldErrors.length > 0) {
           return reply.code(400).view('contacts/views/start.njk', {
@@ -384,6 +399,9 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
         'contacts/views/wrap-up.njk',
         wrapUpLocals({
           ...values,
+          // From here on the services are carried as codes and shown by name.
+          serviceCodes: services.map((s) => s.code),
+          services,
           startTime: hhmm(Number.isNaN(opened.getTime()) ? new Date() : opened),
           endTime: '',
           avoidable: 'no',
@@ -403,10 +421,12 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
       const formId = field(body, 'formId');
       const rerender = async (fieldErrors: readonly FieldError[]) => {
         const party = await partyLocals(principal, field(body, 'partyId'));
+        const services = await service.servicesNamed(principal, input.serviceCodes ?? []);
         return reply.code(400).view('contacts/views/wrap-up.njk', {
           ...wrapUpLocals({
             ...input,
             ...party,
+            services,
             openedAt: field(body, 'openedAt'),
             formId,
             startTime: field(body, 'startTime'),
@@ -482,13 +502,13 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
             c.interactionType
               ? (INTERACTION_LABELS[c.interactionType as keyof typeof INTERACTION_LABELS] ?? '')
               : '',
-            c.serviceCodes.join(' '),
+            c.services.map((sv) => sv.name).join('; '),
             OUTCOME_LABELS[c.outcome as keyof typeof OUTCOME_LABELS] ?? c.outcome,
             c.avoidable ? 'Yes' : 'No',
             c.avoidableReason
               ? (AVOIDABLE_REASON_LABELS[c.avoidableReason as keyof typeof AVOIDABLE_REASON_LABELS] ?? '')
               : '',
-            c.caseIds.join(' '),
+            c.requests.map((r) => r.reference).join(' '),
             c.notes,
           ]
             .map(csvCell)

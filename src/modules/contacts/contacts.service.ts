@@ -9,6 +9,7 @@ import {
   idempotentTransaction,
 } from '../../platform/idempotency/idempotency.ts';
 import type { TimelineItem, TimelineSource } from '../../platform/timeline/timeline.ts';
+import { normaliseReference } from '../cases/index.ts';
 import { INTERACTION_LABELS, INTERACTION_TYPES, type InteractionType } from '../catalogue/index.ts';
 import { ContactNotFound } from './contacts.errors.ts';
 import * as repo from './contacts.repository.ts';
@@ -23,7 +24,25 @@ import {
   OUTCOMES,
 } from './contacts.schemas.ts';
 
-export type { ContactFilter, ContactRecord } from './contacts.repository.ts';
+export type { ContactFilter } from './contacts.repository.ts';
+
+/** A linked request as people know it: its id for links, its reference (GH-7KQ2-M4XD) to show. */
+export interface LinkedRequest {
+  id: string;
+  reference: string;
+}
+
+/** A service discussed: its catalogue code (what is stored) and its name (what people read). */
+export interface DiscussedService {
+  code: string;
+  name: string;
+}
+
+/** A contact with its linked requests' references and its services' names, as pages and the API show it. */
+export interface ContactRecord extends repo.ContactRecord {
+  requests: LinkedRequest[];
+  services: DiscussedService[];
+}
 
 /** What the API and the pages send; strings, checked here so each bad value gets its own message. */
 export interface ContactInput {
@@ -47,10 +66,21 @@ export interface ContactsDeps {
   parties: { getParty(councilId: string, id: string): Promise<{ id: string; status: string }> };
   /** The council's sites (governance), to check a site id and name sites on pages. */
   sites: { listSites(councilId: string): Promise<{ id: string; name: string }[]> };
-  /** Which of these request ids exist (the cases module, wired in by the app); when absent, any UUID. */
-  knownCaseIds?: (councilId: string, ids: string[]) => Promise<Set<string>>;
-  /** Which of these catalogue service codes exist; when absent, any code. */
-  knownServiceCodes?: (councilId: string, codes: string[]) => Promise<Set<string>>;
+  /**
+   * The requests with these ids or references (references normalised, as the cases module's
+   * `normaliseReference` gives them), wired in by the app. When absent, any id is taken as it is and
+   * no reference can be resolved.
+   */
+  findRequests?: (councilId: string, idsOrReferences: readonly string[]) => Promise<LinkedRequest[]>;
+  /**
+   * The catalogue services these values name, each value a service code or a service name (any
+   * case); keyed by the value as given, missing when nothing matches. When absent, any value is taken
+   * as a code and shown as it is.
+   */
+  findServices?: (
+    councilId: string,
+    codesOrNames: readonly string[],
+  ) => Promise<Map<string, DiscussedService>>;
   /** For tests of "today"; defaults to the clock. */
   now?: () => Date;
 }
@@ -66,7 +96,7 @@ export interface RecordRequest {
 }
 
 export interface TodaySummary {
-  contacts: repo.ContactRecord[];
+  contacts: ContactRecord[];
   byOutcome: { outcome: ContactOutcome; label: string; count: number }[];
   byChannel: { channel: ContactChannel; label: string; count: number }[];
   total: number;
@@ -137,7 +167,7 @@ export function durationSeconds(c: { startedAt: Date; endedAt: Date }): number {
   return Math.max(0, Math.round((c.endedAt.getTime() - c.startedAt.getTime()) / 1000));
 }
 
-function timelineItem(c: repo.ContactRow): TimelineItem {
+function timelineItem(c: repo.ContactRow, serviceNames: ReadonlyMap<string, string>): TimelineItem {
   const channel = CHANNEL_LABELS[c.channel as ContactChannel] ?? c.channel;
   const interaction = c.interactionType
     ? (INTERACTION_LABELS[c.interactionType as InteractionType] ?? c.interactionType)
@@ -145,7 +175,9 @@ function timelineItem(c: repo.ContactRow): TimelineItem {
   const summary = [
     c.direction === 'outbound' ? 'Outbound' : 'Inbound',
     interaction,
-    c.serviceCodes.length > 0 ? c.serviceCodes.join(', ') : null,
+    c.serviceCodes.length > 0
+      ? c.serviceCodes.map((code) => serviceNames.get(code) ?? code).join(', ')
+      : null,
     c.notes ? (c.notes.length > 120 ? `${c.notes.slice(0, 117)}…` : c.notes) : null,
   ]
     .filter(Boolean)
@@ -164,10 +196,61 @@ function timelineItem(c: repo.ContactRow): TimelineItem {
 export function createContactsService(db: Executor, deps: ContactsDeps) {
   const now = deps.now ?? (() => new Date());
 
+  /** Service names for stored codes; a code the catalogue no longer knows is shown as it is. */
+  async function serviceNames(councilId: string, codes: readonly string[]): Promise<Map<string, string>> {
+    const unique = [...new Set(codes)];
+    const found = unique.length > 0 && deps.findServices ? await deps.findServices(councilId, unique) : null;
+    return new Map(unique.map((code) => [code, found?.get(code)?.name ?? code]));
+  }
+
+  /** Contacts with their linked requests' references and their services' names: one look-up each. */
+  async function describe(councilId: string, contacts: repo.ContactRecord[]): Promise<ContactRecord[]> {
+    const ids = [...new Set(contacts.flatMap((c) => c.caseIds))];
+    const found = ids.length > 0 && deps.findRequests ? await deps.findRequests(councilId, ids) : [];
+    const references = new Map(found.map((r) => [r.id, r.reference]));
+    const names = await serviceNames(
+      councilId,
+      contacts.flatMap((c) => c.serviceCodes),
+    );
+    return contacts.map((c) => ({
+      ...c,
+      // A request that cannot be found (another council's, or since removed) keeps its id.
+      requests: c.caseIds.map((id) => ({ id, reference: references.get(id) ?? id })),
+      services: c.serviceCodes.map((code) => ({ code, name: names.get(code) ?? code })),
+    }));
+  }
+
+  /** The services an agent named (by name or code), each bad one an error naming its place. */
+  async function discussedServices(
+    councilId: string,
+    values: readonly string[] | undefined,
+    errors: FieldError[],
+  ): Promise<DiscussedService[]> {
+    // Agents choose a service by name (the form suggests names) or type its code; codes are stored.
+    const services: DiscussedService[] = [];
+    const givenServices = (values ?? []).map((c) => c.trim());
+    if (givenServices.some(Boolean)) {
+      const found = deps.findServices
+        ? await deps.findServices(councilId, givenServices.filter(Boolean))
+        : null;
+      givenServices.forEach((value, i) => {
+        if (!value) return;
+        const service = found ? found.get(value) : { code: value, name: value };
+        if (!service) {
+          errors.push({
+            field: `serviceCodes[${i}]`,
+            message: `There is no service called ${value}: choose a service from the list, or enter its code`,
+          });
+        } else if (!services.some((s) => s.code === service.code)) services.push(service);
+      });
+    }
+    return services;
+  }
+
   async function validate(
     principal: Principal,
     input: ContactInput,
-  ): Promise<{ contact: repo.NewContact; caseIds: string[] }> {
+  ): Promise<{ contact: repo.NewContact; requests: LinkedRequest[]; services: DiscussedService[] }> {
     const errors: FieldError[] = [];
     const councilId = principal.councilId;
     const at = now();
@@ -246,15 +329,8 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       } else interactionType = input.interactionType;
     }
 
-    const serviceCodes = [...new Set((input.serviceCodes ?? []).map((c) => c.trim()).filter(Boolean))];
-    if (serviceCodes.length > 0 && deps.knownServiceCodes) {
-      const known = await deps.knownServiceCodes(councilId, serviceCodes);
-      serviceCodes.forEach((code, i) => {
-        if (!known.has(code)) {
-          errors.push({ field: `serviceCodes[${i}]`, message: `There is no service with the code ${code}` });
-        }
-      });
-    }
+    const services = await discussedServices(councilId, input.serviceCodes, errors);
+    const serviceCodes = services.map((s) => s.code);
 
     const avoidable = input.avoidable ?? false;
     let avoidableReason: string | null = null;
@@ -274,30 +350,38 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       });
     }
 
-    const caseIds: string[] = [];
-    const unchecked: { id: string; index: number }[] = [];
+    // Linked requests by id or by reference, typed as the caller reads it out (any case, dashes optional).
+    const requests: LinkedRequest[] = [];
+    const wanted: { raw: string; key: string; index: number }[] = [];
     (input.caseIds ?? []).forEach((raw, index) => {
-      const id = raw.trim().toLowerCase();
-      if (!isUuid(id)) {
+      const value = raw.trim();
+      const key = isUuid(value) ? value.toLowerCase() : normaliseReference(value);
+      if (!key) {
         errors.push({
           field: `caseIds[${index}]`,
-          message: `${raw || 'An empty value'} is not a request id`,
+          message: value
+            ? `${value} is not a request reference: enter one like GH-7KQ2-M4XD`
+            : 'An empty value is not a request reference',
         });
-      } else if (!caseIds.includes(id)) {
-        caseIds.push(id);
-        unchecked.push({ id, index });
-      }
+      } else wanted.push({ raw: value, key, index });
     });
-    if (unchecked.length > 0 && deps.knownCaseIds) {
-      const known = await deps.knownCaseIds(
-        councilId,
-        unchecked.map((u) => u.id),
-      );
-      for (const u of unchecked) {
-        if (!known.has(u.id))
-          errors.push({ field: `caseIds[${u.index}]`, message: `There is no request ${u.id}` });
+    if (wanted.length > 0) {
+      const keys = [...new Set(wanted.map((w) => w.key))];
+      const found = deps.findRequests
+        ? await deps.findRequests(councilId, keys)
+        : keys.filter(isUuid).map((id) => ({ id, reference: id }));
+      const byKey = new Map<string, LinkedRequest>();
+      for (const r of found) {
+        byKey.set(r.id.toLowerCase(), r);
+        byKey.set(r.reference, r);
+      }
+      for (const w of wanted) {
+        const request = byKey.get(w.key);
+        if (!request) errors.push({ field: `caseIds[${w.index}]`, message: `There is no request ${w.raw}` });
+        else if (!requests.some((r) => r.id === request.id)) requests.push(request);
       }
     }
+    requests.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 
     const notes = (input.notes ?? '').trim();
     if (notes.length > 5000)
@@ -321,17 +405,29 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       avoidableReason,
       notes,
     };
-    return { contact, caseIds: caseIds.sort() };
+    return { contact, requests, services };
   }
 
   return {
-    /** Checks the first screen (channel, direction, interaction type, services) before the wrap-up. */
+    /**
+     * Checks the first screen (channel, direction, interaction type, services) before the wrap-up;
+     * returns the services discussed, with their names.
+     */
     async checkStart(
       principal: Principal,
       input: Pick<ContactInput, 'channel' | 'direction' | 'interactionType' | 'serviceCodes'>,
-    ): Promise<void> {
+    ): Promise<DiscussedService[]> {
       try {
-        await validate(principal, { ...input, outcome: 'resolved' });
+        const { channel, direction, interactionType, serviceCodes } = input;
+        return (
+          await validate(principal, {
+            channel,
+            direction,
+            interactionType,
+            serviceCodes,
+            outcome: 'resolved',
+          })
+        ).services;
       } catch (error) {
         if (!(error instanceof ValidationFailed)) throw error;
         const first = error.fieldErrors.filter(
@@ -340,6 +436,7 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
             e.field.startsWith('serviceCodes'),
         );
         if (first.length > 0) throw new ValidationFailed(first);
+        return discussedServices(principal.councilId, input.serviceCodes, []);
       }
     },
 
@@ -352,8 +449,9 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       input: ContactInput,
       context: AuditContext,
       request: RecordRequest = {},
-    ): Promise<IdempotentResult<repo.ContactRecord>> {
-      const { contact, caseIds } = await validate(principal, input);
+    ): Promise<IdempotentResult<ContactRecord>> {
+      const { contact, requests, services } = await validate(principal, input);
+      const caseIds = requests.map((r) => r.id);
       const idempotency = request.idempotencyKey
         ? {
             councilId: principal.councilId,
@@ -387,7 +485,7 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
           subjectId: row.id,
           details: { partyId: row.partyId, outcome: row.outcome, caseIds },
         });
-        return { statusCode: 201, body: { ...row, caseIds } };
+        return { statusCode: 201, body: { ...row, caseIds, requests, services } };
       });
       // A replayed body has come back through JSON: restore its dates.
       const body = result.body;
@@ -404,11 +502,13 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
         : result;
     },
 
-    async get(principal: Principal, id: string): Promise<repo.ContactRecord> {
+    async get(principal: Principal, id: string): Promise<ContactRecord> {
       if (!isUuid(id)) throw new ContactNotFound();
       const contact = await repo.findContact(db, principal.councilId, id);
       if (!contact) throw new ContactNotFound();
-      return contact;
+      const [described] = await describe(principal.councilId, [contact]);
+      if (!described) throw new ContactNotFound();
+      return described;
     },
 
     async list(principal: Principal, filter: Omit<repo.ContactFilter, 'limit'> & { limit?: number }) {
@@ -420,17 +520,19 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
           throw new ValidationFailed([{ field, message: `${field} must be an id (a UUID)` }]);
         }
       }
-      return repo.listContacts(db, principal.councilId, { ...filter, limit: filter.limit ?? 50 });
+      return describe(
+        principal.councilId,
+        await repo.listContacts(db, principal.councilId, { ...filter, limit: filter.limit ?? 50 }),
+      );
     },
 
     /** The signed-in agent's contacts today (local time), with totals by outcome and channel. */
     async today(principal: Principal): Promise<TodaySummary> {
       const from = startOfLocalDay(now());
-      const contacts = await repo.listContacts(db, principal.councilId, {
-        agentId: principal.id,
-        from,
-        limit: 1000,
-      });
+      const contacts = await describe(
+        principal.councilId,
+        await repo.listContacts(db, principal.councilId, { agentId: principal.id, from, limit: 1000 }),
+      );
       const count = <K extends string>(keys: readonly K[], of: (c: repo.ContactRecord) => string) =>
         keys.map((k) => ({ key: k, count: contacts.filter((c) => of(c) === k).length }));
       return {
@@ -449,6 +551,21 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       };
     },
 
+    /** Stored service codes with their names, for showing them again (a code no longer known as is). */
+    async servicesNamed(principal: Principal, codes: readonly string[]): Promise<DiscussedService[]> {
+      const names = await serviceNames(principal.councilId, codes);
+      return codes.map((code) => ({ code, name: names.get(code) ?? code }));
+    },
+
+    /** The references of the requests with these ids or references; what matches no request is dropped. */
+    async requestReferences(principal: Principal, idsOrReferences: readonly string[]): Promise<string[]> {
+      const keys = idsOrReferences
+        .map((v) => (isUuid(v.trim()) ? v.trim().toLowerCase() : normaliseReference(v.trim())))
+        .filter((k): k is string => Boolean(k));
+      if (keys.length === 0 || !deps.findRequests) return [];
+      return (await deps.findRequests(principal.councilId, keys)).map((r) => r.reference);
+    },
+
     sites: (councilId: string) => deps.sites.listSites(councilId),
 
     /** Contacts on a party's timeline. */
@@ -459,7 +576,11 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
         async itemsForParty(councilId, partyId, query) {
           if (!isUuid(partyId)) return [];
           const rows = await repo.partyContacts(db, councilId, partyId, query.before, query.limit);
-          return rows.map(timelineItem);
+          const names = await serviceNames(
+            councilId,
+            rows.flatMap((r) => r.serviceCodes),
+          );
+          return rows.map((r) => timelineItem(r, names));
         },
       };
     },

@@ -130,7 +130,8 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     const service = createContactsService(t.runtime.database.db, {
       parties: t.runtime.services.parties,
       sites: t.runtime.services.governance,
-      knownCaseIds: async (_council, ids) => new Set(ids.filter((id) => id === known)),
+      findRequests: async (_council, ids) =>
+        ids.filter((id) => id === known).map((id) => ({ id, reference: 'GH-TEST-0000' })),
     });
     const principal = await principalFor('agent');
     const { systemAuditContext } = await import('../../platform/audit/audit.ts');
@@ -357,6 +358,235 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     const timeline = await get(`/staff/parties/${partyId}/timeline`);
     expect(timeline.statusCode).toBe(200);
     expect(timeline.body).toContain(location.split('?')[0]);
+  });
+
+  /** A signed-in agent's browser: GET and a form POST with the session cookie. */
+  const browser = async (role: 'agent' | 'admin' = 'agent') => {
+    const session = await signInAs(t.app, role);
+    const get = (url: string) => t.app.inject({ method: 'GET', url, headers: { cookie: session.cookie } });
+    const post = (url: string, form: Record<string, string | string[]>) => {
+      const params = new URLSearchParams();
+      for (const [k, v] of Object.entries(form)) for (const value of [v].flat()) params.append(k, value);
+      return t.app.inject({
+        method: 'POST',
+        url,
+        headers: { cookie: session.cookie, 'content-type': 'application/x-www-form-urlencoded' },
+        payload: params.toString(),
+      });
+    };
+    return { get, post };
+  };
+  const hiddenIn = (html: string, name: string) =>
+    new RegExp(`name="${name}" value="([^"]*)"`).exec(html)?.[1] ?? '';
+  /** How a caller reads a reference out and an agent types it: lower case, no dashes. */
+  const asTyped = (reference: string) => reference.toLowerCase().replaceAll('-', '');
+  const existingCase = async () => {
+    const [first] = (await t.runtime.services.cases.list(t.councilId, { pageSize: 1 })).items;
+    if (!first) throw new Error('the demo seed made no requests');
+    return first;
+  };
+  /** A published service people can request (not an information entry), as the form suggests it. */
+  const requestableService = async () => {
+    const { results } = await t.runtime.services.catalogue.list(t.councilId, {
+      status: 'published',
+      informationOnly: false,
+      limit: 1,
+    });
+    if (!results[0]) throw new Error('the demo seed has no requestable services');
+    return results[0];
+  };
+
+  it('links requests by the reference the caller reads out, through the API, naming a bad item', async () => {
+    const request = await existingCase();
+    const res = await api('POST', '/api/v1/contacts', agentToken, {
+      channel: 'phone',
+      outcome: 'resolved',
+      caseIds: [asTyped(request.reference)],
+    });
+    expect(res.statusCode).toBe(201);
+    expect(res.json()).toMatchObject({
+      caseIds: [request.id],
+      requests: [{ id: request.id, reference: request.reference }],
+    });
+    const read = await api('GET', `/api/v1/contacts/${res.json().id}`, auditorToken);
+    expect(read.json().requests).toEqual([{ id: request.id, reference: request.reference }]);
+
+    const { generateReference } = await import('../cases/index.ts');
+    const unknown = generateReference();
+    const bad = await api('POST', '/api/v1/contacts', agentToken, {
+      channel: 'phone',
+      outcome: 'resolved',
+      caseIds: [request.id, 'GH-NOT-A-REF', unknown, request.reference],
+    });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.headers['content-type']).toContain('application/problem+json');
+    expect(bad.json().errors).toEqual([
+      { field: 'caseIds[1]', message: expect.stringContaining('GH-NOT-A-REF is not a request reference') },
+      { field: 'caseIds[2]', message: `There is no request ${unknown}` },
+    ]);
+  });
+
+  it('takes request references on the wrap-up and shows them, linked, on the contact', async () => {
+    const request = await existingCase();
+    const { get, post } = await browser();
+    const start = await get('/staff/contacts/new');
+    const carried = {
+      _csrf: csrfFrom(start.body),
+      partyId: '',
+      openedAt: hiddenIn(start.body, 'openedAt'),
+      formId: hiddenIn(start.body, 'formId'),
+    };
+    const wrapUp = await post('/staff/contacts/new', { ...carried, channel: 'phone', direction: 'inbound' });
+    expect(wrapUp.statusCode).toBe(200);
+    expect(wrapUp.body).toContain('References of requests');
+    expect(wrapUp.body).not.toContain('Ids of requests');
+    const form = {
+      ...carried,
+      channel: 'phone',
+      direction: 'inbound',
+      outcome: 'resolved',
+      avoidable: 'no',
+      notes: '',
+      startTime: '',
+      endTime: '',
+    };
+    const wrong = await post('/staff/contacts', { ...form, caseIds: `${request.reference} GH-1234` });
+    expect(wrong.statusCode).toBe(400);
+    expect(wrong.body).toContain('GH-1234 is not a request reference');
+    expect(wrong.body).toContain('href="#caseIds"');
+
+    const saved = await post('/staff/contacts', { ...form, caseIds: asTyped(request.reference) });
+    expect(saved.statusCode).toBe(303);
+    const contact = await get(saved.headers.location as string);
+    const linked = /data-test="linked-requests">(.*?)<\/ul>/s.exec(contact.body)?.[1] ?? '';
+    expect(linked).toContain(
+      `<a class="govuk-link" href="/staff/cases/${request.id}">${request.reference}</a>`,
+    );
+    expect(linked).not.toContain(`>${request.id}<`);
+    const csv = await get('/staff/contacts/today?format=csv');
+    expect(csv.body).toContain(request.reference);
+  });
+
+  it('offers "Record this contact" after raising a request, with the caller and the request filled in', async () => {
+    // A request the demo seed raised for a known caller.
+    const raised = (await t.runtime.services.cases.list(t.councilId, { pageSize: 50 })).items.find(
+      (c) => c.requesterPartyId,
+    );
+    if (!raised?.requesterPartyId) throw new Error('the demo seed made no requests for known callers');
+    const caseId = raised.id;
+    const callerId = raised.requesterPartyId;
+    const callerName = (await t.runtime.services.parties.getParty(t.councilId, callerId)).displayName;
+    const { get, post } = await browser();
+    const confirmation = await get(`/staff/requests/${caseId}/confirmation`);
+    expect(confirmation.statusCode).toBe(200);
+    const href = /href="([^"]+)" data-test="record-contact">Record this contact</.exec(
+      confirmation.body,
+    )?.[1];
+    expect(href?.replaceAll('&amp;', '&')).toBe(`/staff/contacts/new?partyId=${callerId}&caseId=${caseId}`);
+
+    const start = await get((href ?? '').replaceAll('&amp;', '&'));
+    expect(start.statusCode).toBe(200);
+    expect(start.body).toContain(callerName.replaceAll("'", '&#39;'));
+    expect(hiddenIn(start.body, 'partyId')).toBe(callerId);
+    const view = await t.runtime.services.cases.get(t.councilId, caseId);
+    expect(hiddenIn(start.body, 'caseIds')).toBe(view.record.reference);
+    const wrapUp = await post('/staff/contacts/new', {
+      _csrf: csrfFrom(start.body),
+      partyId: hiddenIn(start.body, 'partyId'),
+      openedAt: hiddenIn(start.body, 'openedAt'),
+      formId: hiddenIn(start.body, 'formId'),
+      caseIds: hiddenIn(start.body, 'caseIds'),
+      channel: 'phone',
+      direction: 'inbound',
+    });
+    expect(wrapUp.statusCode).toBe(200);
+    expect(/id="caseIds" name="caseIds" type="text"[^>]*value="([^"]*)"/.exec(wrapUp.body)?.[1]).toBe(
+      view.record.reference,
+    );
+
+    // An administrator may raise requests but not record contacts: no link they cannot follow.
+    const admin = await browser('admin');
+    const adminView = await admin.get(`/staff/requests/${caseId}/confirmation`);
+    expect(adminView.statusCode).toBe(200);
+    expect(adminView.body).not.toContain('Record this contact');
+  });
+
+  it('lets agents choose services discussed by name, suggests only requestable ones, and shows names', async () => {
+    const service = await requestableService();
+    const { get, post } = await browser();
+    const start = await get(`/staff/contacts/new?partyId=${partyId}`);
+    expect(start.statusCode).toBe(200);
+    expect(start.body).toContain(`<option value="${service.name}">`);
+    // The ~1,500 national information entries are not suggested, so the page stays small.
+    const options = start.body.match(/<option value=/g) ?? [];
+    const requestable = await t.runtime.services.catalogue.list(t.councilId, {
+      status: 'published',
+      informationOnly: false,
+      limit: 2000,
+    });
+    expect(options.length).toBeLessThanOrEqual(requestable.results.length + 40);
+    expect(start.body.length).toBeLessThan(60_000);
+
+    const carried = {
+      _csrf: csrfFrom(start.body),
+      partyId,
+      openedAt: hiddenIn(start.body, 'openedAt'),
+      formId: hiddenIn(start.body, 'formId'),
+      channel: 'phone',
+      direction: 'inbound',
+    };
+    const unknown = await post('/staff/contacts/new', { ...carried, serviceCodes: ['Report a unicorn'] });
+    expect(unknown.statusCode).toBe(400);
+    expect(unknown.body).toContain('There is no service called Report a unicorn');
+
+    const wrapUp = await post('/staff/contacts/new', {
+      ...carried,
+      serviceCodes: [service.name.toUpperCase(), '', service.code],
+    });
+    expect(wrapUp.statusCode).toBe(200);
+    const shown = /data-test="contact-so-far">(.*?)<\/dl>/s.exec(wrapUp.body)?.[1] ?? '';
+    expect(shown).toContain(service.name);
+    expect(shown).not.toContain(service.code);
+    // Named twice (by name and by code), it is one service, carried by its code.
+    expect(wrapUp.body.match(/name="serviceCodes" value="([^"]*)"/g)).toEqual([
+      `name="serviceCodes" value="${service.code}"`,
+    ]);
+    const saved = await post('/staff/contacts', {
+      ...carried,
+      serviceCodes: service.code,
+      outcome: 'resolved',
+      avoidable: 'no',
+      notes: '',
+      caseIds: '',
+      startTime: '',
+      endTime: '',
+    });
+    expect(saved.statusCode).toBe(303);
+    const contact = await get(saved.headers.location as string);
+    expect(contact.body).toContain(`href="/staff/services/${service.code}">${service.name}</a>`);
+    const timeline = await get(`/staff/parties/${partyId}/timeline`);
+    expect(timeline.body).toContain(service.name);
+  });
+
+  it('still takes a service code through the API and names the service', async () => {
+    const service = await requestableService();
+    const res = await api('POST', '/api/v1/contacts', agentToken, {
+      channel: 'email',
+      outcome: 'resolved',
+      serviceCodes: [service.code, 'no-such-service'],
+    });
+    expect(res.statusCode).toBe(400);
+    expect(res.json().errors.map((e: { field: string }) => e.field)).toEqual(['serviceCodes[1]']);
+    const ok = await api('POST', '/api/v1/contacts', agentToken, {
+      channel: 'email',
+      outcome: 'resolved',
+      serviceCodes: [service.name],
+    });
+    expect(ok.statusCode).toBe(201);
+    expect(ok.json()).toMatchObject({
+      serviceCodes: [service.code],
+      services: [{ code: service.code, name: service.name }],
+    });
   });
 
   it('hides the today page from auditors, who cannot record', async () => {

@@ -22,6 +22,8 @@ export type {
   ContactRecord,
   ContactsDeps,
   ContactsService,
+  DiscussedService,
+  LinkedRequest,
   TodaySummary,
 } from './contacts.service.ts';
 export { createContactsService } from './contacts.service.ts';

@@ -42,6 +42,31 @@ export const CONSENT_PURPOSES = ['email_updates', 'sms_updates', 'surveys'] as c
 
 const MAX_DEPTH = 5;
 
+/** Names that stand in for a person's name when it was not known. */
+const PLACEHOLDER_NAMES = new Set([
+  'unknown',
+  'not known',
+  'not given',
+  'anonymous',
+  'n/a',
+  'na',
+  'none',
+  'resident',
+  'occupier',
+  'the occupier',
+]);
+
+/**
+ * Whether a person's recorded name is a proper one: both a given and a family name, neither with
+ * digits in it (a name made up for a test or an import's key, like "Walker82037") nor a placeholder.
+ */
+function hasProperName(person: { givenNames: string | null; familyName: string | null }): boolean {
+  return [person.givenNames, person.familyName].every((part) => {
+    const name = part?.trim() ?? '';
+    return name.length > 0 && !/\d/.test(name) && !PLACEHOLDER_NAMES.has(name.toLowerCase());
+  });
+}
+
 /**
  * The citizen's own record, for the portal's accounts: linking a verified email address to a person,
  * reading and changing their details, and their consents with the history of each. Every read and
@@ -121,15 +146,23 @@ export function createSelfServiceParties(db: Executor) {
         throw new ValidationFailed([
           { field: 'email', message: 'Enter an email address in the correct format, like name@example.com' },
         ]);
+      const givenNames = input.givenNames?.trim() ?? '';
+      const familyName = input.familyName?.trim() ?? '';
       const found = await inTransaction(db, async (tx) => {
         const matches = await consents.activePeopleWithEmail(tx, councilId, email);
         if (matches.length !== 1 || !matches[0]) return null;
         await consents.markContactVerified(tx, councilId, matches[0], email);
+        // The name given at sign-up replaces one the record never properly had (an earlier report
+        // gave only a surname, or a made-up one); a proper name is kept, and My details shows the
+        // citizen both so they can correct it. The replaced name stays in the record's name history.
+        const person = await repo.findParty(tx, councilId, matches[0]);
+        const named = Boolean(person && givenNames && familyName && !hasProperName(person));
+        if (named) await updatePartyIn(tx, councilId, matches[0], { givenNames, familyName }, context);
         await recordAudit(tx, context, {
           action: 'party.account_linked',
           subjectType: 'party',
           subjectId: matches[0],
-          details: { matchedBy: 'verified_email' },
+          details: { matchedBy: 'verified_email', nameFromSignUp: named },
         });
         return matches[0];
       });
