@@ -194,6 +194,18 @@ describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (ki
       expect(page.body).toContain('Record created');
     });
 
+    it('names records without writing audit events of its own', async () => {
+      const count = async () =>
+        (await t.runtime.services.governance.listAudit(t.councilId, {}, 10_000)).length;
+      const before = await count();
+      await auditPage(`subjectId=${party.reference}`);
+      await t.app.inject({
+        url: `/staff/audit.csv?subjectId=${party.id}`,
+        headers: { cookie: auditor.cookie },
+      });
+      expect(await count()).toBe(before);
+    });
+
     it('finds the events about a person by their reference, typed loosely', async () => {
       const byId = rowsOf((await auditPage(`subjectId=${party.id}`)).body);
       expect(byId).toBeGreaterThanOrEqual(2);
