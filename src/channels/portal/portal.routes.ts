@@ -83,13 +83,14 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     informationOnly: s.informationOnly,
   });
 
-  // The published catalogue changes rarely; keep the listing for half a minute rather than read
-  // 1,500 services on every page view.
+  // The published catalogue changes rarely; keep the listing for half a minute rather than read it
+  // on every page view.
   let listing: { councilId: string; at: number; services: PortalService[] } | undefined;
   async function publishedServices(councilId: string): Promise<PortalService[]> {
     if (listing && listing.councilId === councilId && Date.now() - listing.at < 30_000)
       return listing.services;
-    const { results } = await catalogue.list(councilId, { limit: 2000 });
+    // The council's own services: bare LGSL entries it has written nothing for are staff-only.
+    const { results } = await catalogue.list(councilId, { limit: 2000, placeholders: false });
     listing = { councilId, at: Date.now(), services: results.map(toPortalService) };
     return listing.services;
   }
@@ -172,9 +173,7 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     const q = String((request.query as Record<string, unknown>).q ?? '')
       .trim()
       .slice(0, 200);
-    const results = q
-      ? (await catalogue.list(page.council.id, { q, limit: 20 })).results.map(toPortalService)
-      : [];
+    const results = q ? (await catalogue.searchForCitizens(page.council.id, q, 20)).map(toPortalService) : [];
     return reply.view('portal/views/search.njk', { ...page, q, results });
   });
 
@@ -187,12 +186,20 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
         .code(404)
         .view('portal/views/not-found.njk', { ...page, message: page.t('service.notFound') });
     }
+    // An information page says what the council wrote for it (entries without any are not listed).
+    const guidance = service.informationOnly
+      ? (await catalogue.get(page.council.id, service.code)).definition.knowledge.webGuidance
+          .split(/\n\s*\n/)
+          .map((p) => p.trim())
+          .filter(Boolean)
+      : [];
     const bookable =
       service.interaction === 'booking' &&
       (await options.bookings.resources(page.council.id, service.code, { publicOnly: true })).length > 0;
     return reply.view('portal/views/service.njk', {
       ...page,
       service,
+      guidance,
       startHref: bookable
         ? `/services/${service.code}/book`
         : canRequestOnline(service)

@@ -2,6 +2,7 @@ import type { LightMyRequestResponse } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cookieHeader, createTestApp, csrfFrom, type TestApp } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
+import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { LOCALES, messageKeys, translator } from '../../platform/i18n/i18n.ts';
 
 describe('interface text', () => {
@@ -22,6 +23,23 @@ describe.each(testDatabaseKinds())('citizen portal (%s)', (kind) => {
   let t: TestApp;
   beforeAll(async () => {
     t = await createTestApp(kind);
+    // The council writes its own page for one LGSL entry (Air quality); the rest stay bare.
+    const catalogue = t.runtime.services.catalogue;
+    const airQuality = await catalogue.editable(t.councilId, 'lgsl-413');
+    expect(airQuality.service.placeholder).toBe(true);
+    await catalogue.saveDraft(
+      t.councilId,
+      {
+        ...airQuality.definition,
+        knowledge: {
+          ...airQuality.definition.knowledge,
+          webGuidance: 'We measure air quality at 14 sites.\n\nSee the readings at the Civic Centre.',
+        },
+      },
+      systemAuditContext(t.councilId, 'test'),
+      { isNew: false },
+    );
+    await catalogue.publish(t.councilId, 'lgsl-413', systemAuditContext(t.councilId, 'test'));
   });
   afterAll(() => t?.close());
 
@@ -64,6 +82,38 @@ describe.each(testDatabaseKinds())('citizen portal (%s)', (kind) => {
     expect(none.body).toContain('No services matched ‘zzqxv’');
     const empty = await get('/search');
     expect(empty.body).toContain('Enter what you are looking for');
+  });
+
+  it('leaves bare LGSL entries out of the A to Z and search, keeping those the council wrote for', async () => {
+    const a = await get('/services?letter=A');
+    expect(a.body).not.toContain('Airline pilot licence');
+    expect(a.body).not.toContain('Air traffic controller licence');
+    const codes = [...a.body.matchAll(/href="\/services\/([a-z0-9-]+)"/g)].map((m) => m[1]);
+    expect(codes).toContain('lgsl-413');
+    expect(codes.filter((c) => c?.startsWith('lgsl-'))).toEqual(['lgsl-413']);
+    expect((await get('/services/lgsl-1497')).statusCode).toBe(404);
+    const written = await get('/services/lgsl-413');
+    expect(written.statusCode).toBe(200);
+    expect(written.body).toContain('We measure air quality at 14 sites.');
+    expect(written.body).toContain('See the readings at the Civic Centre.');
+    const search = await get('/search?q=airline%20pilot%20licence');
+    expect(search.body).not.toContain('/services/lgsl-1497');
+    // Staff still find every entry.
+    const staff = await t.runtime.services.catalogue.find(t.councilId, 'airline pilot licence', 5);
+    expect(staff.map((s) => s.code)).toContain('lgsl-1497');
+  });
+
+  it('puts the service people mean first and does not pad the results with stray words', async () => {
+    const search = await get('/search?q=street+lamp+not+working');
+    const results = /data-test="results">([\s\S]*?)<\/ul>/.exec(search.body)?.[1] ?? '';
+    const codes = [...results.matchAll(/href="\/services\/([a-z0-9-]+)"/g)].map((m) => m[1]);
+    expect(codes[0]).toBe('street-light-fault');
+    expect(results).not.toMatch(/job|partnership|work experience/i);
+    expect(codes.length).toBeLessThanOrEqual(3);
+    const taxes = await get('/search?q=council+tax');
+    const taxResults = /data-test="results">([\s\S]*?)<\/ul>/.exec(taxes.body)?.[1] ?? '';
+    expect(taxResults).toContain('/services/');
+    expect(taxResults).not.toContain('Apply for a job with the council');
   });
 
   it('shows a service page, and a 404 page for an unknown service', async () => {

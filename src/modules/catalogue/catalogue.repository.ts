@@ -15,6 +15,7 @@ interface CatalogueServiceTable {
   function_group: string;
   interaction: string;
   information_only: boolean;
+  placeholder: Generated<boolean>;
   owning_team_id: string;
   status: string;
   published_version: number | null;
@@ -56,6 +57,8 @@ export interface ServiceHeader {
   functionGroup: string;
   interaction: string;
   informationOnly: boolean;
+  /** An information-only entry with nothing written by the council (a bare LGSL entry): staff only. */
+  placeholder: boolean;
   owningTeamId: string;
   searchTerms: string;
 }
@@ -95,6 +98,7 @@ const SERVICE_COLUMNS = [
   'function_group',
   'interaction',
   'information_only',
+  'placeholder',
   'owning_team_id',
   'status',
   'published_version',
@@ -105,9 +109,10 @@ const SERVICE_COLUMNS = [
 
 type ServiceRow = Pick<
   CatalogueServiceTable,
-  Exclude<(typeof SERVICE_COLUMNS)[number], 'id' | 'updated_at'>
+  Exclude<(typeof SERVICE_COLUMNS)[number], 'id' | 'updated_at' | 'placeholder'>
 > & {
   id: string;
+  placeholder: boolean;
   updated_at: Date;
 };
 
@@ -124,6 +129,7 @@ function toService(row: ServiceRow): ServiceRecord {
     functionGroup: row.function_group,
     interaction: row.interaction,
     informationOnly: row.information_only,
+    placeholder: row.placeholder,
     owningTeamId: row.owning_team_id,
     status: row.status as ServiceStatus,
     publishedVersion: row.published_version,
@@ -143,6 +149,7 @@ function headerColumns(h: ServiceHeader) {
     function_group: h.functionGroup,
     interaction: h.interaction,
     information_only: h.informationOnly,
+    placeholder: h.placeholder,
     owning_team_id: h.owningTeamId,
     search_terms: h.searchTerms,
   };
@@ -195,6 +202,8 @@ export interface ServiceFilter {
   area?: string;
   interaction?: string;
   informationOnly?: boolean;
+  /** False leaves out bare LGSL entries the council has written nothing for (citizen views). */
+  placeholders?: boolean;
   /** Keyset cursor: the last (name, code) of the previous page. */
   after?: { name: string; code: string };
 }
@@ -214,6 +223,7 @@ export async function listServices(
   if (filter.interaction) query = query.where('interaction', '=', filter.interaction);
   if (filter.informationOnly !== undefined)
     query = query.where('information_only', '=', filter.informationOnly);
+  if (filter.placeholders === false) query = query.where('placeholder', '=', false);
   if (filter.after) {
     const { name, code } = filter.after;
     query = query.where((eb) =>
@@ -263,7 +273,13 @@ export interface FinderRow extends ServiceRecord {
 type FinderSqlRow = ServiceRow & { score: number; agent_script: string | null; eligibility: unknown };
 
 /** The finder's statement, exported so the benchmark can run exactly this SQL raw as its limit. */
-export function finderSql(councilId: string, text: string, tsquery: string, limit: number) {
+export function finderSql(
+  councilId: string,
+  text: string,
+  tsquery: string,
+  limit: number,
+  placeholders = true,
+) {
   return sql<FinderSqlRow>`
     with q as (select to_tsquery('english', ${tsquery}) as tsq),
     -- Rank every word match by full text first (cheap), then refine only the best 50 with trigram
@@ -272,6 +288,7 @@ export function finderSql(councilId: string, text: string, tsquery: string, limi
       select s.id, s.search_text, s.information_only, ts_rank(s.search_vector, q.tsq, 1) * 4 as rank
       from catalogue_service s, q
       where s.council_id = ${councilId} and s.status = 'published' and s.search_vector @@ q.tsq
+        and (${placeholders}::boolean or not s.placeholder)
       order by ts_rank(s.search_vector, q.tsq, 1) * (case when s.information_only then 0.55 else 1 end) desc
       limit 50
     ),
@@ -286,6 +303,7 @@ export function finderSql(councilId: string, text: string, tsquery: string, limi
       from catalogue_service s
       where not exists (select 1 from fts)
         and s.council_id = ${councilId} and s.status = 'published' and ${text} <% s.search_text
+        and (${placeholders}::boolean or not s.placeholder)
     ),
     hits as (
       select m.id, m.score, s.name from (select * from fts union all select * from fuzzy) m
@@ -310,8 +328,9 @@ export async function findServices(
   text: string,
   tsquery: string,
   limit: number,
+  placeholders = true,
 ): Promise<FinderRow[]> {
-  const result = await finderSql(councilId, text, tsquery, limit).execute(db);
+  const result = await finderSql(councilId, text, tsquery, limit, placeholders).execute(db);
   return result.rows.map((row) => ({
     ...toService(row),
     score: Number(row.score),

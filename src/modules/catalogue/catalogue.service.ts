@@ -26,7 +26,7 @@ import {
   toSource,
 } from './definition.ts';
 import type { Answers } from './form.ts';
-import { guessArea, lgslServices } from './lgsl.ts';
+import { guessArea, lgslServices, lgslStockGuidance } from './lgsl.ts';
 import { checkEligibility, evaluate, type Facts } from './rules.ts';
 
 export type { FinderRow, ServiceRecord, VersionRecord } from './catalogue.repository.ts';
@@ -95,10 +95,24 @@ function header(def: ServiceDefinition): repo.ServiceHeader {
     functionGroup: def.functionGroup,
     interaction: def.interaction,
     informationOnly: def.informationOnly ?? false,
+    placeholder: isPlaceholder(def),
     owningTeamId: def.owningTeam,
     searchTerms: searchTerms(def),
   };
 }
+
+/**
+ * Whether an entry is only information with nothing of the council's in it: no web guidance, or
+ * still the stock LGSL text the import gave it. Citizens are not shown these; staff still find them.
+ */
+export function isPlaceholder(def: ServiceDefinition): boolean {
+  if (!def.informationOnly) return false;
+  const guidance = def.knowledge.webGuidance.trim();
+  return guidance === '' || guidance === lgslStockGuidance(def.lgsl).slice(0, 6000).trim();
+}
+
+/** How close to the best hit's score a citizen search result must be (see `searchForCitizens`). */
+const CITIZEN_RELEVANCE = 2 / 3;
 
 /** Words for the finder's full-text query: any may match; the last may be a prefix (typing as you go). */
 export function finderQuery(text: string): { text: string; tsquery: string } {
@@ -301,7 +315,7 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
           continue;
         }
         const { area, functionGroup } = guessArea(lgsl.label);
-        const description = lgsl.description || `Information about ${lgsl.label.toLowerCase()}.`;
+        const description = lgslStockGuidance(lgsl.code);
         definitions.push({
           code: `lgsl-${lgsl.code}`,
           name: lgsl.label,
@@ -366,14 +380,19 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
 
   async function list(
     councilId: string,
-    query: ServiceListQuery,
+    query: ServiceListQuery & {
+      /** False leaves out bare LGSL entries the council has written nothing for (citizen views). */
+      placeholders?: boolean;
+    },
   ): Promise<{ results: (repo.ServiceRecord & { score?: number })[]; nextCursor: string | null }> {
     // A plain listing returns a large first page by default (500 of about 1,500); a search returns the best 50.
     const limit = query.limit ?? (query.q?.trim() ? 50 : 500);
     const q = query.q?.trim();
     if (q) {
       // Search ranks; it is one page of the best matches, filtered afterwards.
-      const hits = await find(councilId, q, Math.min(200, limit * 4));
+      const hits = await find(councilId, q, Math.min(200, limit * 4), {
+        placeholders: query.placeholders !== false,
+      });
       const results = hits
         .filter((h) => !query.area || h.serviceArea === query.area)
         .filter((h) => !query.type || h.interaction === query.type)
@@ -401,6 +420,7 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
         ...(query.area ? { area: query.area } : {}),
         ...(query.type ? { interaction: query.type } : {}),
         ...(query.informationOnly !== undefined ? { informationOnly: query.informationOnly } : {}),
+        ...(query.placeholders === false ? { placeholders: false } : {}),
         ...(after ? { after } : {}),
       },
       limit + 1,
@@ -416,10 +436,15 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     };
   }
 
-  async function find(councilId: string, text: string, limit = 10): Promise<repo.FinderRow[]> {
+  async function find(
+    councilId: string,
+    text: string,
+    limit = 10,
+    options: { placeholders?: boolean } = {},
+  ): Promise<repo.FinderRow[]> {
     const q = finderQuery(text);
     if (!q.text) return [];
-    return repo.findServices(db, councilId, q.text, q.tsquery, limit);
+    return repo.findServices(db, councilId, q.text, q.tsquery, limit, options.placeholders !== false);
   }
 
   async function saveDraft(
@@ -606,12 +631,25 @@ export function createCatalogueService(db: Executor, deps: CatalogueDeps) {
     return { teamId: definition.owningTeam, priority, reason: 'owning_team' };
   }
 
+  /**
+   * The citizen portal's search: the council's own services only (no bare LGSL entries), and only
+   * those that match nearly as well as the best. Every word is ORed in the finder, so "street lamp not
+   * working" also matches anything about work; what scores under two thirds of the best is such a
+   * stray word, and is left out rather than padding the page.
+   */
+  async function searchForCitizens(councilId: string, text: string, limit = 20): Promise<repo.FinderRow[]> {
+    const hits = await find(councilId, text, Math.max(limit, 50), { placeholders: false });
+    const best = hits[0]?.score ?? 0;
+    return hits.filter((h) => h.score >= best * CITIZEN_RELEVANCE).slice(0, limit);
+  }
+
   return {
     teams,
     importDefinitions,
     importLgslInformationOnly,
     list,
     find,
+    searchForCitizens,
     get: view,
     /** The version an administrator edits: the draft if there is one, else the current version. */
     async editable(councilId: string, code: string): Promise<ServiceView> {

@@ -45,6 +45,16 @@ export function lgslServices(): Map<number, LgslService> {
   return services;
 }
 
+/**
+ * The stock words the LGSL import gives an information-only entry: the LGSL description, or a line
+ * naming the service when the list has none. Guidance that is still just this is not the council's.
+ */
+export function lgslStockGuidance(code: number): string {
+  const lgsl = lgslServices().get(code);
+  if (!lgsl) return '';
+  return lgsl.description || `Information about ${lgsl.label.toLowerCase()}.`;
+}
+
 export function lgslFunctions(): LgslFunction[] {
   if (!functions) {
     const rows = parse(readFileSync(path.join(LGSL_DIR, 'functions.csv')), {

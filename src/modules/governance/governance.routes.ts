@@ -3,6 +3,7 @@ import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuditFilter } from '../../platform/audit/audit.repository.ts';
 import { auditContextFor } from '../../platform/audit/audit.ts';
+import type { AuditSubjectProvider } from '../../platform/audit/subjects.ts';
 import { can, ROLE_LABELS } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { SESSION_COOKIE } from '../../platform/http/access.ts';
@@ -16,6 +17,8 @@ export interface GovernanceRouteOptions {
   secureCookies: boolean;
   sessionAbsoluteHours: number;
   searchProviders: () => readonly SearchProvider[];
+  /** What each module's records are called on the audit trail (and their references). */
+  auditSubjects: () => readonly AuditSubjectProvider[];
 }
 
 const AUDIT_PAGE_SIZE = 50;
@@ -175,14 +178,14 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
       const filter = auditFilterFrom(request.query, errors);
       const events = errors.length
         ? []
-        : await service.listAudit(principal.councilId, filter, AUDIT_PAGE_SIZE + 1);
+        : await service.auditTrail(principal.councilId, filter, AUDIT_PAGE_SIZE + 1, options.auditSubjects());
       const hasMore = events.length > AUDIT_PAGE_SIZE;
       const page = events.slice(0, AUDIT_PAGE_SIZE);
       const { before: _before, ...filterQuery } = request.query;
       return reply.code(errors.length ? 400 : 200).view('governance/views/audit.njk', {
         events: page,
         query: filterQuery,
-        actions: await service.listAuditActions(principal.councilId),
+        actions: await service.auditActionOptions(principal.councilId),
         nextBefore: hasMore ? page.at(-1)?.id : undefined,
         errors: errors.map((e) => ({ text: e.message, href: `#${e.field}` })),
         fieldErrors: Object.fromEntries(errors.map((e) => [e.field, e.message])),
@@ -202,7 +205,12 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
           .code(400)
           .type('text/plain')
           .send(errors.map((e) => e.message).join('\n'));
-      const events = await service.listAudit(principal.councilId, filter, AUDIT_CSV_LIMIT);
+      const events = await service.auditTrail(
+        principal.councilId,
+        filter,
+        AUDIT_CSV_LIMIT,
+        options.auditSubjects(),
+      );
       const csv = stringify(
         events.map((e) => [
           e.id,
@@ -211,8 +219,11 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
           e.actorId ?? '',
           e.actorLabel ?? '',
           e.action,
+          e.actionLabel,
           e.subjectType ?? '',
           e.subjectId ?? '',
+          e.subject?.label ?? '',
+          e.subject?.reference ?? '',
           e.purpose ?? '',
           e.correlationId ?? '',
           e.ip ?? '',
@@ -227,8 +238,11 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
             'actor_id',
             'actor',
             'action',
+            'action_description',
             'subject_type',
             'subject_id',
+            'record',
+            'record_reference',
             'purpose',
             'correlation_id',
             'ip',

@@ -5,6 +5,12 @@ import {
   listAuditEvents,
 } from '../../platform/audit/audit.repository.ts';
 import { type AuditContext, recordAudit } from '../../platform/audit/audit.ts';
+import {
+  type AuditSubject,
+  type AuditSubjectProvider,
+  auditSubjectIdFor,
+  describeAuditSubjects,
+} from '../../platform/audit/subjects.ts';
 import { hashPassword, MIN_PASSWORD_LENGTH, verifyPassword } from '../../platform/auth/passwords.ts';
 import { isRole, type Role } from '../../platform/auth/permissions.ts';
 import type { Principal, PrincipalResolver } from '../../platform/auth/principal.ts';
@@ -12,6 +18,7 @@ import { API_TOKEN_PREFIX, hmac, newApiToken, randomToken, sha256 } from '../../
 import type { Executor } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
+import { auditActionLabel } from './audit-actions.ts';
 import { ApiTokenNameTaken, NoCouncil, UserAlreadyExists, ValidationFailed } from './governance.errors.ts';
 import * as repo from './governance.repository.ts';
 
@@ -22,6 +29,13 @@ export type {
   StaffUserRecord,
   TeamRecord,
 } from './governance.repository.ts';
+
+/** An audit event as the trail shows it: the action in words, and what its record is. */
+export interface AuditTrailEvent extends AuditEventRow {
+  actionLabel: string;
+  /** Undefined when no module names records of this type, or the record is gone. */
+  subject: AuditSubject | undefined;
+}
 
 export interface GovernanceSettings {
   sessionSecret: string;
@@ -335,6 +349,37 @@ export function createGovernanceService(db: Executor, settings: GovernanceSettin
       return listAuditEvents(db, councilId, filter, limit);
     },
     listAuditActions: (councilId: string) => listAuditActions(db, councilId),
+
+    /**
+     * The audit trail as staff read it. The record filter may be a uuid or a human reference (P-…,
+     * GH-…) that a subject provider recognises; each page's records are named with one look-up per
+     * record type. Naming them is not audited: the auditor may already see who was looked at.
+     */
+    async auditTrail(
+      councilId: string,
+      filter: AuditFilter,
+      limit: number,
+      subjects: readonly AuditSubjectProvider[],
+    ): Promise<AuditTrailEvent[]> {
+      const subjectId = filter.subjectId
+        ? await auditSubjectIdFor(subjects, councilId, filter.subjectId)
+        : undefined;
+      const events = await listAuditEvents(db, councilId, { ...filter, subjectId }, limit);
+      const described = await describeAuditSubjects(subjects, councilId, events);
+      return events.map((e) => ({
+        ...e,
+        actionLabel: auditActionLabel(e.action),
+        subject: described.get(`${e.subjectType}:${e.subjectId}`),
+      }));
+    },
+
+    /** Every action on the council's trail with its plain words, for the filter. */
+    async auditActionOptions(councilId: string): Promise<{ code: string; label: string }[]> {
+      const codes = await listAuditActions(db, councilId);
+      return codes
+        .map((code) => ({ code, label: auditActionLabel(code) }))
+        .sort((a, b) => a.label.localeCompare(b.label));
+    },
 
     purgeExpiredSessions: () => repo.deleteExpiredSessions(db, settings.sessionIdleMinutes),
     countDemoUsers: () => repo.countDemoUsers(db),

@@ -11,6 +11,7 @@ import {
 } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { DEMO_PASSWORD } from '../../councils/demo.ts';
+import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { assertProductionReady } from '../../runtime.ts';
 
 describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (kind) => {
@@ -121,8 +122,9 @@ describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (ki
       headers: { cookie: auditor.cookie },
     });
     expect(page.statusCode).toBe(200);
-    expect(page.body).toContain('auth.sign_in_failed');
-    expect(page.body).not.toContain('<strong class="govuk-tag govuk-tag--grey">auth.sign_out</strong>');
+    expect(page.body).toContain('Staff sign-in failed');
+    expect(page.body).toContain('data-action="auth.sign_in_failed"');
+    expect(page.body).not.toContain('data-action="auth.sign_out"');
 
     const bad = await t.app.inject({
       url: '/staff/audit?from=2026-13-45',
@@ -138,9 +140,121 @@ describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (ki
     expect(csv.headers['content-type']).toContain('text/csv');
     const lines = csv.body.trim().split('\n');
     expect(lines[0]).toBe(
-      'id,occurred_at,actor_type,actor_id,actor,action,subject_type,subject_id,purpose,correlation_id,ip,details',
+      'id,occurred_at,actor_type,actor_id,actor,action,action_description,subject_type,subject_id,record,record_reference,purpose,correlation_id,ip,details',
     );
     expect(lines.length).toBeGreaterThan(3);
+  });
+
+  describe('naming what each event is about', () => {
+    let party: { id: string; reference: string };
+    let request: { id: string; reference: string };
+    let auditor: Awaited<ReturnType<typeof signInAs>>;
+    const auditPage = (query: string) =>
+      t.app.inject({ url: `/staff/audit?${query}`, headers: { cookie: auditor.cookie } });
+    const rowsOf = (html: string) => html.match(/<tr class="govuk-table__row">\s*<td/g)?.length ?? 0;
+
+    beforeAll(async () => {
+      const context = systemAuditContext(t.councilId, 'test');
+      party = await t.runtime.services.parties.createParty(
+        t.councilId,
+        { kind: 'person', givenName: 'Nerys', familyName: 'Audited' },
+        context,
+      );
+      const created = await t.runtime.services.cases.create(
+        t.councilId,
+        {
+          serviceCode: 'pothole',
+          channel: 'phone',
+          partyId: party.id,
+          description: 'Outside the library',
+          location: { easting: 530_100, northing: 180_100 },
+          answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+        },
+        context,
+      );
+      request = { id: created.body.id, reference: created.body.reference };
+      const agent = await signInAs(t.app, 'agent');
+      const viewed = await t.app.inject({
+        url: `/staff/parties/${party.id}`,
+        headers: { cookie: agent.cookie },
+      });
+      expect(viewed.statusCode).toBe(200);
+      auditor = await signInAs(t.app, 'auditor');
+    });
+
+    it("shows a person's name and reference, linking to their record, and the action in words", async () => {
+      const page = await auditPage(`subjectId=${party.id}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).toContain(
+        `<a class="govuk-link" href="/staff/parties/${party.id}">Nerys Audited</a>`,
+      );
+      expect(page.body).toContain(party.reference);
+      expect(page.body).toContain('Record viewed');
+      expect(page.body).toContain('<code>party.viewed</code>');
+      expect(page.body).toContain('Record created');
+    });
+
+    it('names records without writing audit events of its own', async () => {
+      const count = async () =>
+        (await t.runtime.services.governance.listAudit(t.councilId, {}, 10_000)).length;
+      const before = await count();
+      await auditPage(`subjectId=${party.reference}`);
+      await t.app.inject({
+        url: `/staff/audit.csv?subjectId=${party.id}`,
+        headers: { cookie: auditor.cookie },
+      });
+      expect(await count()).toBe(before);
+    });
+
+    it('finds the events about a person by their reference, typed loosely', async () => {
+      const byId = rowsOf((await auditPage(`subjectId=${party.id}`)).body);
+      expect(byId).toBeGreaterThanOrEqual(2);
+      for (const typed of [
+        party.reference,
+        party.reference.toLowerCase(),
+        party.reference.replace(/-/g, ''),
+      ]) {
+        const page = await auditPage(`subjectId=${encodeURIComponent(typed)}`);
+        expect(page.statusCode).toBe(200);
+        expect(rowsOf(page.body)).toBe(byId);
+      }
+    });
+
+    it('finds and names a service request by its GH- reference', async () => {
+      const compact = request.reference.toLowerCase().replace(/-/g, '');
+      const page = await auditPage(`subjectId=${compact}`);
+      expect(page.statusCode).toBe(200);
+      expect(rowsOf(page.body)).toBeGreaterThanOrEqual(1);
+      expect(page.body).toContain(`href="/staff/cases/${request.id}"`);
+      expect(page.body).toContain(request.reference);
+      expect(page.body).toContain('Request created');
+    });
+
+    it('shows the type and id of a record no module names', async () => {
+      const page = await auditPage('action=auth.sign_in');
+      expect(page.body).toMatch(
+        /staff_user<br><span class="govuk-hint govuk-!-font-size-14">[0-9a-f-]{36}<\/span>/,
+      );
+    });
+
+    it('offers actions in plain words in the filter, filtering on the code', async () => {
+      const page = await auditPage('');
+      expect(page.body).toMatch(/<option value="party.viewed"[^>]*>Record viewed<\/option>/);
+      const filtered = await auditPage('action=party.viewed');
+      expect(filtered.body).toContain('data-action="party.viewed"');
+      expect(filtered.body).not.toContain('data-action="party.created"');
+    });
+
+    it("adds the record's name and reference to the CSV", async () => {
+      const csv = await t.app.inject({
+        url: `/staff/audit.csv?subjectId=${party.reference}`,
+        headers: { cookie: auditor.cookie },
+      });
+      const lines = csv.body.trim().split('\n');
+      expect(lines.length).toBeGreaterThanOrEqual(3);
+      for (const line of lines.slice(1)) expect(line).toContain(`,Nerys Audited,${party.reference},`);
+      expect(csv.body).toContain('party.viewed,Record viewed,party,');
+    });
   });
 
   it('keeps the audit trail append-only', async () => {

@@ -1,4 +1,5 @@
 import { type AuditContext, systemAuditContext } from '../../platform/audit/audit.ts';
+import type { AuditSubjectProvider } from '../../platform/audit/subjects.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError } from '../../platform/http/errors.ts';
 import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
@@ -79,6 +80,23 @@ export function partySearchProvider(service: PartiesService): SearchProvider {
     },
   };
 }
+/** Names people and organisations on the audit trail: "Jane Smith (P-9KEV-X927)", linking to them. */
+export function partyAuditSubjects(service: PartiesService): AuditSubjectProvider {
+  return {
+    subjectType: 'party',
+    async describe(councilId, ids) {
+      const names = await service.namesForAudit(councilId, ids);
+      return new Map(
+        [...names].map(([id, p]) => [
+          id,
+          { label: p.displayName, reference: p.reference, href: `/staff/parties/${id}` },
+        ]),
+      );
+    },
+    idForReference: (councilId, text) => service.idForReference(councilId, text),
+  };
+}
+
 export { type ImportMapping, ImportUsageError, readMapping, recordToInput } from './parties.command.ts';
 export {
   countActivePersons,

@@ -378,6 +378,19 @@ export async function findParty(
   return row ? toParty(row as PartyRow) : undefined;
 }
 
+/** Names and references of these parties (merged ones too), in one statement; for the audit trail. */
+export async function partyNamesByIds(
+  db: Executor,
+  councilId: string,
+  ids: readonly string[],
+): Promise<{ id: string; displayName: string; reference: string }[]> {
+  if (ids.length === 0) return [];
+  const { rows } = await sql<{ id: string; display_name: string; reference: string }>`
+    select id, display_name, reference from party
+     where council_id = ${councilId} and id = any(${[...ids]}::uuid[])`.execute(db);
+  return rows.map((r) => ({ id: r.id, displayName: r.display_name, reference: r.reference }));
+}
+
 export async function findPartyByReference(
   db: Executor,
   councilId: string,

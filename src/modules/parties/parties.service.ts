@@ -26,6 +26,7 @@ import {
   nameKey,
   newPartyReference,
   normaliseEmail,
+  normalisePartyReference,
   normalisePhone,
   parsePartialDate,
 } from './parties.normalise.ts';
@@ -478,6 +479,25 @@ export function createPartiesService(db: Executor) {
       const party = await repo.findParty(db, councilId, id);
       if (!party) throw new PartyNotFound();
       return party;
+    },
+
+    /**
+     * Names and references of parties for the audit trail, one statement for them all. Not audited:
+     * the auditor may already see who was looked at.
+     */
+    async namesForAudit(
+      councilId: string,
+      ids: readonly string[],
+    ): Promise<Map<string, { displayName: string; reference: string }>> {
+      const rows = await repo.partyNamesByIds(db, councilId, ids.filter(isUuid));
+      return new Map(rows.map((r) => [r.id, { displayName: r.displayName, reference: r.reference }]));
+    },
+
+    /** The id of the party with this reference (typed loosely), without an audit event. */
+    async idForReference(councilId: string, text: string): Promise<string | undefined> {
+      const reference = normalisePartyReference(text);
+      if (!reference) return undefined;
+      return (await repo.findPartyByReference(db, councilId, reference))?.id;
     },
 
     search(councilId: string, query: string, limit = 20): Promise<PartySearchResult[]> {
