@@ -50,6 +50,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'party.alert_raised': 'Alert raised',
   'party.alert_reviewed': 'Alert reviewed',
   'party.alert_ended': 'Alert ended',
+  'party.alerts_viewed': 'Alerts shown alongside a request',
   'party.consent_given': 'Consent given',
   'party.consent_withdrawn': 'Consent withdrawn',
   // Record linkage
