@@ -111,12 +111,8 @@ export function isPlaceholder(def: ServiceDefinition): boolean {
   return guidance === '' || guidance === lgslStockGuidance(def.lgsl).slice(0, 6000).trim();
 }
 
-/**
- * How close to the best hit's score a citizen search result must be (see `searchForCitizens`). At 0.6
- * "housing benefit" still offers a discretionary housing payment (0.65 of the best) and "street lamp
- * not working" gives the street light alone (the next, workplace safety, is 0.49).
- */
-const CITIZEN_RELEVANCE = 0.6;
+/** How close to the best hit's score a citizen search result must be (see `searchForCitizens`). */
+const CITIZEN_RELEVANCE = 2 / 3;
 
 /** Words for the finder's full-text query: any may match; the last may be a prefix (typing as you go). */
 export function finderQuery(text: string): { text: string; tsquery: string } {
