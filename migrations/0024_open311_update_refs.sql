@@ -10,3 +10,7 @@ alter table open311_update add primary key (council_id, request_id, update_id);
 
 -- What POST requests told the client it left out (service_notice), published again by GET requests.
 alter table open311_request add column service_notice text;
+
+-- GET servicerequestupdates publishes a posted update at the time the client gave it, and selects it
+-- by that time.
+create index open311_update_updated on open311_update (council_id, updated_at);

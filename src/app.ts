@@ -40,6 +40,7 @@ import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
 import { type PublicNotFound, registerErrorHandling } from './platform/http/error-handler.ts';
+import { refuseNulCharacters } from './platform/http/nul-characters.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { loggerOptions } from './platform/logging/logging.ts';
 import type { NavItem, SearchProvider } from './platform/search/search.ts';
@@ -164,6 +165,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   };
   currentCouncilName();
 
+  refuseNulCharacters(app);
   registerAccessControl(app, {
     resolver: services.governance.resolver,
     secureCookies,

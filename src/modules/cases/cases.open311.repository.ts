@@ -89,8 +89,6 @@ export async function listOpen311Requests(
 export interface Open311UpdateRow {
   updateId: string;
   requestId: string;
-  /** The outside system's own id for the update that wrote this row, if one did. */
-  externalRef: string | null;
   reference: string;
   body: string;
   updatedAt: string;
@@ -112,8 +110,8 @@ export interface Open311UpdateWindow {
 /**
  * The public updates and status changes made in a window, oldest first, at most `limit`, in one
  * statement whatever the number of requests: each update's status comes from a lateral look-up of its
- * request's latest status change, served by service_request_update_public. What one outside update
- * wrote comes once, as its first row.
+ * request's latest status change, served by service_request_update_public. What an outside system's
+ * update wrote (external_ref) is left out: that system publishes its updates from its own record.
  */
 export async function listOpen311Updates(
   db: Executor,
@@ -124,7 +122,7 @@ export async function listOpen311Updates(
     ? sql`and r.service_code = any(${[...window.serviceCodes]}::text[])`
     : sql``;
   const result = await sql<Open311UpdateRow>`
-    select u.id as "updateId", u.request_id as "requestId", u.external_ref as "externalRef", r.reference,
+    select u.id as "updateId", u.request_id as "requestId", r.reference,
            u.body, ${w3c('u.created_at')} as "updatedAt",
            s.status_to as "statusTo", s.body as "statusBody"
       from service_request_update u
@@ -140,11 +138,8 @@ export async function listOpen311Updates(
       ) s on true
      where u.council_id = ${councilId} and u.is_public and u.kind in ('status', 'public')
        and u.created_at >= ${window.from} and u.created_at < ${window.to} ${services}
-       -- What one outside update wrote (a status change and its message) is one item: the first.
-       and (u.external_ref is null or not exists (
-         select 1 from service_request_update e
-          where e.request_id = u.request_id and e.external_ref = u.external_ref and e.is_public
-            and (e.created_at, e.id) < (u.created_at, u.id)))
+       -- What an outside system's update wrote is that system's to publish, from its own record.
+       and u.external_ref is null
      order by u.created_at, u.id
      limit ${window.limit} offset ${window.offset ?? 0}`.execute(db);
   return result.rows;

@@ -129,8 +129,8 @@ export interface ServiceRequestFeed {
   ): Promise<open311Repo.Open311RequestRow[]>;
   /**
    * Open311's servicerequestupdates in one statement: the public updates and status changes made in
-   * the window (`to` excluded), oldest first, each with its request's reference, the status the
-   * request had by then and the outside system's id for the update that wrote it.
+   * the window (`to` excluded), oldest first, each with its request's reference and the status the
+   * request had by then; what an outside system's update wrote (externalRef) is that system's to publish.
    */
   open311Updates(
     councilId: string,

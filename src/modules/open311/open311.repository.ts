@@ -125,22 +125,24 @@ export async function findPostedUpdate(
   return row ? toPosted(row) : null;
 }
 
-/** The updates clients posted, by request and update_id, keyed `requestId update_id`. */
-export async function postedUpdatesFor(
+/** Updates clients posted, by the time they gave, in a window (`to` excluded), oldest first. */
+export async function postedUpdatesIn(
   db: Executor,
   councilId: string,
-  keys: readonly { requestId: string; updateId: string }[],
-): Promise<Map<string, PostedUpdate>> {
-  if (keys.length === 0) return new Map();
+  window: { from: Date; to: Date; limit: number },
+): Promise<PostedUpdate[]> {
   const rows = await t(db)
     .selectFrom('open311_update')
     .selectAll()
     .where('council_id', '=', councilId)
-    .where(
-      sql<boolean>`(request_id, update_id) in (select * from unnest(${keys.map((k) => k.requestId)}::uuid[], ${keys.map((k) => k.updateId)}::text[]))`,
-    )
+    .where('updated_at', '>=', window.from)
+    .where('updated_at', '<', window.to)
+    .orderBy('updated_at')
+    // Posted with the same time: in the order they came.
+    .orderBy('created_at')
+    .limit(window.limit)
     .execute();
-  return new Map(rows.map((r) => [`${r.request_id} ${r.update_id}`, toPosted(r)]));
+  return rows.map(toPosted);
 }
 
 /** Records a posted update; false when its update_id was already taken on this request (a retry). */

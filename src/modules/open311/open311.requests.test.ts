@@ -40,6 +40,11 @@ function multipart(
 const AT = { lat: '51.5072', long: '-0.1276' };
 const REFERENCE = /^GH-[0-9A-Z]{4}-[0-9A-Z]{4}$/;
 
+/** A whole-second W3C time this many seconds ago, as a client dates an update. */
+function secondsAgo(seconds: number): string {
+  return `${new Date(Date.now() - seconds * 1000).toISOString().slice(0, 19)}Z`;
+}
+
 function dayOffset(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
 }
@@ -274,7 +279,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
         service_request_id: reference,
         update_id: 'fms-multipart-1',
         status: 'FIXED',
-        updated_datetime: '2026-11-22T10:00:00Z',
+        updated_datetime: secondsAgo(60),
         description: 'Patched',
       }),
     );
@@ -557,13 +562,15 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
 
   it('servicerequestupdates: POST CLOSED closes the request once per update_id; GET lists public updates', async () => {
     const reference = await createPothole({ email: 'closer@example.com', last_name: 'Closer' });
-    const startedAt = new Date(Date.now() - 1000).toISOString();
+    const startedAt = new Date(Date.now() - 120_000).toISOString();
+    // The client dates its update a minute ago; it is published at that time.
+    const postedAt = secondsAgo(60);
     const update = {
       api_key: key,
       service_request_id: reference,
       update_id: 'fms-update-1',
       status: 'CLOSED',
-      updated_datetime: '2026-11-22T10:00:00+00:00',
+      updated_datetime: postedAt.replace('Z', '+00:00'),
       description: 'Filled in by the highways crew',
       media_url: 'https://fixmystreet.example/u/1.jpeg',
       external_status_code: 'REPAIRED',
@@ -571,7 +578,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     const response = await post('/open311/v2/servicerequestupdates.xml', update);
     expect(response.statusCode, response.body).toBe(200);
     expect(response.body).toBe(
-      `<?xml version="1.0" encoding="UTF-8"?>\n<service_request_updates><request_update><update_id>fms-update-1</update_id><service_request_id>${reference}</service_request_id><status>CLOSED</status><updated_datetime>2026-11-22T10:00:00Z</updated_datetime><description>Filled in by the highways crew</description><media_url>https://fixmystreet.example/u/1.jpeg</media_url><external_status_code>REPAIRED</external_status_code></request_update></service_request_updates>`,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<service_request_updates><request_update><update_id>fms-update-1</update_id><service_request_id>${reference}</service_request_id><status>CLOSED</status><updated_datetime>${postedAt}</updated_datetime><description>Filled in by the highways crew</description><media_url>https://fixmystreet.example/u/1.jpeg</media_url><external_status_code>REPAIRED</external_status_code></request_update></service_request_updates>`,
     );
     const detail = await t.runtime.services.cases.detail(t.councilId, reference);
     expect(detail.open311.status).toBe('closed');
@@ -587,7 +594,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
         update_id: 'fms-update-1',
         service_request_id: reference,
         status: 'CLOSED',
-        updated_datetime: '2026-11-22T10:00:00Z',
+        updated_datetime: postedAt,
         description: 'Filled in by the highways crew',
         media_url: 'https://fixmystreet.example/u/1.jpeg',
         external_status_code: 'REPAIRED',
@@ -631,7 +638,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
         update_id: 'fms-update-1',
         service_request_id: reference,
         status: 'CLOSED',
-        updated_datetime: '2026-11-22T10:00:00Z',
+        updated_datetime: postedAt,
         description: 'Filled in by the highways crew',
         media_url: 'https://fixmystreet.example/u/1.jpeg',
         external_status_code: 'REPAIRED',
@@ -656,7 +663,7 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect((await get('/open311/v2/servicerequestupdates.json?start_date=yesterday')).statusCode).toBe(400);
   });
 
-  it('servicerequestupdates GET: one statement, whether one request changed in the window or twenty', async () => {
+  it('servicerequestupdates GET: two statements (the council’s updates, the clients’), whether one request changed in the window or twenty', async () => {
     // Open311 over the app's own database, counting every statement it runs.
     let statements = 0;
     const counted = t.runtime.database.db.withPlugin({
@@ -708,8 +715,8 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(new Set(one.items.map((u) => u.service_request_id)).size).toBe(1);
     expect(new Set(twenty.items.map((u) => u.service_request_id))).toEqual(new Set(many));
     expect(twenty.items.filter((u) => u.status === 'FIXED')).toHaveLength(40);
-    expect(one.statements).toBe(1);
-    expect(twenty.statements).toBe(1);
+    expect(one.statements).toBe(2);
+    expect(twenty.statements).toBe(2);
   });
 
   it('POST requests: an unreadable phone is left out with a notice, even when an optional attribute is too', async () => {
@@ -902,6 +909,93 @@ describe.each(testDatabaseKinds())('Open311 service requests (%s)', (kind) => {
     expect(detail.updates.filter((u) => u.kind === 'public' && u.body.startsWith('Crew note'))).toHaveLength(
       8,
     );
+  });
+
+  it('servicerequestupdates: every accepted update comes back, even one that changes nothing, at the time it gave', async () => {
+    const reference = await createPothole();
+    const start = secondsAgo(120);
+    const postedAt = secondsAgo(30);
+    for (const [updateId, status] of [
+      ['noop-open', 'OPEN'],
+      ['noop-fixed', 'FIXED'],
+      ['noop-fixed-again', 'FIXED'],
+    ] as const) {
+      const response = await post('/open311/v2/servicerequestupdates.json', {
+        api_key: key,
+        service_request_id: reference,
+        update_id: updateId,
+        status,
+        updated_datetime: postedAt,
+      });
+      expect(response.statusCode, response.body).toBe(200);
+    }
+    const feed = (
+      await get(`/open311/v2/servicerequestupdates.json?start_date=${start}&end_date=${secondsAgo(-60)}`)
+    ).json() as { update_id: string; service_request_id: string; updated_datetime: string }[];
+    const mine = feed.filter((u) => u.service_request_id === reference);
+    expect(mine.map((u) => u.update_id)).toEqual(['noop-open', 'noop-fixed', 'noop-fixed-again']);
+    expect(mine.every((u) => u.updated_datetime === postedAt)).toBe(true);
+    // The whole answer is within the window and oldest first.
+    const times = feed.map((u) => u.updated_datetime);
+    expect(times).toEqual([...times].sort());
+    expect(times.every((t) => t >= start)).toBe(true);
+    // A time the update could not have had is refused.
+    for (const when of ['2020-01-01T00:00:00Z', '2031-01-01T00:00:00Z']) {
+      const response = await post('/open311/v2/servicerequestupdates.json', {
+        api_key: key,
+        service_request_id: reference,
+        update_id: `when-${when}`,
+        status: 'OPEN',
+        updated_datetime: when,
+      });
+      expect(response.statusCode, when).toBe(400);
+      expect(errorsOf(response)[0]?.description).toMatch(/^updated_datetime /);
+    }
+  });
+
+  it('a NUL character in any field is a 400 naming it, never a 500', async () => {
+    const bad = await post('/open311/v2/requests.json', pothole({ description: 'a\u0000b' }));
+    expect(bad.statusCode, bad.body).toBe(400);
+    expect(errorsOf(bad)[0]?.description).toMatch(/^description contains a NUL character/);
+    const json = await t.app.inject({
+      method: 'POST',
+      url: '/open311/v2/requests.xml',
+      payload: { api_key: key, service_code: 'pothole', address_string: 'x\u0000y' },
+    });
+    expect(json.statusCode, json.body).toBe(400);
+    expect(json.body).toContain('address_string contains a NUL character');
+    const update = await post('/open311/v2/servicerequestupdates.json', {
+      api_key: key,
+      service_request_id: await createPothole(),
+      update_id: 'nu\u0000l',
+      status: 'OPEN',
+    });
+    expect(update.statusCode).toBe(400);
+    expect((await get('/open311/v2/requests.json?service_code=a%00b')).statusCode).toBe(400);
+  });
+
+  it('POST requests: an optional attribute sent empty is one not answered', async () => {
+    const response = await post('/open311/v2/requests.json', {
+      api_key: key,
+      service_code: 'dead-animal',
+      ...AT,
+      'attribute[animal]': 'fox',
+      'attribute[collar]': '',
+    });
+    expect(response.statusCode, response.body).toBe(200);
+    const required = await post('/open311/v2/requests.json', pothole({ 'attribute[depth]': '' }));
+    expect(required.statusCode).toBe(400);
+    expect(errorsOf(required)[0]?.description).toMatch(/^attribute\[depth\]/);
+  });
+
+  it('an id of any length that is not known is a 404', async () => {
+    for (const url of [
+      `/open311/v2/requests/${'X'.repeat(300)}.json`,
+      `/open311/v2/tokens/${'X'.repeat(300)}.xml`,
+    ]) {
+      const response = await get(url);
+      expect(response.statusCode, url).toBe(404);
+    }
   });
 
   it('servicerequestupdates POST: 403, 400 and 404 as the spec says', async () => {

@@ -72,6 +72,8 @@ const W3_DATETIME =
 const ISO_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 /** A plain decimal number: no hex, binary, octal, exponent or thousands separator. */
 const DECIMAL = /^[+-]?(\d+(\.\d+)?|\.\d+)$/;
+/** How far a client's clock may be from ours when it dates an update. */
+const CLOCK_SKEW_MS = 5 * 60_000;
 /** The spec's limit on a request's description. */
 const MAX_DESCRIPTION = 4000;
 
@@ -447,6 +449,9 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
       errors.push({ field: 'email', message: 'email must be an email address' });
     const attributes = attributesOf(body, errors);
+    // An attribute sent empty (a form client posts every field, answered or not) was not answered.
+    for (const [code, value] of Object.entries(attributes))
+      if ((Array.isArray(value) ? value : [value]).every((v) => v.trim() === '')) delete attributes[code];
     checkDatatypes(attributes, datatypes, errors);
     const description = text(body, 'description');
     if (description !== undefined && description.length > MAX_DESCRIPTION)
@@ -656,11 +661,10 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
   }
 
   /**
-   * GET servicerequestupdates (FixMyStreet's extension): public updates and status changes made in a
-   * window (both ends included, to the second), oldest first, paged (page, page_size). An update a
-   * client posted comes once, as it was posted (the client's update_id, status, time, description and
-   * media_url), so its sender knows it for its own; the window is when Guildhall received it, so a
-   * client that polls never misses an update posted with an earlier time.
+   * GET servicerequestupdates (FixMyStreet's extension): public updates and status changes whose
+   * updated_datetime falls in a window (both ends included, to the second), oldest first, paged (page,
+   * page_size). An update a client posted comes once, as it was posted (the client's update_id,
+   * status, time, description and media_url), whatever it changed, so its sender knows it for its own.
    */
   async function updates(query: Body): Promise<Open311Value> {
     const current = await council(text(query, 'jurisdiction_id'));
@@ -675,34 +679,49 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
       MAX_PAGE_SIZE,
     );
     if (errors.length) throw new ValidationFailed(errors);
-    const rows = await deps.feed.open311Updates(current.id, {
-      from: start,
-      to: after(end),
-      serviceCodes: await offered(),
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
-    });
-    const posted = await repo.postedUpdatesFor(
-      deps.db,
-      current.id,
-      rows.flatMap((u) =>
-        u.externalRef === null ? [] : [{ requestId: u.requestId, updateId: u.externalRef }],
-      ),
-    );
-    return rows.map((u) => {
-      const mine = u.externalRef === null ? undefined : posted.get(`${u.requestId} ${u.externalRef}`);
-      if (mine) return postedView(mine, u.reference);
+    const serviceCodes = await offered();
+    const window = { from: start, to: after(end) };
+    // The council's updates and the clients' posted ones, each read up to the end of the page asked
+    // for, merged in time order, then cut to the page.
+    const upTo = page * pageSize;
+    const [councils, posted] = await Promise.all([
+      deps.feed.open311Updates(current.id, { ...window, serviceCodes, limit: upTo }),
+      repo.postedUpdatesIn(deps.db, current.id, { ...window, limit: upTo }),
+    ]);
+    const references = posted.length
+      ? new Map(
+          (
+            await deps.feed.open311Requests(current.id, {
+              idsOrReferences: [...new Set(posted.map((p) => p.requestId))],
+              serviceCodes,
+              limit: upTo,
+              offset: 0,
+            })
+          ).map((r) => [r.id, r.reference]),
+        )
+      : new Map<string, string>();
+    const items: { at: string; value: Open311Value }[] = councils.map((u) => {
       const status: CaseStatus = u.statusTo ?? 'submitted';
       return {
-        update_id: u.updateId,
-        service_request_id: u.reference,
-        status: toOpen311(status, outcomeOf(u.statusBody)).extended,
-        updated_datetime: u.updatedAt,
-        description: u.body,
-        media_url: '',
-        external_status_code: status,
+        at: u.updatedAt,
+        value: {
+          update_id: u.updateId,
+          service_request_id: u.reference,
+          status: toOpen311(status, outcomeOf(u.statusBody)).extended,
+          updated_datetime: u.updatedAt,
+          description: u.body,
+          media_url: '',
+          external_status_code: status,
+        },
       };
     });
+    for (const p of posted) {
+      const reference = references.get(p.requestId);
+      if (reference) items.push({ at: w3c(p.updatedAt), value: postedView(p, reference) });
+    }
+    // Stable: within one second, the council's updates keep their order and come first.
+    items.sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    return items.slice((page - 1) * pageSize, upTo).map((i) => i.value);
   }
 
   function postedView(u: repo.PostedUpdate, reference: string): Open311Value {
@@ -763,6 +782,20 @@ export function createOpen311Requests(deps: Open311RequestsDeps) {
     }
     // A request for a service Open311 does not list is not Open311's to see or to change.
     if (!(await offered()).includes(record.serviceCode)) throw new Open311RequestNotFound(serviceRequestId);
+    // An update is published at the time it gives, so that time must be one it could have happened:
+    // not before the request was made, nor in the future (a few minutes either way for clocks).
+    const skew = CLOCK_SKEW_MS;
+    if (updatedAt.getTime() < record.submittedAt.getTime() - skew)
+      throw new ValidationFailed([
+        {
+          field: 'updated_datetime',
+          message: `updated_datetime ${w3c(updatedAt)} is before the request was made (${w3c(record.submittedAt)})`,
+        },
+      ]);
+    if (updatedAt.getTime() > now().getTime() + skew)
+      throw new ValidationFailed([
+        { field: 'updated_datetime', message: `updated_datetime ${w3c(updatedAt)} is in the future` },
+      ]);
     const update: repo.PostedUpdate = {
       updateId,
       requestId: record.id,

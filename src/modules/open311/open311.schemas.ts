@@ -6,7 +6,7 @@ export type FormatParams = Static<typeof FormatParams>;
 
 /** The last path segment holds the id and its format suffix (`pothole.json`), or the id alone (XML). */
 export const ServiceParams = Type.Object({
-  service_code: Type.String({ minLength: 1, maxLength: 110 }),
+  service_code: Type.String({ minLength: 1, maxLength: 500 }),
 });
 export type ServiceParams = Static<typeof ServiceParams>;
 
@@ -16,6 +16,6 @@ export const JurisdictionQuery = Type.Object({
 export type JurisdictionQuery = Static<typeof JurisdictionQuery>;
 
 export const IdParams = Type.Object({
-  id: Type.String({ minLength: 1, maxLength: 110 }),
+  id: Type.String({ minLength: 1, maxLength: 500 }),
 });
 export type IdParams = Static<typeof IdParams>;
