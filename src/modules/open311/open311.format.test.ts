@@ -46,6 +46,8 @@ describe('Open311 format layer', () => {
       'a&lt;b&gt;&amp;&apos;&quot;c\tline\nend ✓ \u{1F600}',
     );
     expect(escapeXml('lone \uD800 surrogate')).toBe('lone \uFFFD surrogate');
+    // A CR survives parsing only as a reference (a parser reads a raw CR LF as LF).
+    expect(escapeXml('para1\r\npara2')).toBe('para1&#13;\npara2');
   });
 
   it('reads attribute[code] and attribute[code][] from a form body', () => {

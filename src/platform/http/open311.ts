@@ -53,14 +53,17 @@ function xmlCharacters(value: string): string {
 /** What XML 1.0 cannot hold (control characters bar tab, CR, LF; U+FFFE/U+FFFF), or any surrogate. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are the characters it looks for
 const UNSAFE_CHARACTERS = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\ud800-\udfff\ufffe\uffff]/;
-const MARKUP = /[&<>"']/;
-const MARKUP_ALL = /[&<>"']/g;
+// A carriage return is written as a reference: a parser turns a raw CR LF into LF, and the text would
+// then differ from the JSON answer's.
+const MARKUP = /[&<>"'\r]/;
+const MARKUP_ALL = /[&<>"'\r]/g;
 const ENTITIES: Record<string, string> = {
   '&': '&amp;',
   '<': '&lt;',
   '>': '&gt;',
   '"': '&quot;',
   "'": '&apos;',
+  '\r': '&#13;',
 };
 
 /** Text safe inside an XML element or attribute. */
