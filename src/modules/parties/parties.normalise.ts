@@ -95,6 +95,19 @@ export function formatPhone(e164: string): string {
   return parsed.country === 'GB' ? parsed.formatNational() : parsed.formatInternational();
 }
 
+/**
+ * A contact point told apart without being given away, for the audit trail: "phone ending 0001",
+ * "email j…@example.com". The whole value never goes into the audit log.
+ */
+export function maskContactPoint(point: { kind: string; value: string }): string {
+  if (point.kind === 'email') {
+    const at = point.value.lastIndexOf('@');
+    return at > 0 ? `email ${point.value[0]}…${point.value.slice(at)}` : 'email';
+  }
+  const digits = point.value.replace(/\D/g, '');
+  return digits.length >= 8 ? `${point.kind} ending ${digits.slice(-4)}` : point.kind;
+}
+
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
 
 export function normaliseEmail(value: string): string | undefined {
