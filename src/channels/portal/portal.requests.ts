@@ -15,10 +15,10 @@ import {
 } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import { allowTiles, mapTiles } from '../../modules/gazetteer/index.ts';
-import { normalisePhone } from '../../modules/parties/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
+import { normalisePhone } from '../../platform/validation/phone.ts';
 import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import type { JourneyAccount } from './portal.account.ts';
 import {
