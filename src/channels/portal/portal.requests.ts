@@ -124,7 +124,7 @@ function normalisePostcode(value: string): string {
 
 /** The UK postcodes written in some text, compact and upper case: "12 Acacia Avenue, SE1 7PB" → ["SE17PB"]. */
 function postcodesIn(text: string): string[] {
-  return [...text.matchAll(/\b([A-Z]{1,2}[0-9][0-9A-Z]?) ?([0-9][A-Z]{2})\b/gi)].map((m) =>
+  return [...text.matchAll(/\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b/gi)].map((m) =>
     `${m[1]}${m[2]}`.toUpperCase(),
   );
 }
@@ -755,10 +755,8 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     const { email, postcodes } = await proofsOf(councilId, record);
     if (proof.includes('@')) return email && email === proof.toLowerCase() ? record.reference : null;
     // The whole postcode of the place, not any five letters of the words describing it.
-    const [postcode] = postcodesIn(proof.trim());
-    return postcode && normalisePostcode(proof) === postcode && postcodes.includes(postcode)
-      ? record.reference
-      : null;
+    const postcode = normalisePostcode(proof);
+    return postcodesIn(postcode)[0] === postcode && postcodes.includes(postcode) ? record.reference : null;
   }
 
   /**

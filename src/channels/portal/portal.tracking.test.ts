@@ -77,7 +77,7 @@ describe.each(testDatabaseKinds())('tracking requests on the portal (%s)', (kind
   it('makes a typed address answer the request’s location, so it shows and tracks by its postcode', async () => {
     const record = await raiseByPhone({ text: '12 Acacia Avenue, SE1 7PB' });
     expect(record.locationText).toBe('12 Acacia Avenue, SE1 7PB');
-    const { found, page } = await track(record.reference, 'se1 7pb');
+    const { found, page } = await track(record.reference, ' se1  7pb ');
     expect(found.statusCode).toBe(303);
     expect(page?.body).toContain('12 Acacia Avenue, SE1 7PB');
     expect(page?.body).not.toContain('Not given');
