@@ -47,7 +47,7 @@ function answerFor(q: Question, place: ImportedRequest['place'], pick: <T>(xs: r
     case 'email':
       return 'resident@example.com';
     case 'phone':
-      return '01632 960001';
+      return '020 7946 0001';
     case 'text':
     case 'textarea':
       return q.required ? 'Reported by phone' : undefined;

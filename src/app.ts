@@ -39,7 +39,7 @@ import { can, type Permission, ROLE_LABELS } from './platform/auth/permissions.t
 import type { Database } from './platform/db/database.ts';
 import { healthRoutes } from './platform/health/health.routes.ts';
 import { csrfTokenFor, registerAccessControl } from './platform/http/access.ts';
-import { type PublicNotFound, registerErrorHandling } from './platform/http/error-handler.ts';
+import { type PublicErrorPages, registerErrorHandling } from './platform/http/error-handler.ts';
 import { refuseNulCharacters } from './platform/http/nul-characters.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { loggerOptions } from './platform/logging/logging.ts';
@@ -166,9 +166,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   currentCouncilName();
 
   refuseNulCharacters(app);
+  // The citizen portal, registered below, answers errors on public pages (not found, forbidden, an
+  // expired form, a failure) in its own layout and language.
+  const publicErrorPages: PublicErrorPages = {};
   registerAccessControl(app, {
     resolver: services.governance.resolver,
     secureCookies,
+    publicErrorPages,
     pageLocals: (request, reply) => {
       const principal = request.principal?.kind === 'staff' ? request.principal : null;
       const path = request.url.split('?')[0] ?? '/';
@@ -191,14 +195,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       };
     },
   });
-  // The citizen portal, registered below, answers unknown public pages in its own layout and language.
-  const publicNotFound: PublicNotFound = {};
-  registerErrorHandling(app, { publicNotFound });
+  registerErrorHandling(app, { publicErrorPages });
 
   await app.register(healthRoutes, { database });
   app.get('/api/openapi.json', { config: { public: true } }, async () => app.swagger());
   await app.register(portalRoutes, {
-    notFound: publicNotFound,
+    errorPages: publicErrorPages,
     catalogue: services.catalogue,
     gazetteer: services.gazetteer,
     requests: serviceRequests(services.cases),

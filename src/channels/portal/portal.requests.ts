@@ -15,10 +15,10 @@ import {
 } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import { allowTiles, mapTiles } from '../../modules/gazetteer/index.ts';
-import { normalisePhone } from '../../modules/parties/index.ts';
 import type { AuditContext } from '../../platform/audit/audit.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import type { Translate } from '../../platform/i18n/i18n.ts';
+import { normalisePhone } from '../../platform/validation/phone.ts';
 import { errorSummary, fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import type { JourneyAccount } from './portal.account.ts';
 import {
@@ -120,6 +120,13 @@ function journeyPages(definition: ServiceDefinition, answers: Answers): FormPage
 
 function normalisePostcode(value: string): string {
   return value.replace(/\s+/g, '').toUpperCase();
+}
+
+/** The UK postcodes written in some text, compact and upper case: "12 Acacia Avenue, SE1 7PB" → ["SE17PB"]. */
+function postcodesIn(text: string): string[] {
+  return [...text.matchAll(/\b([A-Z]{1,2}[0-9][0-9A-Z]?)\s*([0-9][A-Z]{2})\b/gi)].map((m) =>
+    `${m[1]}${m[2]}`.toUpperCase(),
+  );
 }
 
 function citizenContext(request: FastifyRequest, page: PortalPage): AuditContext {
@@ -713,6 +720,24 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     return reply.redirect(`/track/${reference}`, 303);
   });
 
+  type RequestRecord = Awaited<ReturnType<ServiceRequests['get']>>['record'];
+
+  /** The email given with a request and the postcode of its place (compact), as far as they are known. */
+  async function proofsOf(councilId: string, record: RequestRecord) {
+    const email = record.contactDetails?.email ?? (await deps.requesterEmail(councilId, record.id));
+    const postcodes = postcodesIn(record.locationText ?? '');
+    if (record.uprn !== null) {
+      try {
+        postcodes.push(
+          ...postcodesIn((await deps.gazetteer.getProperty(councilId, record.uprn)).postcode ?? ''),
+        );
+      } catch {
+        // A property since removed from the gazetteer: the words given still count.
+      }
+    }
+    return { email: email?.trim().toLowerCase() || null, postcodes };
+  }
+
   /** The request's reference, if `proof` is the email given with it or the postcode where it is. */
   async function verifiedReference(
     councilId: string,
@@ -727,21 +752,21 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
       throw error;
     }
     const record = view.record;
-    if (proof.includes('@')) {
-      const email = record.contactDetails?.email ?? (await deps.requesterEmail(councilId, record.id));
-      return email && email.trim().toLowerCase() === proof.toLowerCase() ? record.reference : null;
-    }
+    const { email, postcodes } = await proofsOf(councilId, record);
+    if (proof.includes('@')) return email && email === proof.toLowerCase() ? record.reference : null;
+    // The whole postcode of the place, not any five letters of the words describing it.
     const postcode = normalisePostcode(proof);
-    if (postcode.length < 5) return null;
-    let place = normalisePostcode(record.locationText ?? '');
-    if (record.uprn !== null) {
-      try {
-        place += normalisePostcode((await deps.gazetteer.getProperty(councilId, record.uprn)).postcode ?? '');
-      } catch {
-        // A property since removed from the gazetteer: the words given still count.
-      }
-    }
-    return place.includes(postcode) ? record.reference : null;
+    return postcodesIn(postcode)[0] === postcode && postcodes.includes(postcode) ? record.reference : null;
+  }
+
+  /**
+   * Whether the request can be tracked later from another visit: it has an email address or a place
+   * with a postcode to prove it by. An anonymous report described in words has neither, and its
+   * confirmation must not promise tracking it cannot give.
+   */
+  async function trackableLater(councilId: string, record: RequestRecord): Promise<boolean> {
+    const { email, postcodes } = await proofsOf(councilId, record);
+    return Boolean(email) || postcodes.length > 0;
   }
 
   app.get('/track/:reference', pub, async (request, reply) => {
@@ -762,9 +787,11 @@ export async function requestJourneyRoutes(app: FastifyInstance, deps: RequestJo
     if (!detail || !(ownRequest || state.data.requests.includes(detail.record.reference)))
       return reply.redirect(`/track?reference=${encodeURIComponent(reference.slice(0, 20))}`, 303);
     const r = detail.record;
+    const sent = (request.query as Record<string, unknown>).sent === '1';
     return reply.view('portal/views/tracked.njk', {
       ...page,
-      sent: (request.query as Record<string, unknown>).sent === '1',
+      sent,
+      trackable: sent ? await trackableLater(page.council.id, r) : true,
       request: {
         reference: r.reference,
         serviceName: r.serviceName,

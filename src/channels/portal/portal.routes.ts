@@ -6,7 +6,7 @@ import type { ServiceRequests } from '../../modules/cases/index.ts';
 import type { CatalogueService } from '../../modules/catalogue/index.ts';
 import type { GazetteerService } from '../../modules/gazetteer/index.ts';
 import type { SelfServiceParties } from '../../modules/parties/index.ts';
-import type { PublicNotFound } from '../../platform/http/error-handler.ts';
+import type { PublicErrorPages } from '../../platform/http/error-handler.ts';
 import { chooseLocale, type Locale, type Translate, translator } from '../../platform/i18n/i18n.ts';
 import { accountDetailsForJourney, accountRoutes } from './portal.account.ts';
 import { bookingJourneyRoutes } from './portal.bookings.ts';
@@ -43,8 +43,8 @@ export interface PortalRouteOptions {
   accounts?: AccountsService | undefined;
   selfService?: SelfServiceParties | undefined;
   oidc?: OidcProvider | undefined;
-  /** The platform's "page not found" for public pages, which the portal answers in its layout and language. */
-  notFound?: PublicNotFound | undefined;
+  /** The platform's error pages for public paths, which the portal answers in its layout and language. */
+  errorPages?: PublicErrorPages | undefined;
 }
 
 const LANG_COOKIE = 'lang';
@@ -138,9 +138,18 @@ export async function portalRoutes(app: FastifyInstance, options: PortalRouteOpt
     };
   }
 
-  if (options.notFound)
-    options.notFound.render = async (request, reply) =>
+  if (options.errorPages) {
+    options.errorPages.notFound = async (request, reply) =>
       reply.code(404).view('portal/views/not-found.njk', await pageContext(request, reply));
+    // A domain error's own explanation is in English: a Welsh page gives its Welsh general text instead.
+    options.errorPages.error = async (request, reply, error) => {
+      const page = await pageContext(request, reply);
+      return reply.code(error.status).view('portal/views/error.njk', {
+        ...page,
+        error: { ...error, message: page.locale === 'en' ? error.message : undefined },
+      });
+    };
+  }
 
   app.get('/', pub, async (request, reply) => {
     const page = await pageContext(request, reply);

@@ -474,6 +474,30 @@ describe.each(testDatabaseKinds())('the accounts service (%s)', (kind) => {
     });
   });
 
+  it('audits a phone added and removed in My details with a masked number, never the whole of it', async () => {
+    const account = await verifiedAccount('masked.phone@example.com', ['Mo', 'Masked']);
+    const partyId = account.partyId ?? '';
+    const update = (phone: string) =>
+      t.runtime.services.selfService.updateOwnDetails(
+        t.councilId,
+        partyId,
+        { givenNames: 'Mo', familyName: 'Masked', phone },
+        context(),
+      );
+    await update('07911 123 456');
+    await update('');
+    const audited = async (action: string) =>
+      (await t.runtime.services.governance.listAudit(t.councilId, { action, subjectId: partyId }, 5))[0]
+        ?.details;
+    expect(await audited('party.contact_point_added')).toMatchObject({
+      kind: 'phone',
+      masked: 'phone ending 3456',
+    });
+    const removed = await audited('party.contact_point_removed');
+    expect(removed).toMatchObject({ kind: 'phone', masked: 'phone ending 3456' });
+    expect(JSON.stringify(removed)).not.toContain('7911123456');
+  });
+
   it('deletes the account with its password: sign-in, links and sessions go, consents are withdrawn, the person and requests stay', async () => {
     const email = 'leaving@example.com';
     const account = await verifiedAccount(email, ['Lee', 'Ving']);

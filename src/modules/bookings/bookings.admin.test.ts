@@ -238,7 +238,7 @@ describe.each(testDatabaseKinds())('bookable resources and reminders (%s)', (kin
         },
         context,
       );
-    const soon = await book('09:00', { phone: '07700 900123' });
+    const soon = await book('09:00', { phone: '020 7946 0123' });
     const optedOutParty = '0190a0b0-0000-7000-8000-000000000001';
     preferences.set(optedOutParty, {
       language: 'cy',

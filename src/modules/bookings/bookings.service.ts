@@ -5,6 +5,7 @@ import { inTransaction } from '../../platform/db/transaction.ts';
 import { recordDomainEvent } from '../../platform/events/outbox.ts';
 import { type FieldError, ValidationFailed } from '../../platform/http/errors.ts';
 import { idempotentTransaction } from '../../platform/idempotency/idempotency.ts';
+import { normalisePhone, PHONE_FORMAT_MESSAGE } from '../../platform/validation/phone.ts';
 import { generateReference } from '../cases/index.ts';
 import { BookingNotCancellable, BookingNotFound, ResourceNotFound, SlotFull } from './bookings.errors.ts';
 import * as repo from './bookings.repository.ts';
@@ -168,8 +169,7 @@ export function createBookingsService(db: Executor, options: BookingsDeps = {}) 
         field: 'email',
         message: 'Enter an email address in the correct format, like name@example.com',
       });
-    if (phone && !/^\+?[0-9 ()-]{10,20}$/.test(phone))
-      errors.push({ field: 'phone', message: 'Enter a phone number, like 01632 960 001 or 07700 900 982' });
+    if (phone && !normalisePhone(phone)) errors.push({ field: 'phone', message: PHONE_FORMAT_MESSAGE });
     if (!BOOKING_CHANNELS.has(input.channel)) errors.push({ field: 'channel', message: 'Choose a channel' });
     if (errors.length) throw new ValidationFailed(errors);
 

@@ -4,6 +4,7 @@ import { createTestApp, createToken, signInAs, type TestApp } from '../../../tes
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
 import { DomainError } from '../../platform/http/errors.ts';
+import { PHONE_FORMAT_MESSAGE } from '../../platform/validation/phone.ts';
 import { slotStarts } from './bookings.service.ts';
 
 describe('slots from opening hours', () => {
@@ -113,6 +114,24 @@ describe.each(testDatabaseKinds())('bookings (%s)', (kind) => {
         'slot',
       ]);
     }
+  });
+
+  it('checks a phone number by the one phone rule, so a booking never keeps a number the register refuses', async () => {
+    const startsAt = tomorrowAt('11:00');
+    // Ofcom's drama range looks like a mobile number but is not one.
+    await expect(
+      t.runtime.services.bookings.book(
+        t.councilId,
+        { resourceId: court, startsAt, ...details, phone: '07700 900982' },
+        context(),
+      ),
+    ).rejects.toMatchObject({ fieldErrors: [{ field: 'phone', message: PHONE_FORMAT_MESSAGE }] });
+    const booked = await t.runtime.services.bookings.book(
+      t.councilId,
+      { resourceId: court, startsAt, ...details, phone: '020 7946 0018' },
+      context(),
+    );
+    expect(booked.status).toBe('booked');
   });
 
   it('books through the API once per Idempotency-Key, and answers problem+json for a full slot', async () => {

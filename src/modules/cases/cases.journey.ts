@@ -179,9 +179,11 @@ export async function requestJourney(
         contextOf(request),
       );
       if (checked.errors.length) return renderForm(request, reply, raw, checked.errors);
-      // The place the request is about: an address with a UPRN, a point, or the caller's home.
+      // The place the request is about: an address with a UPRN, a point, or the caller's home. An
+      // address answered without a UPRN is the place too: the service takes it from the answer.
       let location: CaseLocationInput | undefined;
       let locationText: string | undefined;
+      let addressAnswered = false;
       for (const q of checked.view.definition.questions) {
         const a = checked.answers[q.code] as Record<string, unknown> | undefined;
         if (!a || typeof a !== 'object' || Array.isArray(a)) continue;
@@ -189,6 +191,7 @@ export async function requestJourney(
           location = { uprn: String(a.uprn) };
           break;
         }
+        if (q.type === 'address' && typeof a.text === 'string' && a.text.trim()) addressAnswered = true;
         if (q.type === 'location' && typeof a.lat === 'number' && typeof a.long === 'number') {
           location = { lat: a.lat, long: a.long };
           locationText = typeof a.description === 'string' ? a.description : undefined;
@@ -196,7 +199,8 @@ export async function requestJourney(
         }
         if (q.type === 'location' && typeof a.description === 'string') locationText = a.description;
       }
-      if (!location && checked.caller?.uprn && !locationText) location = { uprn: checked.caller.uprn };
+      if (!location && checked.caller?.uprn && !locationText && !addressAnswered)
+        location = { uprn: checked.caller.uprn };
       const key = str(body._key);
       try {
         const result = await service.create(

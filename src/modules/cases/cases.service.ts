@@ -584,6 +584,37 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     return EMPTY_LOCATION;
   }
 
+  /**
+   * The place an address answer names, for a request made without a location: its UPRN placed by the
+   * gazetteer (its point, street and ward), else its words. An agent who typed the caller's address
+   * into the form, or an API client that sent it only as an answer, has said where the request is; so
+   * the request can be found on a map, matched to duplicates, and tracked by its postcode. A UPRN the
+   * gazetteer does not know leaves the words (the answer itself was valid).
+   */
+  async function placeFromAddressAnswer(
+    councilId: string,
+    view: ServiceView,
+    answers: Record<string, unknown>,
+    words: string | null,
+  ): Promise<PlacedLocation | null> {
+    for (const q of view.definition.questions) {
+      if (q.type !== 'address') continue;
+      const answer = answers[q.code];
+      if (!answer || typeof answer !== 'object' || Array.isArray(answer)) continue;
+      const { uprn, text } = answer as { uprn?: unknown; text?: unknown };
+      const typed = typeof text === 'string' ? text.trim() : '';
+      if (uprn !== undefined && uprn !== null && String(uprn).trim() !== '') {
+        const unknown: FieldError[] = [];
+        const placed = await placeLocation(councilId, { uprn: String(uprn) }, typed || undefined, unknown);
+        if (unknown.length === 0) return placed;
+      }
+      if (!typed) continue;
+      const together = !words || words === typed ? typed : `${typed} – ${words}`;
+      return { ...EMPTY_LOCATION, text: together.slice(0, 500) };
+    }
+    return null;
+  }
+
   /** Answers from a JSON body or a form, flattened to the form engine's inputs; the location fills location questions. */
   function rawAnswers(view: ServiceView, answers: Record<string, unknown>, place: PlacedLocation) {
     const raw: Record<string, unknown> = {};
@@ -684,7 +715,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
         errors.push({ field, message: 'There is no person or organisation with this id' });
       }
     }
-    const place = await placeLocation(councilId, input.location, input.locationText, errors);
+    let place = await placeLocation(councilId, input.location, input.locationText, errors);
     let answers: Record<string, unknown> = {};
     if (view) {
       const result = validateAnswers(
@@ -701,6 +732,8 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     if (input.parentId && !isUuid(input.parentId))
       errors.push({ field: 'parentId', message: 'There is no request with this id' });
     if (errors.length > 0 || !view) throw new ValidationFailed(errors);
+    if (!input.location)
+      place = (await placeFromAddressAnswer(councilId, view, answers, place.text)) ?? place;
 
     let requesterPartyId = input.partyId ?? null;
     let contactDetails: repo.CaseRecord['contactDetails'] = null;

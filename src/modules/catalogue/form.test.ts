@@ -80,14 +80,14 @@ describe('form engine: validation with GOV.UK messages', () => {
       { field: 'email', message: 'Enter an email address in the correct format, like name@example.com' },
       {
         field: 'phone',
-        message: 'Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192',
+        message: 'Enter a phone number, like 020 7946 0018, 0113 496 0018 or +44 808 157 0192',
       },
     ]);
     const good = validateAnswers(questions, {
       reg: 'AB12 CDE',
       short: 'abc',
       email: 'jo@example.com',
-      phone: '07700 900982',
+      phone: '0113 496 0018',
     });
     expect(good.errors).toEqual([]);
   });

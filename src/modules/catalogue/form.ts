@@ -4,6 +4,7 @@
  * check-answers page, and describe them to Open311 clients.
  */
 import type { FieldError } from '../../platform/http/errors.ts';
+import { normalisePhone, PHONE_DESCRIPTION, PHONE_FORMAT_MESSAGE } from '../../platform/validation/phone.ts';
 import type { Condition, Question } from './catalogue.schemas.ts';
 import { evaluate } from './rules.ts';
 
@@ -21,8 +22,6 @@ export interface ValidationResult {
 }
 
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]{2,}$/;
-// UK numbers (01/02/03/07/08 …, with or without +44) and international numbers with a leading +.
-const PHONE = /^(\+?\d{1,3}[\s-]?)?\(?\d{2,5}\)?[\s-]?\d{3,4}[\s-]?\d{3,4}$/;
 const QUESTION_WORD =
   /^(what|which|when|where|why|how|who|whose|is|are|was|were|do|does|did|has|have|had|can|could|will|would|should|may)\b/i;
 
@@ -107,8 +106,8 @@ export function validateQuestion(
         push(`${m.subject} must be ${v.minLength} characters or more`);
       else if (question.type === 'email' && !EMAIL.test(text))
         push('Enter an email address in the correct format, like name@example.com');
-      else if (question.type === 'phone' && !PHONE.test(text))
-        push('Enter a telephone number, like 01632 960 001, 07700 900 982 or +44 808 157 0192');
+      // The party register's own rule, so a number accepted here is never refused when the request is sent.
+      else if (question.type === 'phone' && !normalisePhone(text)) push(PHONE_FORMAT_MESSAGE);
       else if (v.pattern && !safeRegExp(v.pattern).test(text))
         push(v.patternMessage ?? `Enter ${name(m)} in the correct format`);
       return text;
@@ -482,7 +481,7 @@ const OPEN311_TYPES: Record<Question['type'], Open311Datatype> = {
 const OPEN311_DESCRIPTIONS: Partial<Record<Question['type'], string>> = {
   date: 'A date, as YYYY-MM-DD (a full ISO 8601 date and time is read as its date)',
   email: 'An email address, like name@example.com',
-  phone: 'A telephone number, like 01632 960 001',
+  phone: PHONE_DESCRIPTION,
   location:
     'A description of the place; the point itself goes in lat and long. Taken from address_string, or from lat and long, when not sent',
   asset: 'The identifier of the council asset (e.g. the number on a street light)',

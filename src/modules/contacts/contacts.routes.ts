@@ -469,9 +469,9 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
     { config: { permission: 'contacts.record' } },
     async (request, reply) => {
       const principal = principalOf(request);
-      const today = await service.today(principal);
-      const rows = await listLocals(principal, today.contacts);
       if (request.query.format === 'csv') {
+        const today = await service.exportToday(principal, context(request));
+        const rows = await listLocals(principal, today.contacts);
         const header = [
           'Contact id',
           'Started',
@@ -514,13 +514,14 @@ export async function contactsRoutes(app: FastifyInstance, opts: ContactsRouteOp
             .map(csvCell)
             .join(','),
         );
-        const day = startOfLocalDay(new Date()).toISOString().slice(0, 10);
         return reply
           .header('content-type', 'text/csv; charset=utf-8')
-          .header('content-disposition', `attachment; filename="my-contacts-${day}.csv"`)
+          .header('content-disposition', `attachment; filename="my-contacts-${today.date}.csv"`)
           .header('cache-control', 'no-store')
           .send(`${[header.join(','), ...lines].join('\r\n')}\r\n`);
       }
+      const today = await service.today(principal);
+      const rows = await listLocals(principal, today.contacts);
       return reply.view('contacts/views/today.njk', {
         ...labels,
         today: { ...today, contacts: rows, duration: durationText(today.durationSeconds) },

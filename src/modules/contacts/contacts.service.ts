@@ -111,6 +111,11 @@ export const isUuid = (value: string): boolean => UUID.test(value);
 /** The time zone the council works in: "today" and day boundaries are local to it. */
 const TIME_ZONE = 'Europe/London';
 
+/** The date in the UK (YYYY-MM-DD) at an instant. */
+export function londonDate(at: Date): string {
+  return new Intl.DateTimeFormat('en-CA', { timeZone: TIME_ZONE }).format(at);
+}
+
 /** Start of the local day containing `at`, as an instant. */
 export function startOfLocalDay(at: Date): Date {
   const parts = new Intl.DateTimeFormat('en-GB', {
@@ -408,6 +413,31 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
     return { contact, requests, services };
   }
 
+  /** The signed-in agent's contacts today (local time), with totals by outcome and channel. */
+  async function today(principal: Principal): Promise<TodaySummary> {
+    const from = startOfLocalDay(now());
+    const contacts = await describe(
+      principal.councilId,
+      await repo.listContacts(db, principal.councilId, { agentId: principal.id, from, limit: 1000 }),
+    );
+    const count = <K extends string>(keys: readonly K[], of: (c: repo.ContactRecord) => string) =>
+      keys.map((k) => ({ key: k, count: contacts.filter((c) => of(c) === k).length }));
+    return {
+      contacts,
+      byOutcome: count(OUTCOMES, (c) => c.outcome).map(({ key, count }) => ({
+        outcome: key,
+        label: OUTCOME_LABELS[key],
+        count,
+      })),
+      byChannel: count(CONTACT_CHANNELS, (c) => c.channel)
+        .filter((c) => c.count > 0)
+        .map(({ key, count }) => ({ channel: key, label: CHANNEL_LABELS[key], count })),
+      total: contacts.length,
+      avoidable: contacts.filter((c) => c.avoidable).length,
+      durationSeconds: contacts.reduce((sum, c) => sum + durationSeconds(c), 0),
+    };
+  }
+
   return {
     /**
      * Checks the first screen (channel, direction, interaction type, services) before the wrap-up;
@@ -526,29 +556,20 @@ export function createContactsService(db: Executor, deps: ContactsDeps) {
       );
     },
 
-    /** The signed-in agent's contacts today (local time), with totals by outcome and channel. */
-    async today(principal: Principal): Promise<TodaySummary> {
-      const from = startOfLocalDay(now());
-      const contacts = await describe(
-        principal.councilId,
-        await repo.listContacts(db, principal.councilId, { agentId: principal.id, from, limit: 1000 }),
-      );
-      const count = <K extends string>(keys: readonly K[], of: (c: repo.ContactRecord) => string) =>
-        keys.map((k) => ({ key: k, count: contacts.filter((c) => of(c) === k).length }));
-      return {
-        contacts,
-        byOutcome: count(OUTCOMES, (c) => c.outcome).map(({ key, count }) => ({
-          outcome: key,
-          label: OUTCOME_LABELS[key],
-          count,
-        })),
-        byChannel: count(CONTACT_CHANNELS, (c) => c.channel)
-          .filter((c) => c.count > 0)
-          .map(({ key, count }) => ({ channel: key, label: CHANNEL_LABELS[key], count })),
-        total: contacts.length,
-        avoidable: contacts.filter((c) => c.avoidable).length,
-        durationSeconds: contacts.reduce((sum, c) => sum + durationSeconds(c), 0),
-      };
+    today,
+
+    /**
+     * "My contacts today" as a download: the same contacts, with names and call notes, leave the
+     * system as a file, so the export is audited with the day (UK time) and the number of rows.
+     */
+    async exportToday(principal: Principal, context: AuditContext): Promise<TodaySummary & { date: string }> {
+      const summary = await today(principal);
+      const date = londonDate(now());
+      await recordAudit(db, context, {
+        action: 'contact.exported',
+        details: { date, count: summary.contacts.length },
+      });
+      return { ...summary, date };
     },
 
     /** Stored service codes with their names, for showing them again (a code no longer known as is). */

@@ -344,14 +344,28 @@ describe.each(testDatabaseKinds())('contacts on %s', (kind) => {
     expect(confirmation.body).toContain('Contact recorded');
     expect(confirmation.body).toContain('Callback booked');
 
+    const exports = () =>
+      t.runtime.services.governance.listAudit(t.councilId, { action: 'contact.exported' }, 10);
+    const exportsBefore = (await exports()).length;
     const today = await get('/staff/contacts/today');
     expect(today.statusCode).toBe(200);
     expect(today.body).toContain('Ada Contactable');
     expect(today.body).toContain('Callback booked');
+    // Looking at the page is not an export.
+    expect(await exports()).toHaveLength(exportsBefore);
     const csv = await get('/staff/contacts/today?format=csv');
     expect(csv.headers['content-type']).toContain('text/csv');
     expect(csv.body.split('\r\n')[0]).toContain('Outcome');
     expect(csv.body).toContain('Will call back tomorrow');
+    // The download (names and call notes leaving the system) is audited: who, which day, how many rows.
+    const ukToday = new Intl.DateTimeFormat('en-CA', { timeZone: 'Europe/London' }).format(new Date());
+    expect(csv.headers['content-disposition']).toContain(`my-contacts-${ukToday}.csv`);
+    const exported = await exports();
+    expect(exported).toHaveLength(exportsBefore + 1);
+    expect(exported[0]).toMatchObject({
+      actorType: 'staff',
+      details: { date: ukToday, count: csv.body.trim().split('\r\n').length - 1 },
+    });
 
     const after = await get(`/staff/parties/${partyId}`);
     expect(after.body).toContain(location.split('?')[0]);

@@ -15,9 +15,8 @@ export {
   SourceKeyTaken,
 } from './parties.errors.ts';
 /**
- * The register's phone rule (libphonenumber, UK by default): a number in E.164, or undefined when the
- * register would refuse it. Channels that collect a phone for a person check it with this first, so
- * the citizen is told on the page where they typed it.
+ * The register's phone rule, which is the one phone rule of `src/platform/validation/phone.ts`
+ * (libphonenumber, UK by default): a number in E.164, or undefined when the register would refuse it.
  */
 export { normalisePhone } from './parties.normalise.ts';
 export { type PartiesRouteOptions, type PartyPanelSubject, partiesRoutes } from './parties.routes.ts';

@@ -8,6 +8,7 @@ import {
 } from '../../../test/support/app.ts';
 import { testDatabaseKinds } from '../../../test/support/databases.ts';
 import { systemAuditContext } from '../../platform/audit/audit.ts';
+import { listAlerts } from './parties.repository.ts';
 
 const form = (values: Record<string, string | string[]>) => {
   const params = new URLSearchParams();
@@ -217,7 +218,11 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
       version: String((await party()).version),
     });
     expect((await view()).contactPoints.find((c) => c.id === phone?.id)).toBeUndefined();
-    expect((await audited('party.contact_point_removed')).length).toBe(1);
+    const removed = await audited('party.contact_point_removed');
+    expect(removed.length).toBe(1);
+    // A data protection officer can tell which detail went, but the audit log never holds the number.
+    expect(removed[0]?.details).toMatchObject({ kind: 'phone', masked: 'phone ending 3456' });
+    expect(JSON.stringify(removed[0]?.details)).not.toMatch(/7911\s?123456/);
   });
 
   it('adds identifiers with the NI and NHS checks, and removes them', async () => {
@@ -278,6 +283,10 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
     expect(added.statusCode, added.body).toBe(303);
     const alert = (await view()).alerts[0];
     expect(alert).toBeDefined();
+    // Alerts are read within the council asked about, never by party id alone.
+    const otherCouncil = '00000000-0000-7000-8000-000000000001';
+    expect(await listAlerts(t.runtime.database.db, otherCouncil, id, 'supervisor')).toEqual([]);
+    expect(await listAlerts(t.runtime.database.db, t.councilId, id, 'supervisor')).toHaveLength(1);
     // An alert past its review date shows prominently and on the supervisors' list.
     await t.runtime.database.db
       .withTables<{ party_alert: { id: string; review_on: string } }>()

@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { PHONE_FORMAT_MESSAGE } from '../../platform/validation/phone.ts';
+import { validateAnswers } from '../catalogue/index.ts';
 import {
   nameKey,
   newPartyReference,
@@ -9,37 +11,8 @@ import {
   normalisePhone,
   normalisePostcode,
   parsePartialDate,
-  parseWithLibrary,
 } from './parties.normalise.ts';
 import { parseQuery } from './parties.search.ts';
-
-describe('the fast path for UK phone numbers', () => {
-  it("gives libphonenumber-js's answer for numbers across every UK range, however they are spaced", () => {
-    let seed = 42;
-    const random = () => {
-      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
-      return seed / 2_147_483_648;
-    };
-    const digits = (n: number) => Array.from({ length: n }, () => Math.floor(random() * 10)).join('');
-    const numbers = ['01800201234', '07624 123456', '01534 123456', '01481 123456', '07781 123456'];
-    // Every three-digit start of a national number (mobile, geographic, non-geographic, Crown
-    // Dependencies, unused ranges), with random endings of the right length and of wrong ones.
-    for (let start = 0; start < 1000; start++)
-      for (let i = 0; i < 6; i++) {
-        const n = `0${String(start).padStart(3, '0')}${digits(i === 5 ? 6 : 7)}`;
-        numbers.push(n, `${n.slice(0, 5)} ${n.slice(5)}`, `${n.slice(0, 3)} ${n.slice(3, 7)} ${n.slice(7)}`);
-      }
-    let valid = 0;
-    for (const n of numbers) {
-      const expected = parseWithLibrary(n);
-      if (expected) valid++;
-      expect(normalisePhone(n), n).toBe(expected);
-    }
-    // The sample holds plenty of both.
-    expect(valid).toBeGreaterThan(2_000);
-    expect(numbers.length - valid).toBeGreaterThan(2_000);
-  });
-});
 
 describe('normalising what people type', () => {
   it('keys names without case, accents or punctuation', () => {
@@ -54,14 +27,24 @@ describe('normalising what people type', () => {
     expect(normalisePostcode('QA1 1AA')).toBeUndefined();
   });
 
-  it('stores phone numbers in E.164, assuming the UK', () => {
+  it('stores phone numbers in E.164 by the one phone rule, which the form engine shares', () => {
     expect(normalisePhone('07911 123456')).toBe('+447911123456');
-    expect(normalisePhone('+44 (0)20 7946 0001')).toBe('+442079460001');
-    expect(normalisePhone('12345')).toBeUndefined();
-    expect(normalisePhone('call me')).toBeUndefined();
-    // The examples the phone error message gives must themselves be accepted.
-    for (const example of ['020 7946 0018', '0113 496 0018', '+44 808 157 0192'])
-      expect(normalisePhone(example)).toMatch(/^\+44\d{9,10}$/);
+    // A report's phone question accepts exactly what the register will store, and refuses the rest.
+    const question = { code: 'phone', type: 'phone', label: 'Phone', required: true } as const;
+    for (const typed of [
+      '07911 123456',
+      '020 7946 0018',
+      '(0113) 496 0018',
+      '+44 808 157 0192',
+      '+1 415 555 2671',
+    ])
+      expect(validateAnswers([question], { phone: typed }).errors, typed).toEqual([]);
+    for (const typed of ['07700 900 982', '01632 960 001', '12345', '020 7946 001']) {
+      expect(normalisePhone(typed), typed).toBeUndefined();
+      expect(validateAnswers([question], { phone: typed }).errors, typed).toEqual([
+        { field: 'phone', message: PHONE_FORMAT_MESSAGE },
+      ]);
+    }
   });
 
   it('checks email, NI number and NHS number (modulus 11)', () => {

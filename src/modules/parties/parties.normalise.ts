@@ -1,7 +1,3 @@
-import { parsePhoneNumberFromString } from 'libphonenumber-js';
-import { Metadata } from 'libphonenumber-js/core';
-import minMetadata from 'libphonenumber-js/min/metadata';
-
 /**
  * Pure functions that turn what people type into the keys we store and search on. The same function
  * normalises a value when it is saved and when it is searched for, so the two always meet.
@@ -39,60 +35,20 @@ export function postcodeKey(value: string): string {
   return value.toUpperCase().replace(/\s+/g, '');
 }
 
-// The parts of libphonenumber-js's numbering plan (its own metadata) that it checks a number with.
-interface PlanPatterns {
-  nationalNumberPattern(): string;
-  type(name: string): { pattern(): string; possibleLengths(): number[] | undefined } | undefined;
-}
+// Phones follow the one rule the whole system uses (the register, the form engine, bookings).
+export { formatPhone, normalisePhone, parseWithLibrary } from '../../platform/validation/phone.ts';
 
 /**
- * Whether a UK national significant number is valid for the UK itself, decided as libphonenumber-js
- * decides it (the general pattern, then each number type's pattern and lengths) from the same
- * metadata, with the patterns compiled once: the library builds each pattern as a new RegExp on every
- * call, which made checking phones the larger part of a bulk import's work.
+ * A contact point told apart without being given away, for the audit trail: "phone ending 0001",
+ * "email j…@example.com". The whole value never goes into the audit log.
  */
-const validForUk: (nationalNumber: string) => boolean = (() => {
-  const metadata = new Metadata(minMetadata);
-  metadata.selectNumberingPlan('GB');
-  const plan = metadata.numberingPlan as unknown as PlanPatterns;
-  const whole = (pattern: string) => new RegExp(`^(?:${pattern})$`);
-  const general = whole(plan.nationalNumberPattern());
-  const types = ['FIXED_LINE', 'MOBILE', 'PREMIUM_RATE', 'TOLL_FREE', 'SHARED_COST', 'VOIP']
-    .concat(['PERSONAL_NUMBER', 'PAGER', 'UAN', 'VOICEMAIL'])
-    .flatMap((name) => {
-      const type = plan.type(name);
-      const pattern = type?.pattern();
-      return type && pattern ? [{ pattern: whole(pattern), lengths: type.possibleLengths() }] : [];
-    });
-  return (n) =>
-    general.test(n) && types.some((t) => (!t.lengths || t.lengths.includes(n.length)) && t.pattern.test(n));
-})();
-
-/** A phone number in E.164 (+447911123456), assuming the UK when no country code is given. */
-export function normalisePhone(value: string): string | undefined {
-  const trimmed = value.trim();
-  // The common case, a UK number written nationally (07911 123456) and valid for the UK: the answer
-  // libphonenumber-js gives, without its cost. Everything else (other forms, the Crown Dependencies'
-  // numbers, invalid numbers) is the library's to decide.
-  if (/^0[\d ]{10,14}$/.test(trimmed)) {
-    const digits = trimmed.replaceAll(' ', '');
-    if (digits.length === 11 && validForUk(digits.slice(1))) return `+44${digits.slice(1)}`;
+export function maskContactPoint(point: { kind: string; value: string }): string {
+  if (point.kind === 'email') {
+    const at = point.value.lastIndexOf('@');
+    return at > 0 ? `email ${point.value[0]}…${point.value.slice(at)}` : 'email';
   }
-  return parseWithLibrary(trimmed);
-}
-
-/** libphonenumber-js's answer for any number (exported for the test that holds the fast path to it). */
-export function parseWithLibrary(trimmed: string): string | undefined {
-  if (!/^[+\d][\d\s().-]{5,}$/.test(trimmed)) return undefined;
-  const parsed = parsePhoneNumberFromString(trimmed, 'GB');
-  return parsed?.isValid() ? parsed.number : undefined;
-}
-
-/** For display: UK numbers in national format, others in international format. */
-export function formatPhone(e164: string): string {
-  const parsed = parsePhoneNumberFromString(e164);
-  if (!parsed) return e164;
-  return parsed.country === 'GB' ? parsed.formatNational() : parsed.formatInternational();
+  const digits = point.value.replace(/\D/g, '');
+  return digits.length >= 8 ? `${point.kind} ending ${digits.slice(-4)}` : point.kind;
 }
 
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;

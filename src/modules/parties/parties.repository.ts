@@ -898,11 +898,17 @@ export async function insertAlert(
   return row.id;
 }
 
-/** Alerts still in force that the given role may see. */
-export async function listAlerts(db: Executor, partyId: string, role: string): Promise<AlertRecord[]> {
+/** Alerts still in force on the council's party that the given role may see. */
+export async function listAlerts(
+  db: Executor,
+  councilId: string,
+  partyId: string,
+  role: string,
+): Promise<AlertRecord[]> {
   const rows = await t(db)
     .selectFrom('party_alert')
     .select(['id', 'kind', 'reason', 'review_on', 'visible_to', 'raised_by', 'created_at'])
+    .where('council_id', '=', councilId)
     .where('party_id', '=', partyId)
     .where('ended_at', 'is', null)
     .where(sql<boolean>`${role} = any(visible_to)`)
@@ -1056,31 +1062,37 @@ export async function endRelationship(
 
 export type ContactPointChange = 'verify' | 'do_not_contact' | 'allow_contact' | 'prefer' | 'remove';
 
-/** Changes one contact point's flags, or removes it; returns its kind, or undefined if none. */
+/**
+ * Changes one contact point's flags, or removes it; returns its kind and value (as they were), or
+ * undefined if the party has no such contact point.
+ */
 export async function changeContactPoint(
   db: Executor,
   councilId: string,
   partyId: string,
   contactPointId: string,
   change: ContactPointChange,
-): Promise<string | undefined> {
+): Promise<{ kind: string; value: string } | undefined> {
   const where = sql`council_id = ${councilId} and party_id = ${partyId} and id = ${contactPointId}`;
   const { rows } =
     change === 'remove'
-      ? await sql<{ kind: string }>`delete from contact_point where ${where} returning kind`.execute(db)
+      ? await sql<{ kind: string; value: string }>`
+          delete from contact_point where ${where} returning kind, value`.execute(db)
       : change === 'prefer'
-        ? await sql<{ kind: string }>`
+        ? await sql<{ kind: string | null; value: string | null }>`
             update contact_point set is_preferred = (id = ${contactPointId})
              where council_id = ${councilId} and party_id = ${partyId}
                and kind = (select kind from contact_point where ${where})
-             returning case when id = ${contactPointId} then kind end as kind`.execute(db)
-        : await sql<{ kind: string }>`
+             returning case when id = ${contactPointId} then kind end as kind,
+                       case when id = ${contactPointId} then value end as value`.execute(db)
+        : await sql<{ kind: string; value: string }>`
             update contact_point set
               is_verified = case when ${change} = 'verify' then true else is_verified end,
               do_not_contact = case when ${change} = 'do_not_contact' then true
                                     when ${change} = 'allow_contact' then false else do_not_contact end
-             where ${where} returning kind`.execute(db);
-  return rows.find((r) => r.kind)?.kind;
+             where ${where} returning kind, value`.execute(db);
+  const row = rows.find((r) => r.kind);
+  return row?.kind && row.value !== null ? { kind: row.kind, value: row.value } : undefined;
 }
 
 /** Removes one identifier; returns its scheme, or undefined if the party has none with that id. */

@@ -3,7 +3,7 @@ import type { Executor, Tx } from '../../platform/db/database.ts';
 import { inTransaction } from '../../platform/db/transaction.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
 import { PartyNotFound, ValidationFailed } from './parties.errors.ts';
-import { normaliseEmail } from './parties.normalise.ts';
+import { maskContactPoint, normaliseEmail } from './parties.normalise.ts';
 import * as repo from './parties.repository.ts';
 import * as consents from './parties.self-service.repository.ts';
 import { createPartiesService, updatePartyIn } from './parties.service.ts';
@@ -409,7 +409,11 @@ async function replacePhone(
     action: after === null ? 'party.contact_point_removed' : 'party.contact_point_added',
     subjectType: 'party',
     subjectId: partyId,
-    details: { kind: 'phone', source: 'self service' },
+    details: {
+      kind: 'phone',
+      source: 'self service',
+      masked: maskContactPoint({ kind: 'phone', value: (after ?? before) as string }),
+    },
   });
 }
 

@@ -23,6 +23,7 @@ import {
   ValidationFailed,
 } from './parties.errors.ts';
 import {
+  maskContactPoint,
   nameKey,
   newPartyReference,
   normaliseEmail,
@@ -420,7 +421,7 @@ export function createPartiesService(db: Executor) {
             repo.listContactPoints(tx, id),
             repo.listAddresses(tx, id),
             repo.listRelationships(tx, id),
-            repo.listAlerts(tx, id, principal.role),
+            repo.listAlerts(tx, principal.councilId, id, principal.role),
             repo.listMergesOf(tx, principal.councilId, id),
           ]);
         await recordAudit(tx, context, {
@@ -460,7 +461,7 @@ export function createPartiesService(db: Executor) {
       return inTransaction(db, async (tx) => {
         const party = await repo.findParty(tx, principal.councilId, partyId);
         if (!party) return [];
-        const alerts = await repo.listAlerts(tx, partyId, principal.role);
+        const alerts = await repo.listAlerts(tx, principal.councilId, partyId, principal.role);
         if (alerts.length > 0)
           await recordAudit(tx, context, {
             action: 'party.alerts_viewed',
@@ -1291,13 +1292,14 @@ export function createPartiesService(db: Executor) {
       await inTransaction(db, async (tx) => {
         await requireActive(tx, councilId, partyId);
         await guardVersion(tx, councilId, partyId, options.expectedVersion);
-        const kind = await repo.changeContactPoint(tx, councilId, partyId, contactPointId, change);
-        if (!kind) throw new PartyDetailNotFound('The contact detail');
+        const point = await repo.changeContactPoint(tx, councilId, partyId, contactPointId, change);
+        if (!point) throw new PartyDetailNotFound('The contact detail');
         await recordAudit(tx, context, {
           action: change === 'remove' ? 'party.contact_point_removed' : 'party.contact_point_changed',
           subjectType: 'party',
           subjectId: partyId,
-          details: { contactPointId, kind, change },
+          // Enough for a data protection officer to tell which detail it was, never the whole of it.
+          details: { contactPointId, kind: point.kind, change, masked: maskContactPoint(point) },
         });
       });
     },

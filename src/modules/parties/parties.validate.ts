@@ -1,4 +1,5 @@
 import type { FieldError } from '../../platform/http/errors.ts';
+import { PHONE_FORMAT_MESSAGE } from '../../platform/validation/phone.ts';
 import {
   identifierKey,
   nameKey,
@@ -276,7 +277,7 @@ export function validateContactPoint(
     if (!phone) {
       errors.push({
         field: field === 'phone' ? field : `${field}.value`,
-        message: 'Enter a phone number, like 020 7946 0018, 0113 496 0018 or +44 808 157 0192',
+        message: PHONE_FORMAT_MESSAGE,
       });
       return undefined;
     }

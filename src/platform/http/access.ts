@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can, type Permission } from '../auth/permissions.ts';
 import type { PrincipalResolver } from '../auth/principal.ts';
 import { randomToken, safeEqual } from '../auth/tokens.ts';
+import { type PublicErrorPages, renderHtmlError } from './error-handler.ts';
 import { isOpen311Request, sendOpen311Errors } from './open311.ts';
 import { isApiRequest, sendProblem } from './problem.ts';
 
@@ -34,6 +35,8 @@ export interface AccessOptions {
   secureCookies: boolean;
   /** What every page's template needs (signed-in user, navigation, CSRF token, CSP nonce). */
   pageLocals(request: FastifyRequest, reply: FastifyReply): Record<string, unknown>;
+  /** The public site's error pages, so a citizen's expired form is explained in the portal's layout. */
+  publicErrorPages?: PublicErrorPages;
 }
 
 function signInRedirect(request: FastifyRequest, reply: FastifyReply) {
@@ -165,6 +168,6 @@ export function registerAccessControl(app: FastifyInstance, options: AccessOptio
         'Send the CSRF token in the X-CSRF-Token header',
       );
     }
-    return reply.code(403).view('errors/csrf.njk', {});
+    return renderHtmlError(request, reply, options.publicErrorPages, { status: 403, kind: 'form_expired' });
   });
 }

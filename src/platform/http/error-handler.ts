@@ -41,30 +41,76 @@ function renderErrorPage(reply: FastifyReply, status: number, heading?: string) 
   return reply.code(status).view(template, { heading });
 }
 
+/** What a citizen-facing error page says: which kind of error, its status and (for 4xx) why. */
+export interface PublicError {
+  status: number;
+  kind: 'forbidden' | 'form_expired' | 'problem';
+  /** The domain error's own explanation, for client errors only (never a server error's detail). */
+  message?: string | undefined;
+}
+
 /**
- * The citizen-facing "page not found", in the public site's own layout and language. The public site
- * (a channel, registered after the platform) fills it in; until then, or without one, every unknown
- * page gets the staff error page.
+ * The citizen-facing error pages, in the public site's own layout and language. The public site
+ * (a channel, registered after the platform) fills them in; until then, or without one, or if its
+ * page itself fails, public paths get the platform's error pages. Staff pages keep the staff layout,
+ * and the API and Open311 keep their own formats.
  */
-export interface PublicNotFound {
-  render?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+export interface PublicErrorPages {
+  notFound?: (request: FastifyRequest, reply: FastifyReply) => unknown;
+  error?: (request: FastifyRequest, reply: FastifyReply, error: PublicError) => unknown;
 }
 
 /** Staff pages keep the staff layout for their errors; everything else outside the APIs is public. */
 const isStaffPath = (url: string) =>
   url === '/staff' || url.startsWith('/staff/') || url.startsWith('/staff?');
 
+const isPublicPage = (request: FastifyRequest) =>
+  !isStaffPath(request.url) && !isApiRequest(request) && !isOpen311Request(request);
+
+/**
+ * An HTML error page for the request: the public site's on a public path, the platform's otherwise.
+ * A public page that itself fails (the database is down, say) falls back to the platform's page.
+ */
+export async function renderHtmlError(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  pages: PublicErrorPages | undefined,
+  error: PublicError & { heading?: string | undefined },
+): Promise<unknown> {
+  if (isPublicPage(request)) {
+    const render = error.status === 404 ? pages?.notFound : pages?.error;
+    if (render) {
+      try {
+        return await render(request, reply, error);
+      } catch (err) {
+        request.log.error({ err }, 'public error page failed');
+      }
+    }
+  }
+  if (error.kind === 'form_expired') return reply.code(error.status).view('errors/csrf.njk', {});
+  return renderErrorPage(reply, error.status, error.heading);
+}
+
+const kindOf = (status: number): PublicError['kind'] =>
+  status === 401 || status === 403 ? 'forbidden' : 'problem';
+
 /** One error path for every route: problem+json for the API, a GOV.UK error page for everything else. */
 export function registerErrorHandling(
   app: FastifyInstance,
-  options: { publicNotFound?: PublicNotFound } = {},
+  options: { publicErrorPages?: PublicErrorPages } = {},
 ): void {
+  const pages = options.publicErrorPages;
   app.setErrorHandler((error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     if (isOpen311Request(request)) return renderOpen311Error(error, request, reply);
     const api = isApiRequest(request);
     if (error instanceof DomainError) {
       if (api) return sendProblem(request, reply, error.status, error.code, error.message, error.fieldErrors);
-      return renderErrorPage(reply, error.status, error.message);
+      return renderHtmlError(request, reply, pages, {
+        status: error.status,
+        kind: kindOf(error.status),
+        message: error.status < 500 ? error.message : undefined,
+        heading: error.message,
+      });
     }
     if (error.validation) {
       const errors = fieldErrorsFromValidation(
@@ -81,7 +127,8 @@ export function registerErrorHandling(
           errors,
         );
       }
-      return renderErrorPage(reply, 400, 'There is a problem with the information you gave');
+      const heading = 'There is a problem with the information you gave';
+      return renderHtmlError(request, reply, pages, { status: 400, kind: 'problem', heading });
     }
     const status =
       error.statusCode && error.statusCode >= 400 && error.statusCode < 600 ? error.statusCode : 500;
@@ -90,7 +137,7 @@ export function registerErrorHandling(
     // Client errors from Fastify itself (bad JSON, wrong content type, body too large) are safe to explain.
     const detail = status >= 500 ? 'Something went wrong. It has been logged.' : error.message;
     if (api) return sendProblem(request, reply, status, error.code ?? 'Error', detail);
-    return renderErrorPage(reply, status);
+    return renderHtmlError(request, reply, pages, { status, kind: kindOf(status) });
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -109,9 +156,7 @@ export function registerErrorHandling(
         `No such endpoint: ${request.method} ${request.url}`,
       );
     }
-    const publicNotFound = options.publicNotFound?.render;
-    if (publicNotFound && !isStaffPath(request.url)) return publicNotFound(request, reply);
-    return renderErrorPage(reply, 404);
+    return renderHtmlError(request, reply, pages, { status: 404, kind: 'problem' });
   });
 }
 
