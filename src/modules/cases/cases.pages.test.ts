@@ -419,6 +419,9 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(again.headers.location).toBe(first.headers.location);
     const confirmation = await get(agent, String(first.headers.location));
     expect(confirmation.body).toContain('Request raised');
+    // In words an agent can read out, not "Crockford letters".
+    expect(confirmation.body).toContain('References never use the letters I, L, O or U');
+    expect(confirmation.body).not.toContain('Crockford');
     const ref = /data-test="confirmation-reference">([^<]+)</.exec(confirmation.body)?.[1] ?? '';
     expect(ref).toMatch(/^GH-/);
     const record = await t.runtime.services.cases.get(t.councilId, ref);
