@@ -262,6 +262,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(casesRoutes, {
     service: services.cases,
+    reports: services.caseReports,
     catalogue: services.catalogue,
     partyAlerts: partyAlerts(services.parties),
   });

@@ -27,6 +27,7 @@ export type {
   Open311UpdateRow,
   Open311UpdateWindow,
 } from './cases.open311.repository.ts';
+export { type CaseReports, createCaseReports } from './cases.reports.ts';
 export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
 export type {
   CaseChannel,
