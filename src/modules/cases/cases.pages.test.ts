@@ -443,6 +443,88 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect((await get(agent, '/staff/supervisor')).statusCode).toBe(403);
   });
 
+  it('adds closed work for a chosen period, links ageing and officer figures to the queue, and downloads each table', async () => {
+    const figure = (html: string, test: string) =>
+      Number(new RegExp(`data-test="${test}">([\\d.]+)`).exec(html)?.[1] ?? Number.NaN);
+    const teamResolved = (html: string, team: string) =>
+      Number(
+        new RegExp(
+          `data-test="resolved-row" data-team="${team}">[\\s\\S]*?data-test="team-resolved">(\\d+)<`,
+        ).exec(html)?.[1] ?? 0,
+      );
+    const before = await get(supervisor, '/staff/supervisor');
+    expect(before.body).toContain('Resolved in the last 7 days');
+    expect(before.body).toContain('<option value="7" selected>Last 7 days</option>');
+    const context = systemAuditContext(t.councilId, 'test');
+    const made = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'pothole',
+        channel: 'phone',
+        description: 'Resolved for the dashboard',
+        location: { easting: 534_000, northing: 184_000 },
+        answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+      },
+      context,
+    );
+    await t.runtime.services.cases.changeStatus(
+      t.councilId,
+      made.body.id,
+      { status: 'in_progress' },
+      context,
+    );
+    await t.runtime.services.cases.changeStatus(
+      t.councilId,
+      made.body.id,
+      { status: 'resolved', outcome: 'fixed' },
+      context,
+    );
+    const { record } = await t.runtime.services.cases.get(t.councilId, made.body.id);
+    const teamName = (await t.runtime.services.cases.directory(t.councilId)).teams.find(
+      (team) => team.id === record.teamId,
+    )?.name;
+    expect(teamName).toBeTruthy();
+    const after = await get(supervisor, '/staff/supervisor');
+    expect(figure(after.body, 'total-resolved')).toBe(figure(before.body, 'total-resolved') + 1);
+    expect(teamResolved(after.body, teamName ?? '')).toBe(teamResolved(before.body, teamName ?? '') + 1);
+    // Resolved well inside its target: the met rate is a percentage, not a dash.
+    expect(after.body).toMatch(/data-test="total-sla-met">\d+(\.\d)?%</);
+    const month = await get(supervisor, '/staff/supervisor?days=28');
+    expect(month.body).toContain('Resolved in the last 28 days');
+    expect(figure(month.body, 'total-resolved')).toBeGreaterThanOrEqual(figure(after.body, 'total-resolved'));
+    // An unknown period falls back to the default.
+    expect((await get(supervisor, '/staff/supervisor?days=3650')).body).toContain(
+      'Resolved in the last 7 days',
+    );
+
+    // Age buckets and officers' at-risk and breached counts open the queue behind them.
+    const ageLink = /data-test="ageing-count"><a class="govuk-link" href="([^"]+)"/.exec(after.body)?.[1];
+    expect(ageLink).toMatch(
+      /^\/staff\/queues\?team=all&amp;status=open&amp;sort=submitted&amp;submitted(From|To)=/,
+    );
+    const queue = await get(supervisor, (ageLink ?? '').replace(/&amp;/g, '&'));
+    expect(queue.statusCode).toBe(200);
+    expect(queue.body).not.toContain('There is a problem');
+    expect(after.body).toMatch(
+      /href="\/staff\/queues\?team=all&amp;assignee=[0-9a-f-]{36}&amp;slaState=breached" data-test="officer-breached"/,
+    );
+
+    for (const table of ['teams', 'ageing', 'officers', 'resolved']) {
+      expect(after.body).toContain(`/staff/supervisor/export.csv?table=${table}&amp;days=7`);
+      const csv = await get(supervisor, `/staff/supervisor/export.csv?table=${table}&days=7`);
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toContain('text/csv');
+    }
+    const resolvedCsv = (await get(supervisor, '/staff/supervisor/export.csv?table=resolved&days=7')).body;
+    expect(resolvedCsv.split('\r\n')[0]).toBe(
+      'Team,Resolved,With a due date,Resolved by the due date,SLA met',
+    );
+    expect(resolvedCsv).toContain(`All teams,${figure(after.body, 'total-resolved')},`);
+    const ageingCsv = (await get(supervisor, '/staff/supervisor/export.csv?table=ageing')).body;
+    expect(ageingCsv).toContain('0-2 days,');
+    expect((await get(agent, '/staff/supervisor/export.csv?table=teams')).statusCode).toBe(403);
+  });
+
   it('lists the party’s requests on their page and finds a request by reference from the header search', async () => {
     const party = await get(agent, `/staff/parties/${partyId}`);
     expect(party.body).toContain('data-test="party-requests"');

@@ -7,8 +7,9 @@ import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import { fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import { type Answers, checkAnswersRows, displayAnswer, type ServiceDefinition } from '../catalogue/index.ts';
 import { CHANNEL_LABELS } from './cases.journey.ts';
+import { CLOSED_WORK_PERIODS, type ClosedWorkPeriod } from './cases.reports.ts';
 import { type CasesRouteOptions, contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
-import { CaseIdParams, QueueQuery } from './cases.schemas.ts';
+import { CaseIdParams, QueueQuery, SupervisorQuery } from './cases.schemas.ts';
 import {
   type CaseChannel,
   type CaseListQueryInput,
@@ -597,17 +598,97 @@ export async function casePages(
 
   // --- Supervisor dashboard ----------------------------------------------------------------------
 
-  typed.get('/staff/supervisor', { config: { permission: 'cases.supervise' } }, async (request, reply) => {
-    const principal = principalOf(request);
-    const figures = await service.dashboard(principal.councilId);
-    const maxAgeing = Math.max(1, ...figures.ageing.map((a) => a.count));
-    return reply.view('cases/views/supervisor.njk', {
-      ...labels,
-      figures,
-      ageing: figures.ageing.map((a) => ({ ...a, width: Math.round((a.count / maxAgeing) * 100) })),
-    });
-  });
+  /** A share as a percentage to one place ("87.5%"), or nothing when there is no share. */
+  const percent = (rate: number | null) => (rate === null ? '' : `${Math.round(rate * 1000) / 10}%`);
+
+  /** The closed-work period chosen (days), or the default: the last 7 days. */
+  const periodOf = (days: string | undefined): ClosedWorkPeriod =>
+    CLOSED_WORK_PERIODS.find((p) => String(p) === days) ?? CLOSED_WORK_PERIODS[0];
+
+  /**
+   * Queue links for the dashboard's figures. An age bucket is a range of submission times, taken at
+   * the moment the dashboard was drawn, so the queue shows the requests the figure counted.
+   */
+  function ageingHref(bucket: string, at: Date): string {
+    const ago = (days: number) => new Date(at.getTime() - days * 86_400_000).toISOString();
+    const range: Record<string, { submittedFrom?: string; submittedTo?: string }> = {
+      '0-2 days': { submittedFrom: ago(2) },
+      '3-7 days': { submittedFrom: ago(7), submittedTo: ago(2) },
+      '8-28 days': { submittedFrom: ago(28), submittedTo: ago(7) },
+      'over 28 days': { submittedTo: ago(28) },
+    };
+    return `/staff/queues${toQuery({ team: 'all', status: 'open', sort: 'submitted', ...range[bucket] })}`;
+  }
+
+  typed.get(
+    '/staff/supervisor',
+    { config: { permission: 'cases.supervise' }, schema: { querystring: SupervisorQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const days = periodOf(request.query.days);
+      const figures = await reports.dashboard(principal.councilId, days);
+      const maxAgeing = Math.max(1, ...figures.ageing.map((a) => a.count));
+      return reply.view('cases/views/supervisor.njk', {
+        ...labels,
+        figures,
+        days,
+        periods: CLOSED_WORK_PERIODS.map((p) => ({ value: String(p), text: `Last ${p} days` })),
+        ageing: figures.ageing.map((a) => ({
+          ...a,
+          width: Math.round((a.count / maxAgeing) * 100),
+          href: ageingHref(a.bucket, figures.at),
+        })),
+        percent,
+        csvHref: (table: string) => `/staff/supervisor/export.csv${toQuery({ table, days })}`,
+      });
+    },
+  );
+
+  typed.get(
+    '/staff/supervisor/export.csv',
+    { config: { permission: 'cases.supervise' }, schema: { querystring: SupervisorQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const days = periodOf(request.query.days);
+      const table = DASHBOARD_TABLES.find((t) => t === request.query.table) ?? 'teams';
+      const f = await reports.dashboard(principal.councilId, days);
+      const tables: Record<(typeof DASHBOARD_TABLES)[number], [string[], (string | number)[][]]> = {
+        teams: [
+          ['Team', 'Open', 'Not assigned', 'On hold', 'At risk', 'Breached'],
+          f.teams.map((t) => [t.teamName, t.open, t.unassigned, t.onHold, t.atRisk, t.breached]),
+        ],
+        ageing: [['Age', 'Open requests'], f.ageing.map((a) => [a.bucket, a.count])],
+        officers: [
+          ['Officer', 'Open', 'At risk', 'Breached'],
+          f.workload.map((w) => [w.name, w.open, w.atRisk, w.breached]),
+        ],
+        resolved: [
+          ['Team', 'Resolved', 'With a due date', 'Resolved by the due date', 'SLA met'],
+          [
+            ...f.closed.teams.map((t) => [t.teamName, t.resolved, t.withTarget, t.met, percent(t.metRate)]),
+            [
+              'All teams',
+              f.closed.totals.resolved,
+              f.closed.totals.withTarget,
+              f.closed.totals.met,
+              percent(f.closed.totals.metRate),
+            ],
+          ],
+        ],
+      };
+      const [header, rows] = tables[table];
+      const stamp = londonDateTime(f.at).slice(0, 10);
+      const name = table === 'resolved' ? `resolved-last-${days}-days` : table;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="dashboard-${name}-${stamp}.csv"`)
+        .send(toCsv(header, rows));
+    },
+  );
 }
+
+/** The supervisor dashboard's tables, each downloadable as CSV. */
+const DASHBOARD_TABLES = ['teams', 'ageing', 'officers', 'resolved'] as const;
 
 /** A queue address without the `done` banner of the action that led to it. */
 function withoutDone(url: string): string {
