@@ -36,9 +36,7 @@ describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (ki
         (m) => m[1],
       );
     const agent = await home('agent');
-    expect(agent).toContain(
-      '<form method="get" action="/staff/search" role="search" data-test="home-search">',
-    );
+    expect(agent).toContain('<form method="get" action="/staff/search" data-test="home-search">');
     expect(agent).toContain('<label class="govuk-label govuk-label--m moj-search__label" for="home-search">');
     expect(tasks(agent)).toEqual(['/staff/contacts/today', '/staff/contacts/new']);
     // Heard as "Signed in as Amira Agent, contact centre agent", not "Amira Agent signed in as(…)".
