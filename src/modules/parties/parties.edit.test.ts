@@ -230,7 +230,9 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
     expect(confirm.statusCode).toBe(200);
     // (An earlier test renamed Gwen.)
     const name = (await party()).displayName;
-    expect(confirm.body).toContain(`Are you sure you want to remove +44 7911 123456 from ${name}’s record?`);
+    expect(confirm.body).toContain(
+      `Are you sure you want to remove <span class="app-nowrap">+44 7911 123456</span> from ${name}’s record?`,
+    );
     expect(confirm.body).toContain(`action="${removeHref}"`);
     expect(confirm.body).toContain(
       `<a class="govuk-link govuk-link--no-visited-state" href="/staff/parties/${id}">Cancel</a>`,
