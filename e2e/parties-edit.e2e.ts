@@ -81,6 +81,31 @@ describe('changing a party record in a real browser', () => {
     expect(await page.locator('[data-test="party-alert"]').count()).toBe(0);
     await noAxeViolations(page);
 
+    // Removing a contact detail asks first; Cancel keeps it, Remove takes it away.
+    const contacts = page.locator('[data-test="contact-points"]');
+    const before = await contacts.locator('li').count();
+    expect(before).toBeGreaterThan(0);
+    await contacts
+      .getByRole('link', { name: /^Remove / })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    expect(await page.locator('h1').innerText()).toMatch(
+      /^Are you sure you want to remove .+ from .+’s record\?$/,
+    );
+    await noAxeViolations(page);
+    await page.getByRole('link', { name: 'Cancel' }).click();
+    await page.waitForLoadState('load');
+    expect(await contacts.locator('li').count()).toBe(before);
+    await contacts
+      .getByRole('link', { name: /^Remove / })
+      .first()
+      .click();
+    await page.waitForLoadState('load');
+    await page.getByRole('button', { name: 'Remove' }).click();
+    await expect.poll(() => change.successBanner().innerText()).toContain('Contact detail removed');
+    expect(await contacts.locator('li').count()).toBe(before - 1);
+
     // The supervisors' list of alerts due for review.
     await page.goto(`${server.url}/staff/parties/alerts/due`);
     await noAxeViolations(page);

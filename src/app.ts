@@ -12,6 +12,7 @@ import {
   casePartyPanel,
   caseRequesterEmail,
   caseSearchProvider,
+  casesHomeTasks,
   casesNavigation,
   casesRoutes,
   caseTimelineSource,
@@ -43,7 +44,7 @@ import { type PublicErrorPages, registerErrorHandling } from './platform/http/er
 import { refuseNulCharacters } from './platform/http/nul-characters.ts';
 import { registerSecurityHeaders } from './platform/http/security-headers.ts';
 import { loggerOptions } from './platform/logging/logging.ts';
-import type { NavItem, SearchProvider } from './platform/search/search.ts';
+import type { HomeTask, NavItem, SearchProvider } from './platform/search/search.ts';
 import { registerViews } from './platform/views/views.ts';
 import type { Services } from './services.ts';
 
@@ -135,6 +136,24 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...notificationsNavigation,
     ...contactsNavigation,
     ...identityNavigation,
+  ];
+  const homeTasks: HomeTask[] = [
+    // The contacts module's own list belongs in its index.ts; it was being changed when this was added.
+    {
+      href: '/staff/contacts/today',
+      text: 'My contacts today',
+      description: 'The contacts you have recorded since midnight, with totals by outcome and channel.',
+      permission: 'contacts.record',
+      roles: ['agent'],
+    },
+    {
+      href: '/staff/contacts/new',
+      text: 'Record an anonymous contact',
+      description: 'For a caller who does not give their name; for anyone else, find them first.',
+      permission: 'contacts.record',
+      roles: ['agent'],
+    },
+    ...casesHomeTasks,
   ];
   const searchProviders: SearchProvider[] = [
     staffSearchProvider(services.governance),
@@ -230,6 +249,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     sessionAbsoluteHours: config.sessionAbsoluteHours,
     searchProviders: () => searchProviders,
     auditSubjects: () => auditSubjects,
+    homeTasks: () => homeTasks,
   });
   await app.register(catalogueRoutes, { service: services.catalogue });
   await app.register(gazetteerRoutes, {
@@ -264,6 +284,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   });
   await app.register(casesRoutes, {
     service: services.cases,
+    reports: services.caseReports,
     catalogue: services.catalogue,
     partyAlerts: partyAlerts(services.parties),
   });

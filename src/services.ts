@@ -13,8 +13,10 @@ import {
   createBookingsService,
 } from './modules/bookings/index.ts';
 import {
+  type CaseReports,
   type CasesService,
   caseNotificationLookup,
+  createCaseReports,
   createCasesService,
   serviceRequestFeed,
 } from './modules/cases/index.ts';
@@ -49,6 +51,8 @@ export interface Services {
   gazetteer: GazetteerService;
   parties: PartiesService;
   cases: CasesService;
+  /** Work queue find box and audited export; the supervisor dashboard with closed work. */
+  caseReports: CaseReports;
   portalSessions: PortalSessions;
   portalUploads: PortalUploads;
   bookings: BookingsService;
@@ -95,6 +99,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     catalogue,
     parties,
     cases,
+    caseReports: createCaseReports(database.db, { cases, staff: governance }),
     portalSessions,
     portalUploads: createPortalUploads(database.db),
     bookings: createBookingsService(database.db, {

@@ -80,6 +80,109 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(filtered.body).not.toContain(reference);
   });
 
+  it('shows which column the queue is sorted by and which way, and sorts priority low to high ascending', async () => {
+    const byDue = await get(officer, '/staff/queues?team=all');
+    expect(byDue.body).toMatch(/aria-sort="ascending" data-test="sort-due"/);
+    expect(byDue.body).toMatch(/aria-sort="none" data-test="sort-priority"/);
+    expect(byDue.body).toContain('data-test="sort-arrow-up"');
+    // The sorted column's link turns the order round; the others start ascending.
+    expect(byDue.body).toContain('href="/staff/queues?team=all&amp;sort=due&amp;direction=desc"');
+    expect(byDue.body).toContain('href="/staff/queues?team=all&amp;sort=priority&amp;direction=asc"');
+    const ranks = (html: string) =>
+      [...html.matchAll(/data-test="queue-priority">([A-Za-z]+)</g)].map((m) =>
+        ['Low', 'Normal', 'High', 'Urgent'].indexOf(m[1] ?? ''),
+      );
+    const context = systemAuditContext(t.councilId, 'test');
+    for (const [n, priority] of (['urgent', 'low', 'high', 'normal'] as const).entries())
+      await t.runtime.services.cases.create(
+        t.councilId,
+        {
+          serviceCode: 'pothole',
+          channel: 'phone',
+          priority,
+          description: `Priority sorting check ${n}`,
+          location: { easting: 531_000 + n * 500, northing: 181_000 },
+          answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+        },
+        context,
+      );
+    const sorted = '/staff/queues?team=all&q=priority+sorting+check&sort=priority';
+    const ascending = await get(officer, `${sorted}&direction=asc`);
+    expect(ascending.body).toMatch(/aria-sort="ascending" data-test="sort-priority"/);
+    expect(ascending.body).toMatch(/aria-sort="none" data-test="sort-due"/);
+    expect(ranks(ascending.body)).toEqual([0, 1, 2, 3]);
+    const descending = await get(officer, `${sorted}&direction=desc`);
+    expect(descending.body).toMatch(/aria-sort="descending" data-test="sort-priority"/);
+    expect(descending.body).toContain('data-test="sort-arrow-down"');
+    expect(ranks(descending.body)).toEqual([3, 2, 1, 0]);
+    // A reference is one code: its cell never wraps at the dash.
+    expect(byDue.body).toMatch(
+      /<td class="govuk-table__cell app-nowrap"><a class="govuk-link" href="\/staff\/cases\//,
+    );
+  });
+
+  it('finds a request in the queue by words, and goes straight to it by reference', async () => {
+    const page = await get(officer, '/staff/queues?team=all');
+    expect(page.body).toContain('name="q"');
+    const byWords = await get(officer, '/staff/queues?team=all&q=SCHOOL+gates');
+    expect(byWords.statusCode).toBe(200);
+    expect(byWords.body).toContain(reference);
+    expect(byWords.body).toContain('value="SCHOOL gates"');
+    expect(byWords.body).toMatch(/data-test="queue-count">1 request</);
+    const none = await get(officer, '/staff/queues?team=all&q=no+such+words+anywhere');
+    expect(none.body).toContain('data-test="queue-empty"');
+    expect(none.body).not.toContain(reference);
+    // A literal %: not a wildcard that matches everything.
+    expect((await get(officer, '/staff/queues?team=all&q=%25')).body).toContain('data-test="queue-empty"');
+    for (const typed of [reference, reference.toLowerCase().replace(/-/g, '')]) {
+      const found = await get(officer, `/staff/queues?q=${encodeURIComponent(typed)}`);
+      expect(found.statusCode).toBe(303);
+      expect(found.headers.location).toBe(`/staff/cases/${caseId}`);
+    }
+  });
+
+  it('exports the queue with UK times and priority labels, and audits the download', async () => {
+    const { record } = await t.runtime.services.cases.get(t.councilId, caseId);
+    const csv = await get(officer, '/staff/queues/export.csv?team=all&q=school+gates&sort=submitted');
+    expect(csv.statusCode).toBe(200);
+    const lines = csv.body.trim().split('\r\n');
+    expect(lines).toHaveLength(2);
+    const uk = (d: Date) => {
+      const p = Object.fromEntries(
+        new Intl.DateTimeFormat('en-GB', {
+          timeZone: 'Europe/London',
+          year: 'numeric',
+          month: '2-digit',
+          day: '2-digit',
+          hour: '2-digit',
+          minute: '2-digit',
+          hourCycle: 'h23',
+        })
+          .formatToParts(d)
+          .map((x) => [x.type, x.value]),
+      );
+      return `${p.year}-${p.month}-${p.day} ${p.hour}:${p.minute}`;
+    };
+    const cells = lines[1]?.split(',') ?? [];
+    expect(cells[0]).toBe(reference);
+    expect(cells[4]).toBe({ urgent: 'Urgent', high: 'High', normal: 'Normal', low: 'Low' }[record.priority]);
+    expect(cells[6]).toBe(record.dueAt ? uk(record.dueAt) : '');
+    expect(cells[7]).toBe(uk(record.submittedAt));
+    expect(csv.body).not.toMatch(/\d{4}-\d\d-\d\dT\d\d:\d\d/);
+    const [event] = await t.runtime.services.governance.listAudit(
+      t.councilId,
+      { action: 'case.queue_exported' },
+      1,
+    );
+    expect(event?.actorLabel).toBe('Owen Officer');
+    expect(event?.details).toEqual({
+      // All teams is no team filter.
+      filters: { sort: 'submitted', status: 'open' },
+      searched: true,
+      count: 1,
+    });
+  });
+
   it('lets an officer take the request, resolve it with an outcome, and shows the timeline', async () => {
     const page = await get(officer, `/staff/cases/${caseId}`);
     expect(page.statusCode).toBe(200);
@@ -340,6 +443,88 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect((await get(agent, '/staff/supervisor')).statusCode).toBe(403);
   });
 
+  it('adds closed work for a chosen period, links ageing and officer figures to the queue, and downloads each table', async () => {
+    const figure = (html: string, test: string) =>
+      Number(new RegExp(`data-test="${test}">([\\d.]+)`).exec(html)?.[1] ?? Number.NaN);
+    const teamResolved = (html: string, team: string) =>
+      Number(
+        new RegExp(
+          `data-test="resolved-row" data-team="${team}">[\\s\\S]*?data-test="team-resolved">(\\d+)<`,
+        ).exec(html)?.[1] ?? 0,
+      );
+    const before = await get(supervisor, '/staff/supervisor');
+    expect(before.body).toContain('Resolved in the last 7 days');
+    expect(before.body).toContain('<option value="7" selected>Last 7 days</option>');
+    const context = systemAuditContext(t.councilId, 'test');
+    const made = await t.runtime.services.cases.create(
+      t.councilId,
+      {
+        serviceCode: 'pothole',
+        channel: 'phone',
+        description: 'Resolved for the dashboard',
+        location: { easting: 534_000, northing: 184_000 },
+        answers: { where_on_road: 'carriageway', depth: 'shallow', damage_claim: false },
+      },
+      context,
+    );
+    await t.runtime.services.cases.changeStatus(
+      t.councilId,
+      made.body.id,
+      { status: 'in_progress' },
+      context,
+    );
+    await t.runtime.services.cases.changeStatus(
+      t.councilId,
+      made.body.id,
+      { status: 'resolved', outcome: 'fixed' },
+      context,
+    );
+    const { record } = await t.runtime.services.cases.get(t.councilId, made.body.id);
+    const teamName = (await t.runtime.services.cases.directory(t.councilId)).teams.find(
+      (team) => team.id === record.teamId,
+    )?.name;
+    expect(teamName).toBeTruthy();
+    const after = await get(supervisor, '/staff/supervisor');
+    expect(figure(after.body, 'total-resolved')).toBe(figure(before.body, 'total-resolved') + 1);
+    expect(teamResolved(after.body, teamName ?? '')).toBe(teamResolved(before.body, teamName ?? '') + 1);
+    // Resolved well inside its target: the met rate is a percentage, not a dash.
+    expect(after.body).toMatch(/data-test="total-sla-met">\d+(\.\d)?%</);
+    const month = await get(supervisor, '/staff/supervisor?days=28');
+    expect(month.body).toContain('Resolved in the last 28 days');
+    expect(figure(month.body, 'total-resolved')).toBeGreaterThanOrEqual(figure(after.body, 'total-resolved'));
+    // An unknown period falls back to the default.
+    expect((await get(supervisor, '/staff/supervisor?days=3650')).body).toContain(
+      'Resolved in the last 7 days',
+    );
+
+    // Age buckets and officers' at-risk and breached counts open the queue behind them.
+    const ageLink = /data-test="ageing-count"><a class="govuk-link" href="([^"]+)"/.exec(after.body)?.[1];
+    expect(ageLink).toMatch(
+      /^\/staff\/queues\?team=all&amp;status=open&amp;sort=submitted&amp;submitted(From|To)=/,
+    );
+    const queue = await get(supervisor, (ageLink ?? '').replace(/&amp;/g, '&'));
+    expect(queue.statusCode).toBe(200);
+    expect(queue.body).not.toContain('There is a problem');
+    expect(after.body).toMatch(
+      /href="\/staff\/queues\?team=all&amp;assignee=[0-9a-f-]{36}&amp;slaState=breached" data-test="officer-breached"/,
+    );
+
+    for (const table of ['teams', 'ageing', 'officers', 'resolved']) {
+      expect(after.body).toContain(`/staff/supervisor/export.csv?table=${table}&amp;days=7`);
+      const csv = await get(supervisor, `/staff/supervisor/export.csv?table=${table}&days=7`);
+      expect(csv.statusCode).toBe(200);
+      expect(csv.headers['content-type']).toContain('text/csv');
+    }
+    const resolvedCsv = (await get(supervisor, '/staff/supervisor/export.csv?table=resolved&days=7')).body;
+    expect(resolvedCsv.split('\r\n')[0]).toBe(
+      'Team,Resolved,With a due date,Resolved by the due date,SLA met',
+    );
+    expect(resolvedCsv).toContain(`All teams,${figure(after.body, 'total-resolved')},`);
+    const ageingCsv = (await get(supervisor, '/staff/supervisor/export.csv?table=ageing')).body;
+    expect(ageingCsv).toContain('0-2 days,');
+    expect((await get(agent, '/staff/supervisor/export.csv?table=teams')).statusCode).toBe(403);
+  });
+
   it('lists the party’s requests on their page and finds a request by reference from the header search', async () => {
     const party = await get(agent, `/staff/parties/${partyId}`);
     expect(party.body).toContain('data-test="party-requests"');
@@ -419,6 +604,9 @@ describe.each(testDatabaseKinds())('cases staff pages (%s)', (kind) => {
     expect(again.headers.location).toBe(first.headers.location);
     const confirmation = await get(agent, String(first.headers.location));
     expect(confirmation.body).toContain('Request raised');
+    // In words an agent can read out, not "Crockford letters".
+    expect(confirmation.body).toContain('References never use the letters I, L, O or U');
+    expect(confirmation.body).not.toContain('Crockford');
     const ref = /data-test="confirmation-reference">([^<]+)</.exec(confirmation.body)?.[1] ?? '';
     expect(ref).toMatch(/^GH-/);
     const record = await t.runtime.services.cases.get(t.councilId, ref);

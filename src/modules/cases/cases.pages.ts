@@ -1,14 +1,15 @@
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { stringify } from 'csv-stringify/sync';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { can } from '../../platform/auth/permissions.ts';
+import { londonDateTime, toCsv } from '../../platform/http/csv.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
 import { fieldErrorMessages } from '../../platform/views/form-errors.ts';
 import { type Answers, checkAnswersRows, displayAnswer, type ServiceDefinition } from '../catalogue/index.ts';
 import { CHANNEL_LABELS } from './cases.journey.ts';
+import { CLOSED_WORK_PERIODS, type ClosedWorkPeriod } from './cases.reports.ts';
 import { type CasesRouteOptions, contextOf, listQueryFrom, principalOf } from './cases.routes.ts';
-import { CaseIdParams, ListCasesQuery } from './cases.schemas.ts';
+import { CaseIdParams, QueueQuery, SupervisorQuery } from './cases.schemas.ts';
 import {
   type CaseChannel,
   type CaseListQueryInput,
@@ -56,13 +57,24 @@ export const STATUS_TAGS: Record<string, string> = {
   cancelled: 'govuk-tag--grey',
 };
 
+export const PRIORITY_LABELS: Record<string, string> = {
+  urgent: 'Urgent',
+  high: 'High',
+  normal: 'Normal',
+  low: 'Low',
+};
+
 const labels = {
+  priorityLabels: PRIORITY_LABELS,
   statusLabels: STATUS_LABELS,
   statusTags: STATUS_TAGS,
   slaLabels: SLA_LABELS,
   slaTags: SLA_TAGS,
   outcomeLabels: OUTCOME_LABELS,
 };
+
+/** The queue columns that sort, in the order of the table. */
+const QUEUE_SORTS = ['reference', 'priority', 'due', 'submitted'] as const;
 
 const PAGE_SIZE = 50;
 const CSV_LIMIT = 50_000;
@@ -89,7 +101,7 @@ const FORM_IDS: Record<string, Record<string, string>> = {
 export async function casePages(
   app: FastifyInstance,
   service: CasesService,
-  options: Pick<CasesRouteOptions, 'catalogue' | 'partyAlerts'> = {},
+  options: Pick<CasesRouteOptions, 'catalogue' | 'partyAlerts' | 'reports'>,
 ): Promise<void> {
   const typed = app.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -371,6 +383,8 @@ export async function casePages(
 
   // --- Work queues ------------------------------------------------------------------------------
 
+  const reports = options.reports;
+
   async function queueQuery(request: FastifyRequest, mine: boolean) {
     const principal = principalOf(request);
     const raw = { ...(request.query as Record<string, string | undefined>) };
@@ -393,7 +407,8 @@ export async function casePages(
       errors.push(...error.fieldErrors);
       query = { open: true };
     }
-    return { principal, raw, cleaned, query, directory, errors };
+    const text = raw.q?.trim() ?? '';
+    return { principal, raw, cleaned, query, text, directory, errors };
   }
 
   async function renderQueue(
@@ -402,10 +417,11 @@ export async function casePages(
     mine: boolean,
     extra: Record<string, unknown> = {},
   ) {
-    const { principal, raw, cleaned, query, directory, errors } = await queueQuery(request, mine);
-    const page = await service.list(principal.councilId, {
+    const { principal, raw, cleaned, query, text, directory, errors } = await queueQuery(request, mine);
+    const page = await reports.queue(principal.councilId, {
       sort: 'due',
       ...query,
+      ...(text ? { text } : {}),
       pageSize: PAGE_SIZE,
       countCap: 10_000,
     });
@@ -419,16 +435,24 @@ export async function casePages(
     for (const [k, v] of Object.entries(raw)) if (v && k !== 'page' && k !== 'done') base[k] = v;
     if (!mine && !base.team) base.team = 'all';
     const href = (extra: Record<string, string | number>) => `${path}${toQuery({ ...base, ...extra })}`;
-    const currentSort = base.sort ?? 'due';
-    const sortHrefs = Object.fromEntries(
-      ['reference', 'priority', 'due', 'submitted'].map((key) => [
-        key,
-        href({
-          sort: key,
-          direction: currentSort === key && base.direction !== 'desc' ? 'desc' : 'asc',
-          page: '',
-        }),
-      ]),
+    // The sort in force, as the list applied it (due date, soonest first, unless chosen otherwise).
+    const currentSort = query.sort ?? 'due';
+    const currentDirection = query.direction ?? 'asc';
+    const sortHeaders = Object.fromEntries(
+      QUEUE_SORTS.map((key) => {
+        const sorted = currentSort === key;
+        return [
+          key,
+          {
+            ariaSort: sorted ? (currentDirection === 'asc' ? 'ascending' : 'descending') : 'none',
+            href: href({
+              sort: key,
+              direction: sorted && currentDirection === 'asc' ? 'desc' : 'asc',
+              page: '',
+            }),
+          },
+        ];
+      }),
     );
     return reply.view('cases/views/queue.njk', {
       ...labels,
@@ -436,7 +460,7 @@ export async function casePages(
       page,
       pages,
       filters: { ...raw, status: cleaned.status, team: raw.team ?? 'all' },
-      sortHrefs,
+      sortHeaders,
       pageHref: (n: number) => href({ page: n }),
       statuses: [
         { value: 'open', text: 'All open' },
@@ -451,7 +475,8 @@ export async function casePages(
       teams: directory.teams,
       officers: directory.officers,
       canWork: can(principal.role, 'cases.work'),
-      exportHref: `/staff/queues/export.csv${toQuery({ ...cleaned, ...(mine ? { assignee: principal.id } : {}), page: '' })}`,
+      // My work's download is the officer's own requests in every team, as the page shows them.
+      exportHref: `/staff/queues/export.csv${toQuery({ ...cleaned, ...(mine ? { assignee: principal.id, team: 'all' } : {}), page: '' })}`,
       errors: errors.length ? errorList(errors, '') : undefined,
       done: (request.query as Record<string, string | undefined>).done,
       meId: principal.id,
@@ -461,68 +486,73 @@ export async function casePages(
     });
   }
 
+  /** A whole reference in the find box goes straight to its request. */
+  async function openReference(request: FastifyRequest, reply: FastifyReply, mine: boolean) {
+    const text = (request.query as { q?: string }).q?.trim();
+    const id = text ? await reports.referenceIn(principalOf(request).councilId, text) : null;
+    if (id) return reply.redirect(`/staff/cases/${id}`, 303);
+    return renderQueue(request, reply, mine);
+  }
+
   typed.get(
     '/staff/queues',
-    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
-    async (request, reply) => renderQueue(request, reply, false),
+    { config: { permission: 'cases.read' }, schema: { querystring: QueueQuery } },
+    async (request, reply) => openReference(request, reply, false),
   );
 
   typed.get(
     '/staff/queues/mine',
-    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
-    async (request, reply) => renderQueue(request, reply, true),
+    { config: { permission: 'cases.read' }, schema: { querystring: QueueQuery } },
+    async (request, reply) => openReference(request, reply, true),
   );
 
   typed.get(
     '/staff/queues/export.csv',
-    { config: { permission: 'cases.read' }, schema: { querystring: ListCasesQuery } },
+    { config: { permission: 'cases.read' }, schema: { querystring: QueueQuery } },
     async (request, reply) => {
-      const { principal, query } = await queueQuery(request, false);
-      const rows: string[][] = [
-        [
-          'Reference',
-          'Service',
-          'Status',
-          'Outcome',
-          'Priority',
-          'SLA',
-          'Due',
-          'Submitted',
-          'Team',
-          'Officer',
-          'Ward',
-          'Location',
-        ],
+      const { principal, query, cleaned, text } = await queueQuery(request, false);
+      const { page: _page, done: _done, ...filters } = cleaned;
+      const items = await reports.exportQueue(
+        principal.councilId,
+        { sort: 'due', ...query, ...(text ? { text } : {}) },
+        CSV_LIMIT,
+        filters,
+        contextOf(request),
+      );
+      const header = [
+        'Reference',
+        'Service',
+        'Status',
+        'Outcome',
+        'Priority',
+        'SLA',
+        'Due',
+        'Submitted',
+        'Team',
+        'Officer',
+        'Ward',
+        'Location',
       ];
-      for (let p = 1; (p - 1) * 500 < CSV_LIMIT; p++) {
-        const batch = await service.list(principal.councilId, {
-          sort: 'due',
-          ...query,
-          page: p,
-          pageSize: 500,
-        });
-        for (const i of batch.items)
-          rows.push([
-            i.reference,
-            i.serviceName,
-            STATUS_LABELS[i.status],
-            i.outcome ? OUTCOME_LABELS[i.outcome] : '',
-            i.priority,
-            SLA_LABELS[i.slaState] ?? '',
-            i.dueAt?.toISOString() ?? '',
-            i.submittedAt.toISOString(),
-            i.teamName ?? '',
-            i.assigneeName ?? '',
-            i.wardName ?? '',
-            i.locationText ?? '',
-          ]);
-        if (batch.items.length < 500) break;
-      }
-      const stamp = new Date().toISOString().slice(0, 10);
+      // Times in UK time as the screen shows them, in a form a spreadsheet sorts: 2026-09-30 13:00.
+      const rows = items.map((i) => [
+        i.reference,
+        i.serviceName,
+        STATUS_LABELS[i.status],
+        i.outcome ? OUTCOME_LABELS[i.outcome] : '',
+        PRIORITY_LABELS[i.priority] ?? i.priority,
+        SLA_LABELS[i.slaState] ?? '',
+        i.dueAt ? londonDateTime(i.dueAt) : '',
+        londonDateTime(i.submittedAt),
+        i.teamName ?? '',
+        i.assigneeName ?? '',
+        i.wardName ?? '',
+        i.locationText ?? '',
+      ]);
+      const stamp = londonDateTime(new Date()).slice(0, 10);
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="work-queue-${stamp}.csv"`)
-        .send(stringify(rows));
+        .send(toCsv(header, rows));
     },
   );
 
@@ -568,17 +598,97 @@ export async function casePages(
 
   // --- Supervisor dashboard ----------------------------------------------------------------------
 
-  typed.get('/staff/supervisor', { config: { permission: 'cases.supervise' } }, async (request, reply) => {
-    const principal = principalOf(request);
-    const figures = await service.dashboard(principal.councilId);
-    const maxAgeing = Math.max(1, ...figures.ageing.map((a) => a.count));
-    return reply.view('cases/views/supervisor.njk', {
-      ...labels,
-      figures,
-      ageing: figures.ageing.map((a) => ({ ...a, width: Math.round((a.count / maxAgeing) * 100) })),
-    });
-  });
+  /** A share as a percentage to one place ("87.5%"), or nothing when there is no share. */
+  const percent = (rate: number | null) => (rate === null ? '' : `${Math.round(rate * 1000) / 10}%`);
+
+  /** The closed-work period chosen (days), or the default: the last 7 days. */
+  const periodOf = (days: string | undefined): ClosedWorkPeriod =>
+    CLOSED_WORK_PERIODS.find((p) => String(p) === days) ?? CLOSED_WORK_PERIODS[0];
+
+  /**
+   * Queue links for the dashboard's figures. An age bucket is a range of submission times, taken at
+   * the moment the dashboard was drawn, so the queue shows the requests the figure counted.
+   */
+  function ageingHref(bucket: string, at: Date): string {
+    const ago = (days: number) => new Date(at.getTime() - days * 86_400_000).toISOString();
+    const range: Record<string, { submittedFrom?: string; submittedTo?: string }> = {
+      '0-2 days': { submittedFrom: ago(2) },
+      '3-7 days': { submittedFrom: ago(7), submittedTo: ago(2) },
+      '8-28 days': { submittedFrom: ago(28), submittedTo: ago(7) },
+      'over 28 days': { submittedTo: ago(28) },
+    };
+    return `/staff/queues${toQuery({ team: 'all', status: 'open', sort: 'submitted', ...range[bucket] })}`;
+  }
+
+  typed.get(
+    '/staff/supervisor',
+    { config: { permission: 'cases.supervise' }, schema: { querystring: SupervisorQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const days = periodOf(request.query.days);
+      const figures = await reports.dashboard(principal.councilId, days);
+      const maxAgeing = Math.max(1, ...figures.ageing.map((a) => a.count));
+      return reply.view('cases/views/supervisor.njk', {
+        ...labels,
+        figures,
+        days,
+        periods: CLOSED_WORK_PERIODS.map((p) => ({ value: String(p), text: `Last ${p} days` })),
+        ageing: figures.ageing.map((a) => ({
+          ...a,
+          width: Math.round((a.count / maxAgeing) * 100),
+          href: ageingHref(a.bucket, figures.at),
+        })),
+        percent,
+        csvHref: (table: string) => `/staff/supervisor/export.csv${toQuery({ table, days })}`,
+      });
+    },
+  );
+
+  typed.get(
+    '/staff/supervisor/export.csv',
+    { config: { permission: 'cases.supervise' }, schema: { querystring: SupervisorQuery } },
+    async (request, reply) => {
+      const principal = principalOf(request);
+      const days = periodOf(request.query.days);
+      const table = DASHBOARD_TABLES.find((t) => t === request.query.table) ?? 'teams';
+      const f = await reports.dashboard(principal.councilId, days);
+      const tables: Record<(typeof DASHBOARD_TABLES)[number], [string[], (string | number)[][]]> = {
+        teams: [
+          ['Team', 'Open', 'Not assigned', 'On hold', 'At risk', 'Breached'],
+          f.teams.map((t) => [t.teamName, t.open, t.unassigned, t.onHold, t.atRisk, t.breached]),
+        ],
+        ageing: [['Age', 'Open requests'], f.ageing.map((a) => [a.bucket, a.count])],
+        officers: [
+          ['Officer', 'Open', 'At risk', 'Breached'],
+          f.workload.map((w) => [w.name, w.open, w.atRisk, w.breached]),
+        ],
+        resolved: [
+          ['Team', 'Resolved', 'With a due date', 'Resolved by the due date', 'SLA met'],
+          [
+            ...f.closed.teams.map((t) => [t.teamName, t.resolved, t.withTarget, t.met, percent(t.metRate)]),
+            [
+              'All teams',
+              f.closed.totals.resolved,
+              f.closed.totals.withTarget,
+              f.closed.totals.met,
+              percent(f.closed.totals.metRate),
+            ],
+          ],
+        ],
+      };
+      const [header, rows] = tables[table];
+      const stamp = londonDateTime(f.at).slice(0, 10);
+      const name = table === 'resolved' ? `resolved-last-${days}-days` : table;
+      return reply
+        .header('content-type', 'text/csv; charset=utf-8')
+        .header('content-disposition', `attachment; filename="dashboard-${name}-${stamp}.csv"`)
+        .send(toCsv(header, rows));
+    },
+  );
 }
+
+/** The supervisor dashboard's tables, each downloadable as CSV. */
+const DASHBOARD_TABLES = ['teams', 'ageing', 'officers', 'resolved'] as const;
 
 /** A queue address without the `done` banner of the action that led to it. */
 function withoutDone(url: string): string {

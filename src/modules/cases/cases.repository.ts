@@ -460,6 +460,8 @@ export interface CaseListQuery {
   submittedTo?: Date;
   sort?: 'due' | 'submitted' | 'updated' | 'priority' | 'reference';
   direction?: 'asc' | 'desc';
+  /** Words found in the reference, service, place or description (the queue's find box). */
+  text?: string;
   limit: number;
   offset: number;
 }
@@ -512,6 +514,19 @@ function listFilter(
   if (query.updatedAfter) c.push(eb('updated_at', '>', query.updatedAfter));
   if (query.submittedFrom) c.push(eb('submitted_at', '>=', query.submittedFrom));
   if (query.submittedTo) c.push(eb('submitted_at', '<', query.submittedTo));
+  if (query.text) {
+    // Within a queue's other filters, so its index narrows the rows first; % and _ are taken literally.
+    const like = `%${query.text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    c.push(
+      eb.or([
+        eb('reference', 'ilike', like),
+        eb('service_name', 'ilike', like),
+        eb('location_text', 'ilike', like),
+        eb('ward_name', 'ilike', like),
+        eb('description', 'ilike', like),
+      ]),
+    );
+  }
   const running = () => [open(true), eb('status', '!=', 'on_hold')];
   switch (query.slaState) {
     case 'breached':
@@ -576,9 +591,10 @@ export async function listCases(
       q = q.orderBy('updated_at', direction).orderBy('id', direction);
       break;
     case 'priority':
+      // Ascending runs low to high, as every other column does; most urgent first is descending.
       q = q
         .orderBy(
-          sql`case priority when 'urgent' then 0 when 'high' then 1 when 'normal' then 2 else 3 end`,
+          sql`case priority when 'low' then 0 when 'normal' then 1 when 'high' then 2 else 3 end`,
           direction,
         )
         .orderBy('due_at', 'asc')
@@ -1067,6 +1083,42 @@ export async function teamFigures(db: Executor, councilId: string, now: Date): P
     atRisk: Number(r.at_risk),
     breached: Number(r.breached),
     onHold: Number(r.on_hold),
+  }));
+}
+
+export interface ResolvedCounts {
+  resolved: number;
+  /** Resolved requests that had a due date. */
+  withTarget: number;
+  /** Of those, resolved by their due date. */
+  met: number;
+}
+
+export interface ResolvedFigures extends ResolvedCounts {
+  teamId: string | null;
+}
+
+/** Requests resolved in [from, to), per team: one statement on the resolved_at index. */
+export async function resolvedFigures(
+  db: Executor,
+  councilId: string,
+  from: Date,
+  to: Date,
+): Promise<ResolvedFigures[]> {
+  const { rows } = await sql<{ team_id: string | null; resolved: string; with_target: string; met: string }>`
+    select team_id,
+      count(*) as resolved,
+      count(*) filter (where due_at is not null) as with_target,
+      count(*) filter (where resolved_at <= due_at) as met
+    from service_request
+    where council_id = ${councilId} and resolved_at >= ${from} and resolved_at < ${to}
+    group by team_id
+    order by count(*) desc`.execute(db);
+  return rows.map((r) => ({
+    teamId: r.team_id,
+    resolved: Number(r.resolved),
+    withTarget: Number(r.with_target),
+    met: Number(r.met),
   }));
 }
 

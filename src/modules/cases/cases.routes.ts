@@ -8,6 +8,7 @@ import type { CatalogueService } from '../catalogue/index.ts';
 import type { PartyAlertsLookup } from '../parties/index.ts';
 import { requestJourney } from './cases.journey.ts';
 import { casePages } from './cases.pages.ts';
+import type { CaseReports } from './cases.reports.ts';
 import {
   AssignmentBody,
   AttachmentBody,
@@ -34,6 +35,8 @@ import { CASE_STATUSES, type CaseStatus } from './lifecycle.ts';
 
 export interface CasesRouteOptions {
   service: CasesService;
+  /** The queues' find box and audited export, and the supervisor dashboard. */
+  reports: CaseReports;
   /** The catalogue's service versions: a request's answers are shown as the version it was made against asked them. */
   catalogue?: Pick<CatalogueService, 'get'>;
   /** The parties module's staff alerts on a requester, as the viewer's role may see them. */

@@ -82,6 +82,12 @@ export const ListCasesQuery = Type.Object({
 });
 export type ListCasesQuery = Static<typeof ListCasesQuery>;
 
+/** The work queues: the list's filters and the find box (`q`: a reference, or words to find). */
+export const QueueQuery = Type.Object({ ...ListCasesQuery.properties, q: Str(100) });
+
+/** The supervisor dashboard: the closed-work period in days, and which table a CSV download is of. */
+export const SupervisorQuery = Type.Object({ days: Str(4), table: Str(20) });
+
 export const StatusBody = Type.Object(
   {
     status: Type.String({ maxLength: 20 }),

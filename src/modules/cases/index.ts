@@ -2,7 +2,7 @@ import type { AuditContext } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Executor } from '../../platform/db/database.ts';
 import type { IdempotentResult } from '../../platform/idempotency/idempotency.ts';
-import type { NavItem, SearchProvider } from '../../platform/search/search.ts';
+import type { HomeTask, NavItem, SearchProvider } from '../../platform/search/search.ts';
 import type { TimelineSource } from '../../platform/timeline/timeline.ts';
 import type { PagePanel } from '../../platform/views/panels.ts';
 import type { PartyPanelSubject } from '../parties/index.ts';
@@ -27,6 +27,7 @@ export type {
   Open311UpdateRow,
   Open311UpdateWindow,
 } from './cases.open311.repository.ts';
+export { type CaseReports, createCaseReports } from './cases.reports.ts';
 export { type CasesRouteOptions, casesRoutes } from './cases.routes.ts';
 export type {
   CaseChannel,
@@ -72,6 +73,30 @@ export {
 } from './lifecycle.ts';
 export { generateReference, normaliseReference } from './reference.ts';
 export { type SlaState, slaPosition } from './sla-clock.ts';
+
+export const casesHomeTasks: readonly HomeTask[] = [
+  {
+    href: '/staff/queues/mine',
+    text: 'My work',
+    description: 'Requests assigned to you, the soonest due first.',
+    permission: 'cases.read',
+    roles: ['officer', 'supervisor'],
+  },
+  {
+    href: '/staff/queues',
+    text: 'Work queues',
+    description: 'Your team’s open requests: take them, assign them, find one by reference.',
+    permission: 'cases.read',
+    roles: ['officer', 'supervisor'],
+  },
+  {
+    href: '/staff/supervisor',
+    text: 'Supervisor dashboard',
+    description: 'Queue sizes, requests at risk and breached, workload, and work resolved this week.',
+    permission: 'cases.supervise',
+    roles: ['supervisor', 'admin'],
+  },
+];
 
 export const casesNavigation: readonly NavItem[] = [
   { href: '/staff/queues', text: 'Work queues', permission: 'cases.read' },

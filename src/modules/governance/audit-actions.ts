@@ -69,6 +69,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'case.linked': 'Requests linked',
   'case.complaint_escalated': 'Complaint escalated',
   'case.attachment_added': 'File attached to request',
+  'case.queue_exported': 'Work queue downloaded',
   // Bookings
   'booking.created': 'Appointment booked',
   'booking.cancelled': 'Appointment cancelled',

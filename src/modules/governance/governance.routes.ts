@@ -8,7 +8,7 @@ import { can, ROLE_LABELS } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { SESSION_COOKIE } from '../../platform/http/access.ts';
 import type { FieldError } from '../../platform/http/errors.ts';
-import type { SearchProvider } from '../../platform/search/search.ts';
+import type { HomeTask, SearchProvider } from '../../platform/search/search.ts';
 import { AuditQuery, CouncilResponse, SignInBody } from './governance.schemas.ts';
 import type { GovernanceService } from './governance.service.ts';
 
@@ -19,6 +19,8 @@ export interface GovernanceRouteOptions {
   searchProviders: () => readonly SearchProvider[];
   /** What each module's records are called on the audit trail (and their references). */
   auditSubjects: () => readonly AuditSubjectProvider[];
+  /** Links to each role's work, for the home page. */
+  homeTasks?: () => readonly HomeTask[];
 }
 
 const AUDIT_PAGE_SIZE = 50;
@@ -144,10 +146,14 @@ export async function governanceRoutes(app: FastifyInstance, options: Governance
       service.listSites(principal.councilId),
       service.listTeams(principal.councilId),
     ]);
+    const tasks = (options.homeTasks?.() ?? []).filter(
+      (task) => task.roles.includes(principal.role) && can(principal.role, task.permission),
+    );
     return reply.view('governance/views/home.njk', {
       council,
       sites,
       teams,
+      tasks,
       canAudit: can(principal.role, 'audit.read'),
       canManageUsers: can(principal.role, 'users.manage'),
     });

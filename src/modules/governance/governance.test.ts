@@ -26,6 +26,31 @@ describe.each(testDatabaseKinds())('staff sign-in, sessions and audit (%s)', (ki
     return events.map((e) => e.action);
   };
 
+  it('gives each role a home page with its own work and a search box, and names the user plainly', async () => {
+    const home = async (role: 'agent' | 'officer' | 'supervisor') => {
+      const session = await signInAs(t.app, role);
+      return (await t.app.inject({ method: 'GET', url: '/staff', headers: { cookie: session.cookie } })).body;
+    };
+    const tasks = (html: string) =>
+      [...(/data-test="home-tasks">([\s\S]*?)<\/ul>/.exec(html)?.[1] ?? '').matchAll(/href="([^"]+)"/g)].map(
+        (m) => m[1],
+      );
+    const agent = await home('agent');
+    expect(agent).toContain('<form method="get" action="/staff/search" data-test="home-search">');
+    expect(agent).toContain('<label class="govuk-label govuk-label--m moj-search__label" for="home-search">');
+    expect(tasks(agent)).toEqual(['/staff/contacts/today', '/staff/contacts/new']);
+    // Heard as "Signed in as Amira Agent, contact centre agent", not "Amira Agent signed in as(…)".
+    expect(agent).toContain(
+      '<span data-test="signed-in-user"><span class="govuk-visually-hidden">Signed in as </span>Amira Agent<span class="govuk-visually-hidden">, contact centre agent</span><span aria-hidden="true"> (Contact centre agent)</span></span>',
+    );
+    expect(tasks(await home('officer'))).toEqual(['/staff/queues/mine', '/staff/queues']);
+    expect(tasks(await home('supervisor'))).toEqual([
+      '/staff/queues/mine',
+      '/staff/queues',
+      '/staff/supervisor',
+    ]);
+  });
+
   it('signs in with the right password, sets a secure httpOnly cookie and audits it', async () => {
     const response = await signIn(t.app, demoEmail('agent'), DEMO_PASSWORD);
     expect(response.statusCode).toBe(303);

@@ -3,8 +3,8 @@ import { auditContextFor } from '../../platform/audit/audit.ts';
 import { can } from '../../platform/auth/permissions.ts';
 import type { Principal } from '../../platform/auth/principal.ts';
 import { DomainError, type FieldError } from '../../platform/http/errors.ts';
-import { PartyChangedMeanwhile } from './parties.errors.ts';
-import { formatPartialDate } from './parties.normalise.ts';
+import { PartyChangedMeanwhile, PartyDetailNotFound } from './parties.errors.ts';
+import { formatNhsNumber, formatPartialDate, formatPhone } from './parties.normalise.ts';
 import type { ContactPointChange, PartyRecord } from './parties.repository.ts';
 import { ALERT_KINDS, type PartiesService, RELATIONSHIP_TYPES } from './parties.service.ts';
 import { IDENTIFIER_LABELS, type PartyInput } from './parties.validate.ts';
@@ -374,6 +374,67 @@ export async function partiesEditRoutes(
     prefer: 'prefer',
     remove: 'remove',
   };
+
+  /**
+   * Removing a contact detail or an identifier cannot be undone from the record, so the record's
+   * Remove links come here first: a GOV.UK confirmation page naming what goes and from whom. Reading
+   * the record for it is audited like any other view.
+   */
+  const confirmRemoval = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    kind: 'contact' | 'identifier',
+  ) => {
+    const principal = principalOf(request);
+    const { id, itemId } = request.params as { id: string; itemId: string };
+    const view = await service.singleView(principal, id, context(request), 'confirm a removal');
+    let what: { kind: string; text: string; consequence: string } | null = null;
+    if (kind === 'contact') {
+      const c = view.contactPoints.find((c) => c.id === itemId);
+      if (c)
+        what =
+          c.kind === 'phone'
+            ? {
+                kind: 'phone number',
+                text: formatPhone(c.value),
+                consequence: 'We will no longer have this phone number to contact them on.',
+              }
+            : {
+                kind: 'email address',
+                text: c.value,
+                consequence: 'We will no longer have this email address to contact them at.',
+              };
+    } else {
+      const i = view.identifiers.find((i) => i.id === itemId);
+      if (i) {
+        const label = i.scheme === 'source' ? `${i.system} key` : (IDENTIFIER_LABELS[i.scheme] ?? i.scheme);
+        what = {
+          kind: 'identifier',
+          text: `the ${label} ${i.scheme === 'nhs_number' ? formatNhsNumber(i.value) : i.value}`,
+          consequence: 'Searches by this identifier will no longer find the record.',
+        };
+      }
+    }
+    if (!what) throw new PartyDetailNotFound(kind === 'contact' ? 'The contact detail' : 'The identifier');
+    return reply.view('parties/views/remove.njk', {
+      party: view.party,
+      what,
+      version: view.party.version,
+      action: `/staff/parties/${view.party.id}/${kind === 'contact' ? 'contact-points' : 'identifiers'}/${itemId}/remove`,
+    });
+  };
+
+  app.get(
+    '/staff/parties/:id/contact-points/:itemId/remove',
+    { config: { permission: 'parties.write' }, schema: itemParams },
+    async (request, reply) => confirmRemoval(request, reply, 'contact'),
+  );
+
+  app.get(
+    '/staff/parties/:id/identifiers/:itemId/remove',
+    { config: { permission: 'parties.write' }, schema: itemParams },
+    async (request, reply) => confirmRemoval(request, reply, 'identifier'),
+  );
 
   app.post(
     '/staff/parties/:id/contact-points/:itemId/:change',

@@ -202,6 +202,12 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
     });
     expect(added.statusCode).toBe(303);
     const phone = (await view()).contactPoints.find((c) => c.kind === 'phone');
+    // The buttons say what they do; the state is a tag beside the number.
+    const before = (await get(agent, `/staff/parties/${id}`)).body;
+    expect(before).toMatch(/>Mark as verified<span class="govuk-visually-hidden"> \+44 7911 123456</);
+    expect(before).toMatch(/>Mark as do not contact<span class="govuk-visually-hidden"> \+44 7911 123456</);
+    expect(before).not.toMatch(/>Verified<span/);
+    expect(before).not.toMatch(/>Do not contact<span/);
     for (const change of ['verify', 'do-not-contact'])
       expect(
         (
@@ -214,8 +220,28 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
       isVerified: true,
       doNotContact: true,
     });
-    await post(agent, `/staff/parties/${id}/contact-points/${phone?.id}/remove`, {
-      version: String((await party()).version),
+    const after = (await get(agent, `/staff/parties/${id}`)).body;
+    expect(after).toContain('<strong class="govuk-tag govuk-tag--green">Verified</strong>');
+    expect(after).toContain('<strong class="govuk-tag govuk-tag--red">Do not contact</strong>');
+    expect(after).toMatch(/>Allow contact<span class="govuk-visually-hidden"> \+44 7911 123456</);
+    // Remove is a link to a confirmation page, which removes nothing until confirmed.
+    const removeHref = `/staff/parties/${id}/contact-points/${phone?.id}/remove`;
+    expect(after).toContain(`href="${removeHref}"`);
+    const confirm = await get(agent, removeHref);
+    expect(confirm.statusCode).toBe(200);
+    // (An earlier test renamed Gwen.)
+    const name = (await party()).displayName;
+    expect(confirm.body).toContain(
+      `Are you sure you want to remove <span class="app-nowrap">+44 7911 123456</span> from ${name}’s record?`,
+    );
+    expect(confirm.body).toContain(`action="${removeHref}"`);
+    expect(confirm.body).toContain(
+      `<a class="govuk-link govuk-link--no-visited-state" href="/staff/parties/${id}">Cancel</a>`,
+    );
+    expect((await view()).contactPoints.find((c) => c.id === phone?.id)).toBeDefined();
+    expect((await get(agent, `/staff/parties/${id}/contact-points/${id}/remove`)).statusCode).toBe(404);
+    await post(agent, removeHref, {
+      version: /name="version" value="(\d+)"/.exec(confirm.body)?.[1] ?? '',
     });
     expect((await view()).contactPoints.find((c) => c.id === phone?.id)).toBeUndefined();
     const removed = await audited('party.contact_point_removed');
@@ -241,6 +267,11 @@ describe.each(testDatabaseKinds())('parties edit pages and alerts (%s)', (kind) 
     expect(ok.statusCode).toBe(303);
     const ni = (await view()).identifiers.find((i) => i.scheme === 'ni_number');
     expect(ni?.value).toBe('AB123456C');
+    const confirm = await get(agent, `/staff/parties/${id}/identifiers/${ni?.id}/remove`);
+    expect(confirm.body).toContain(
+      `Are you sure you want to remove the National Insurance number AB123456C from ${(await party()).displayName}’s record?`,
+    );
+    expect((await view()).identifiers.find((i) => i.id === ni?.id)).toBeDefined();
     await post(agent, `/staff/parties/${id}/identifiers/${ni?.id}/remove`, {
       version: String((await party()).version),
     });

@@ -96,4 +96,10 @@ describe('reading a search query', () => {
       dateOfBirth: { precision: 'day' },
     });
   });
+
+  it('takes the start of a reference as no clue at all, not as a name to match by sound', () => {
+    for (const typed of ['GH-', 'gh-', 'GH-G78T', 'GH-G78T-06', 'P-7KQ2', 'GH -'])
+      expect(parseQuery(typed), typed).toEqual({ words: [] });
+    expect(parseQuery('Gh')).toMatchObject({ words: ['gh'] });
+  });
 });

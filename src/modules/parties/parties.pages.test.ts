@@ -79,6 +79,21 @@ describe.each(testDatabaseKinds())('parties staff pages (%s)', (kind) => {
     expect(page.body).toContain('is a form of Margaret');
   });
 
+  it('does not match the start of a request reference against names by sound', async () => {
+    await t.runtime.services.parties.createParty(
+      t.councilId,
+      { kind: 'person', givenName: 'Ruth', familyName: 'Kay' },
+      systemAuditContext(t.councilId, 'test'),
+    );
+    expect((await get(agent, '/staff/search?q=Kay')).body).toContain('Ruth Kay');
+    for (const typed of ['GH-', 'GH-G78T']) {
+      const page = await get(agent, `/staff/search?q=${encodeURIComponent(typed)}`);
+      expect(page.statusCode).toBe(200);
+      expect(page.body).not.toContain('Ruth Kay');
+      expect(page.body).not.toContain('sounds like');
+    }
+  });
+
   it('shows the single view with alerts, household, contact details and identifiers, and audits the read', async () => {
     const search = await get(agent, '/staff/parties?q=margaret+thompson+12/03/1957');
     const id = firstPartyLink(search.body);

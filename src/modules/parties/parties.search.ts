@@ -34,6 +34,8 @@ export interface ParsedQuery {
   identifier?: string;
 }
 
+/** A request (GH-) or party (P-) reference, whole or in part: the prefix and its dash, then its characters. */
+const REFERENCE_PREFIX = /^(?:GH|P) ?-[\s0-9A-Z-]*$/i;
 const POSTCODE_ALONE = /^[A-Za-z]{1,2}\d[A-Za-z\d]?\s*\d[A-Za-z]{2}$/;
 
 /**
@@ -47,6 +49,9 @@ export function parseQuery(query: string): ParsedQuery {
 
   const reference = normalisePartyReference(rest);
   if (reference) return { ...parsed, reference };
+  // The start of a reference ("GH-", "GH-7KQ2", "P-7K") is being typed, not a name: "Gh" must not
+  // match Kay by sound. The reference is looked up once it is whole.
+  if (REFERENCE_PREFIX.test(rest)) return parsed;
   const email = rest.includes('@') ? normaliseEmail(rest) : undefined;
   if (email) return { ...parsed, email };
   if (POSTCODE_ALONE.test(rest)) {

@@ -1,4 +1,4 @@
-import type { Permission } from '../auth/permissions.ts';
+import type { Permission, Role } from '../auth/permissions.ts';
 import type { Principal } from '../auth/principal.ts';
 
 /** One thing the global search box found, with a short reason why it matched. */
@@ -17,6 +17,18 @@ export interface SearchProvider {
   readonly title: string;
   readonly permission: Permission;
   search(principal: Principal, query: string, limit: number): Promise<SearchHit[]>;
+}
+
+/**
+ * A link on the staff home page to the work a role does there ("My work" for officers, "My contacts
+ * today" for agents). Shown to the roles listed that also hold the permission.
+ */
+export interface HomeTask {
+  readonly href: string;
+  readonly text: string;
+  readonly description: string;
+  readonly permission: Permission;
+  readonly roles: readonly Role[];
 }
 
 export interface NavItem {
