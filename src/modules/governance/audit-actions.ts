@@ -59,6 +59,7 @@ export const AUDIT_ACTION_LABELS: Readonly<Record<string, string>> = {
   'identity.pair_rejected': 'Possible match rejected',
   // Contacts and service requests
   'contact.recorded': 'Contact recorded',
+  'contact.exported': 'Contacts of the day downloaded',
   'case.created': 'Request created',
   'case.imported': 'Request imported',
   'case.viewed': 'Request viewed',
