@@ -99,7 +99,7 @@ export function createServices(database: Database, config: Config, sessionSecret
     catalogue,
     parties,
     cases,
-    caseReports: createCaseReports(database.db, { cases, staff: governance }),
+    caseReports: createCaseReports(database.db, { cases }),
     portalSessions,
     portalUploads: createPortalUploads(database.db),
     bookings: createBookingsService(database.db, {

@@ -230,6 +230,8 @@ export interface CaseListQueryInput {
   pageSize?: number;
   /** Stop counting at this many (queues); `total` is then at most countCap + 1. */
   countCap?: number;
+  /** Words to find in the reference, service, place, ward or description (a queue's find box). */
+  text?: string;
 }
 
 export interface CaseListItem extends repo.CaseListRow {
@@ -959,11 +961,10 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     };
   }
 
-  async function list(councilId: string, query: CaseListQueryInput): Promise<CaseListPage> {
-    const pageSize = Math.min(Math.max(query.pageSize ?? 25, 1), 500);
-    const page = Math.max(query.page ?? 1, 1);
-    const at = now();
-    const q: repo.CaseListQuery = {
+  /** The repository's query for a list's filters: `limit` rows from `offset`. */
+  function listQuery(query: CaseListQueryInput, limit: number, offset: number): repo.CaseListQuery {
+    const text = query.text?.trim().slice(0, 100);
+    return {
       ...(query.status ? { status: query.status } : {}),
       ...(query.open !== undefined ? { open: query.open } : {}),
       ...(query.serviceCodes ? { serviceCodes: query.serviceCodes } : {}),
@@ -979,28 +980,69 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
       ...(query.submittedTo ? { submittedTo: query.submittedTo } : {}),
       ...(query.sort ? { sort: query.sort } : {}),
       ...(query.direction ? { direction: query.direction } : {}),
-      limit: pageSize,
-      offset: (page - 1) * pageSize,
+      ...(text ? { text } : {}),
+      limit,
+      offset,
     };
+  }
+
+  /** Rows of a list with their SLA state and their team's and assignee's names. */
+  async function listItems(
+    executor: Executor,
+    councilId: string,
+    q: repo.CaseListQuery,
+    at: Date,
+  ): Promise<CaseListItem[]> {
+    const [rows, dir] = await Promise.all([repo.listCases(executor, councilId, q, at), directory(councilId)]);
+    return rows.map((r) => ({
+      ...r,
+      slaState: slaStateOf(r, at),
+      teamName: r.teamId ? (dir.teams.get(r.teamId) ?? null) : null,
+      assigneeName: r.assigneeId ? (dir.users.get(r.assigneeId)?.name ?? null) : null,
+    }));
+  }
+
+  async function list(councilId: string, query: CaseListQueryInput): Promise<CaseListPage> {
+    const pageSize = Math.min(Math.max(query.pageSize ?? 25, 1), 500);
+    const page = Math.max(query.page ?? 1, 1);
+    const at = now();
+    const q = listQuery(query, pageSize, (page - 1) * pageSize);
     if (query.ids && q.ids?.length === 0) return { items: [], total: 0, totalCapped: false, page, pageSize };
-    const [rows, total, dir] = await Promise.all([
-      repo.listCases(db, councilId, q, at),
+    const [items, total] = await Promise.all([
+      listItems(db, councilId, q, at),
       repo.countCases(db, councilId, q, at, query.countCap),
-      directory(councilId),
     ]);
     const capped = query.countCap !== undefined && total > query.countCap;
     return {
-      items: rows.map((r) => ({
-        ...r,
-        slaState: slaStateOf(r, at),
-        teamName: r.teamId ? (dir.teams.get(r.teamId) ?? null) : null,
-        assigneeName: r.assigneeId ? (dir.users.get(r.assigneeId)?.name ?? null) : null,
-      })),
+      items,
       total: capped ? (query.countCap as number) : total,
       totalCapped: capped,
       page,
       pageSize,
     };
+  }
+
+  /**
+   * Every request a list's filters find, up to `limit`, read a thousand at a time through `executor`
+   * (a download reads in the transaction that audits it).
+   */
+  async function listAll(
+    executor: Executor,
+    councilId: string,
+    query: CaseListQueryInput,
+    limit: number,
+  ): Promise<CaseListItem[]> {
+    const at = now();
+    const rows: CaseListItem[] = [];
+    const batch = 1000;
+    for (let offset = 0; offset < limit; offset += batch) {
+      const q = listQuery(query, Math.min(batch, limit - offset), offset);
+      if (query.ids && q.ids?.length === 0) break;
+      const found = await listItems(executor, councilId, q, at);
+      rows.push(...found);
+      if (found.length < batch) break;
+    }
+    return rows;
   }
 
   // --- Changing a request ----------------------------------------------------------------------
@@ -2037,6 +2079,7 @@ export function createCasesService(db: Executor, deps: CasesDeps) {
     get,
     detail,
     list,
+    listAll,
     changeStatus,
     addUpdate,
     assign,
